@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+
+namespace CnnMl.Architectures;
+
+/// <summary>
+/// The architecture registry: every network CnnMl can train, by name. Names are part of the public
+/// contract (they appear in saved models and on the command line).
+/// </summary>
+public static class CnnArchitectures
+{
+    /// <summary>The source document's MNIST CNN (<see cref="Architectures.MnistCnn"/>).</summary>
+    public const string MnistCnn = "mnist-cnn";
+
+    /// <summary>d2l LeNet-5 with sigmoid and average pooling (<see cref="Architectures.LeNet5"/>).</summary>
+    public const string LeNet5 = "lenet5";
+
+    private static readonly ImageShape Mnist = new(1, 28, 28);
+    private static readonly ConcurrentDictionary<string, CnnArchitecture> Registry = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly List<string> Order = new();
+
+    static CnnArchitectures()
+    {
+        Register(new CnnArchitecture(MnistCnn,
+            "The source document's MNIST CNN: conv 16 → conv 32 ×2 → conv 64, max-pooling, one linear layer",
+            Mnist, 10, (input, classes) => new Architectures.MnistCnn(input, classes)));
+        Register(new CnnArchitecture(LeNet5,
+            "LeNet-5 (d2l): sigmoid, average pooling, conv 6 → conv 16 → 120 → 84",
+            Mnist, 10, Architectures.LeNet5.Create));
+    }
+
+    /// <summary>All registered architectures, in registration order.</summary>
+    public static IReadOnlyList<CnnArchitecture> All
+    {
+        get
+        {
+            lock (Order) return Order.Select(n => Registry[n]).ToArray();
+        }
+    }
+
+    /// <summary>The architecture registered under <paramref name="name"/> (case-insensitive).</summary>
+    /// <exception cref="ArgumentException">No such architecture; the message lists the known names.</exception>
+    public static CnnArchitecture Get(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (Registry.TryGetValue(name, out var architecture)) return architecture;
+        throw new ArgumentException(
+            $"Unknown architecture '{name}'. Known architectures: {string.Join(", ", All.Select(a => a.Name))}.", nameof(name));
+    }
+
+    /// <summary>True and the entry if <paramref name="name"/> is registered.</summary>
+    public static bool TryGet(string name, out CnnArchitecture? architecture) => Registry.TryGetValue(name, out architecture);
+
+    /// <summary>Adds an architecture. Throws if the name is taken.</summary>
+    public static void Register(CnnArchitecture architecture)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        lock (Order)
+        {
+            if (!Registry.TryAdd(architecture.Name, architecture))
+                throw new ArgumentException($"An architecture named '{architecture.Name}' is already registered.", nameof(architecture));
+            Order.Add(architecture.Name);
+        }
+    }
+}
