@@ -14,18 +14,13 @@ public static class CnnArchitectures
     /// <summary>d2l LeNet-5 with sigmoid and average pooling (<see cref="Architectures.LeNet5"/>).</summary>
     public const string LeNet5 = "lenet5";
 
-    private static readonly ImageShape Mnist = new(1, 28, 28);
     private static readonly ConcurrentDictionary<string, CnnArchitecture> Registry = new(StringComparer.OrdinalIgnoreCase);
     private static readonly List<string> Order = new();
 
     static CnnArchitectures()
     {
-        Register(new CnnArchitecture(MnistCnn,
-            "The source document's MNIST CNN: conv 16 → conv 32 ×2 → conv 64, max-pooling, one linear layer",
-            Mnist, 10, (input, classes) => new Architectures.MnistCnn(input, classes)));
-        Register(new CnnArchitecture(LeNet5,
-            "LeNet-5 (d2l): sigmoid, average pooling, conv 6 → conv 16 → 120 → 84",
-            Mnist, 10, Architectures.LeNet5.Create));
+        // One line per family; each family lists its entries next to its modules.
+        RegisterAll(ClassicNetworks.Entries);
     }
 
     /// <summary>All registered architectures, in registration order.</summary>
@@ -49,6 +44,11 @@ public static class CnnArchitectures
 
     /// <summary>True and the entry if <paramref name="name"/> is registered.</summary>
     public static bool TryGet(string name, out CnnArchitecture? architecture) => Registry.TryGetValue(name, out architecture);
+
+    private static void RegisterAll(IEnumerable<CnnArchitecture> family)
+    {
+        foreach (var architecture in family) Register(architecture);
+    }
 
     /// <summary>Adds an architecture. Throws if the name is taken.</summary>
     public static void Register(CnnArchitecture architecture)
