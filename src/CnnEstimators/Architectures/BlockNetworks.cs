@@ -10,16 +10,16 @@ internal static class BlockNetworks
     public static IEnumerable<CnnArchitecture> Entries =>
     [
         new(CnnArchitectures.DepthwiseSeparable,
-            "Depthwise separable convolutions (MobileNet v1 style): stem, separable 16 → 32 → 64 → 128, global pooling",
+            "Depthwise separable convolutions (MobileNet v1 style): stem, separable 16 → 32 → 64 → 128 → 256, global pooling",
             ClassicNetworks.MnistInput, 10, (input, classes) => new DepthwiseSeparableNet(input, classes)),
         new(CnnArchitectures.GroupConv,
-            "Group convolutions with channel shuffle: stem, grouped 3×3 16 → 64 (g4) → 64 (g8) → 128 (g8), global pooling",
+            "Group convolutions with channel shuffle: stem, grouped 3×3 16 → 64 (g4) → 64 (g8) → 128 (g8) → 256 (g8), global pooling",
             ClassicNetworks.MnistInput, 10, (input, classes) => new GroupConvNet(input, classes)),
         new(CnnArchitectures.ResNetBottleneck,
             "Small ResNet of bottleneck blocks (1×1 reduce → 3×3 → 1×1 expand ×4) with projection shortcuts",
             ClassicNetworks.MnistInput, 10, (input, classes) => new BottleneckNet(input, classes)),
         new(CnnArchitectures.Conv3d,
-            "Small 3D CNN for CxDxHxW volumes or clips: Conv3d blocks 8 → 16 → 32, 2×2×2 pooling, global pooling",
+            "Small 3D CNN for CxDxHxW volumes or clips: Conv3d blocks 8 → 16 → 32 → 64, 2×2×2 pooling, global pooling",
             MnistVolumeInput, 10, (input, classes) => new Conv3dNet(input, classes)),
     ];
 }

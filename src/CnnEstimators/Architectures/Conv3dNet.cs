@@ -6,7 +6,8 @@ namespace CnnMl.Architectures;
 
 /// <summary>
 /// A small 3D CNN for volumes and clips <c>(N, C, D, H, W)</c>: <see cref="Conv3dBlock"/>s of widths
-/// 8 → 16 → 32 with 2×2×2 max-pooling after the first two, global average pooling and a linear classifier.
+/// 8 → 16 → 32 → 64 with 2×2×2 max-pooling after the first three (8×28×28 → 4×14×14 → 2×7×7 → 1×3×3),
+/// global average pooling and a linear classifier. The pools let the last block see the whole clip.
 /// Default input 1×8×28×28 (an MNIST digit as 8 frames, see <c>CnnMl.Data.ShiftedFrames</c>).
 /// </summary>
 public sealed class Conv3dNet : Module<Tensor, Tensor>
@@ -19,7 +20,8 @@ public sealed class Conv3dNet : Module<Tensor, Tensor>
         // width, pool
         (8, true),
         (16, true),
-        (32, false),
+        (32, true),
+        (64, false),
     ];
 
     /// <summary>Smallest D, H and W: every pool needs at least 2 along each axis.</summary>
@@ -29,7 +31,7 @@ public sealed class Conv3dNet : Module<Tensor, Tensor>
     private readonly AdaptiveAvgPool3d avgpool;
     private readonly Linear fc;
 
-    /// <summary>Builds the network for a C×D×H×W input (each of D, H, W ≥ 4).</summary>
+    /// <summary>Builds the network for a C×D×H×W input (each of D, H, W ≥ 8).</summary>
     public Conv3dNet(ImageShape input, int classes) : base(CnnArchitectures.Conv3d)
     {
         ArgumentNullException.ThrowIfNull(input);

@@ -6,8 +6,8 @@ namespace CnnMl.Architectures;
 
 /// <summary>
 /// A small classifier for MNIST-size images built from <see cref="GroupConv"/> blocks: a 3×3 stem and
-/// 2×2 max-pool, then group convolutions 16 → 64 (g 4) → 64 (g 8), max-pool, → 128 (g 8), global average
-/// pooling and a linear classifier. A ShuffleNet channel shuffle after each group convolution but the
+/// 2×2 max-pool, then group convolutions 16 → 64 (g 4) → 64 (g 8), max-pool, → 128 (g 8), max-pool,
+/// → 256 (g 8) (28 → 14 → 7 → 3), global average pooling and a linear classifier. A ShuffleNet channel shuffle after each group convolution but the
 /// last lets the next one's groups see every previous group (stacked group convolutions alone never
 /// exchange information between groups). The group convolutions hold most parameters and multiply-accumulates.
 /// </summary>
@@ -22,7 +22,8 @@ public sealed class GroupConvNet : Module<Tensor, Tensor>
         // width, groups, pool
         (64, 4, false),
         (64, 8, true),
-        (128, 8, false),
+        (128, 8, true),
+        (256, 8, false),
     ];
 
     /// <summary>Smallest H and W: the stem's pool and every later pool need at least 2.</summary>
@@ -34,7 +35,7 @@ public sealed class GroupConvNet : Module<Tensor, Tensor>
     private readonly AdaptiveAvgPool2d avgpool;
     private readonly Linear fc;
 
-    /// <summary>Builds the network for a C×H×W input (H, W ≥ 4).</summary>
+    /// <summary>Builds the network for a C×H×W input (H, W ≥ 8).</summary>
     public GroupConvNet(ImageShape input, int classes) : base(CnnArchitectures.GroupConv)
     {
         ArgumentNullException.ThrowIfNull(input);

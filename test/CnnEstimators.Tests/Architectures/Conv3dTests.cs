@@ -47,7 +47,8 @@ public sealed class Conv3dTests
         var architecture = CnnArchitectures.Get(CnnArchitectures.Conv3d);
         var flat = Assert.ThrowsExactly<ArgumentException>(() => architecture.Create(new ImageShape(1, 28, 28), 10));
         StringAssert.Contains(flat.Message, "'conv3d' takes CxDxHxW (a volume) input; got 1x28x28");
-        var shallow = Assert.ThrowsExactly<ArgumentException>(() => architecture.Create(new ImageShape(1, 2, 28, 28), 10));
-        StringAssert.Contains(shallow.Message, "at least 4");
+        var shallow = Assert.ThrowsExactly<ArgumentException>(() => architecture.Create(new ImageShape(1, 4, 28, 28), 10));
+        StringAssert.Contains(shallow.Message, "cannot take input 1x4x28x28");
+        StringAssert.Contains(shallow.Message, "at least 8");
     }
 }
