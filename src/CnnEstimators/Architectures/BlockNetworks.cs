@@ -19,7 +19,7 @@ internal static class BlockNetworks
             "Small ResNet of bottleneck blocks (1×1 reduce → 3×3 → 1×1 expand ×4) with projection shortcuts",
             ClassicNetworks.MnistInput, 10, (input, classes) => new BottleneckNet(input, classes)),
         new(CnnArchitectures.Conv3d,
-            "Small 3D CNN for CxDxHxW volumes or clips: Conv3d blocks 8 → 16 → 32 → 64, 2×2×2 pooling, global pooling",
+            "Small 3D CNN for CxDxHxW volumes or clips: Conv3d blocks 16 (stride 1, 2, 2) → 32 → 64 with 2×2×2 pooling, linear classifier",
             MnistVolumeInput, 10, (input, classes) => new Conv3dNet(input, classes)),
     ];
 }

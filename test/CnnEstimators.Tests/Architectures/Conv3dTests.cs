@@ -34,6 +34,14 @@ public sealed class Conv3dTests
     }
 
     [TestMethod]
+    public void StridePerAxisKeepsEveryFrame()
+    {
+        using var block = new Conv3dBlock(1, 4, (1, 2, 2));
+        using var y = block.call(rand(new long[] { 2, 1, 8, 28, 28 }));
+        CollectionAssert.AreEqual(new long[] { 2, 4, 8, 14, 14 }, y.shape);
+    }
+
+    [TestMethod]
     public void NetworkClassifiesVolumes()
     {
         using var net = CnnArchitectures.Get(CnnArchitectures.Conv3d).Create();
@@ -47,8 +55,13 @@ public sealed class Conv3dTests
         var architecture = CnnArchitectures.Get(CnnArchitectures.Conv3d);
         var flat = Assert.ThrowsExactly<ArgumentException>(() => architecture.Create(new ImageShape(1, 28, 28), 10));
         StringAssert.Contains(flat.Message, "'conv3d' takes CxDxHxW (a volume) input; got 1x28x28");
-        var shallow = Assert.ThrowsExactly<ArgumentException>(() => architecture.Create(new ImageShape(1, 4, 28, 28), 10));
-        StringAssert.Contains(shallow.Message, "cannot take input 1x4x28x28");
-        StringAssert.Contains(shallow.Message, "at least 8");
+        var shallow = Assert.ThrowsExactly<ArgumentException>(() => architecture.Create(new ImageShape(1, 3, 28, 28), 10));
+        StringAssert.Contains(shallow.Message, "cannot take input 1x3x28x28");
+        StringAssert.Contains(shallow.Message, "at least 4x7x7");
+        var narrow = Assert.ThrowsExactly<ArgumentException>(() => architecture.Create(new ImageShape(1, 8, 28, 6), 10));
+        StringAssert.Contains(narrow.Message, "got 6 on axis 3");
+        using var smallest = architecture.Create(new ImageShape(1, 4, 7, 7), 10);
+        using var y = smallest.call(rand(new long[] { 2, 1, 4, 7, 7 }));
+        CollectionAssert.AreEqual(new long[] { 2, 10 }, y.shape);
     }
 }
