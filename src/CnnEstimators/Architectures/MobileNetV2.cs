@@ -13,7 +13,11 @@ namespace CnnMl.Architectures;
 /// </summary>
 public sealed class MobileNetV2 : Module<Tensor, Tensor>
 {
-    /// <summary>One row of the configuration: expansion t, output channels c, repeats n, first stride s.</summary>
+    /// <summary>One row of the configuration table.</summary>
+    /// <param name="T">Expansion factor of each block.</param>
+    /// <param name="C">Output channels (before the width multiplier).</param>
+    /// <param name="N">Number of blocks.</param>
+    /// <param name="S">Stride of the first block (the others have stride 1).</param>
     public readonly record struct InvertedResidualSetting(int T, int C, int N, int S);
 
     /// <summary>The paper's table (Sandler et al. 2018, Table 2).</summary>

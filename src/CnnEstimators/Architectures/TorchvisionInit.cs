@@ -6,6 +6,9 @@ namespace CnnMl.Architectures;
 /// <summary>The weight initialisations torchvision's model constructors apply after building.</summary>
 internal static class TorchvisionInit
 {
+    /// <summary>Standard deviation of MobileNetV2's linear weights.</summary>
+    private const double LinearWeightStd = 0.01;
+
     /// <summary>
     /// ResNet: convolutions Kaiming-normal (fan-out, ReLU gain), batch and group norms weight 1 bias 0;
     /// linear layers keep PyTorch's default. With <paramref name="zeroInitResidual"/> the last BN of each
@@ -66,7 +69,7 @@ internal static class TorchvisionInit
                     nn.init.zeros_(gn.bias!);
                     break;
                 case Linear linear:
-                    nn.init.normal_(linear.weight, 0, 0.01);
+                    nn.init.normal_(linear.weight, 0, LinearWeightStd);
                     if (linear.bias is not null) nn.init.zeros_(linear.bias);
                     break;
             }
