@@ -14,6 +14,15 @@ public static class CnnArchitectures
     /// <summary>d2l LeNet-5 with sigmoid and average pooling (<see cref="Architectures.LeNet5"/>).</summary>
     public const string LeNet5 = "lenet5";
 
+    /// <summary>A small CondenseNet for MNIST (<see cref="CondenseNetConfiguration.Mnist"/>).</summary>
+    public const string CondenseNet = "condensenet";
+
+    /// <summary>CondenseNet-86 for CIFAR (<see cref="CondenseNetConfiguration.CondenseNet86"/>).</summary>
+    public const string CondenseNet86 = "condensenet86";
+
+    /// <summary>CondenseNet-74 (C = G = 4) for ImageNet (<see cref="CondenseNetConfiguration.CondenseNet74"/>).</summary>
+    public const string CondenseNet74 = "condensenet74";
+
     private static readonly ConcurrentDictionary<string, CnnArchitecture> Registry = new(StringComparer.OrdinalIgnoreCase);
     private static readonly List<string> Order = new();
 
@@ -21,6 +30,7 @@ public static class CnnArchitectures
     {
         // One line per family; each family lists its entries next to its modules.
         RegisterAll(ClassicNetworks.Entries);
+        RegisterAll(CondenseNetworks.Entries);
     }
 
     /// <summary>All registered architectures, in registration order.</summary>
