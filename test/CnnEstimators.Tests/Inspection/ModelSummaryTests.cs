@@ -119,6 +119,24 @@ public sealed class ModelSummaryTests
     }
 
     [TestMethod]
+    public void ModulesHooksCannotSeeStillCountTheirParameters()
+    {
+        using var net = new UnhookableChildrenNet();
+        var summary = ModelSummary.Of(net, new ImageShape(4, 1));
+
+        // Bilinear takes two tensors (no Module<Tensor, Tensor> hook); "direct" is run through forward().
+        var hidden = summary.Layers.Where(l => !l.WasCalled).ToDictionary(l => l.Name);
+        CollectionAssert.AreEquivalent(new[] { "pair", "direct" }, hidden.Keys.ToArray());
+        Assert.AreEqual(4L * 4 * 3 + 3, hidden["pair"].Parameters);
+        Assert.AreEqual("Bilinear", hidden["pair"].Type);
+        Assert.AreEqual(3L * 2 + 2, hidden["direct"].Parameters);
+        Assert.AreEqual(summary.TotalParameters, summary.Layers.Sum(l => l.Parameters));
+        CollectionAssert.AreEqual(new long[] { 1, 2 }, summary.OutputShape.ToArray());
+        // Only the model itself was seen being called.
+        Assert.HasCount(1, summary.Layers.Where(l => l.WasCalled).ToArray());
+    }
+
+    [TestMethod]
     public void FrozenParametersAreNonTrainable()
     {
         using var net = CnnArchitectures.Get(CnnArchitectures.MnistCnn).Create();
@@ -236,5 +254,20 @@ public sealed class ModelSummaryTests
         public SharedLayerNet() : base(nameof(SharedLayerNet)) => RegisterComponents();
 
         public override Tensor forward(Tensor x) => shared.call(shared.call(x.transpose(1, 2)));
+    }
+
+    /// <summary>forward: direct.forward(pair(x, x)) on (N, 4) — neither child fires a Module&lt;Tensor, Tensor&gt; hook.</summary>
+    private sealed class UnhookableChildrenNet : Module<Tensor, Tensor>
+    {
+        private readonly Bilinear pair = Bilinear(4, 4, 3);
+        private readonly Linear direct = Linear(3, 2);
+
+        public UnhookableChildrenNet() : base(nameof(UnhookableChildrenNet)) => RegisterComponents();
+
+        public override Tensor forward(Tensor x)
+        {
+            var flat = x.flatten(1);
+            return direct.forward(pair.call(flat, flat));
+        }
     }
 }
