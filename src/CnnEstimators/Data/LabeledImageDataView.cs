@@ -48,7 +48,7 @@ internal sealed class LabeledImageDataView : IDataView
 
     private sealed class Cursor : DataViewRowCursor
     {
-        private const float PixelScale = 1f / 255f;
+        private const float MaxPixel = 255f; // as torchvision's ToTensor: byte / 255
         private readonly LabeledImageDataView _parent;
         private readonly HashSet<int> _active;
         private readonly int[]? _order;
@@ -105,7 +105,7 @@ internal sealed class LabeledImageDataView : IDataView
             var editor = VBufferEditor.Create(ref value, size);
             var source = _parent._pixels.AsSpan(_row * size, size);
             var target = editor.Values;
-            for (var i = 0; i < size; i++) target[i] = source[i] * PixelScale;
+            for (var i = 0; i < size; i++) target[i] = source[i] / MaxPixel;
             value = editor.Commit();
         }
     }
