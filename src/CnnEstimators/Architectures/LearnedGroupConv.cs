@@ -1,3 +1,4 @@
+using CnnMl.Inspection;
 using CnnMl.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -26,9 +27,12 @@ namespace CnnMl.Architectures;
 /// to the loss through <see cref="ITrainingLossTerm"/> when the factor is positive (the official trainer's
 /// <c>group_lasso_lambda</c>; 0 by default there and here).</para>
 /// <para>Like the official forward, the masked convolution is computed with <c>conv2d</c> on
-/// <c>conv.weight · _mask</c>, so forward hooks see this module but not its <c>conv</c> child.</para>
+/// <c>conv.weight · _mask</c>, so forward hooks see this module but not its <c>conv</c> child; it reports the
+/// multiply-accumulates of that dense masked conv itself (<see cref="ICountsOwnMacs"/>). The official
+/// <c>measure_model</c> counts 1/C of it instead: the cost of the condensed layer, which
+/// <see cref="CondenseConv"/> reports.</para>
 /// </remarks>
-public sealed class LearnedGroupConv : Module<Tensor, Tensor>, ITrainingProgressObserver, ITrainingLossTerm
+public sealed class LearnedGroupConv : Module<Tensor, Tensor>, ITrainingProgressObserver, ITrainingLossTerm, ICountsOwnMacs
 {
     /// <summary>Below this the group norms in <see cref="LassoLoss"/> are clamped, as in the official code (keeps sqrt differentiable).</summary>
     private const double LassoNormFloor = 1e-6;
@@ -223,6 +227,9 @@ public sealed class LearnedGroupConv : Module<Tensor, Tensor>, ITrainingProgress
         using var scope = NewDisposeScope();
         return (LassoLoss() * GroupLassoLambda).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The dense masked 1×1 conv as computed: output elements × Cin (the mask zeroes weights, it skips no work).</summary>
+    public long CountOwnMacs(Tensor input, Tensor output) => output.numel() * InChannels;
 
     /// <inheritdoc />
     public override Tensor forward(Tensor x)

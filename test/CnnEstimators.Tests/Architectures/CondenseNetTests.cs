@@ -1,5 +1,5 @@
 using CnnMl.Architectures;
-using CnnMl.Tests.Support;
+using CnnMl.Inspection;
 using static TorchSharp.torch;
 
 namespace CnnMl.Tests.Architectures;
@@ -12,7 +12,8 @@ namespace CnnMl.Tests.Architectures;
 /// data 'cifar10' (10 classes) or ImageNet (1000 classes); parameters = <c>sum(p.numel() for p in model.parameters())</c>,
 /// identical for <c>utils.convert_model</c> applied to the training form after its last stage. MACs by forward hooks
 /// on one zero image (3×32×32 or 3×224×224): Conv2d = out.numel() × in/groups × kh × kw, Linear = in × out,
-/// LearnedGroupConv (whose forward calls F.conv2d itself) = out.numel() × in_channels.
+/// LearnedGroupConv (whose forward calls F.conv2d itself) = out.numel() × in_channels — the convention of
+/// <see cref="ModelSummary"/>.
 /// </summary>
 [TestClass]
 public sealed class CondenseNetTests
@@ -41,7 +42,9 @@ public sealed class CondenseNetTests
         using var net = architecture.Create();
         Assert.IsInstanceOfType<CondenseNet>(net);
         Assert.AreEqual(parameters, ParameterCount(net));
-        Assert.AreEqual(macs, MacCounter.Count(net, architecture.DefaultInput));
+        var summary = ModelSummary.Of(net, architecture.DefaultInput, name);
+        Assert.AreEqual(parameters, summary.TotalParameters);
+        Assert.AreEqual(macs, summary.Macs);
     }
 
     [TestMethod]
@@ -53,7 +56,9 @@ public sealed class CondenseNetTests
         using var net = (CondenseNet)architecture.Create();
         using var condensed = net.Condense();
         Assert.AreEqual(parameters, ParameterCount(condensed));
-        Assert.AreEqual(macs, MacCounter.Count(condensed, architecture.DefaultInput));
+        var summary = ModelSummary.Of(condensed, architecture.DefaultInput, name);
+        Assert.AreEqual(parameters, summary.TotalParameters);
+        Assert.AreEqual(macs, summary.Macs);
 
         // Built empty from the configuration, as the official condensenet_converted.py does.
         using var empty = new CondensedCondenseNet(net.Configuration, architecture.DefaultInput, architecture.DefaultClasses);
