@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace CnnMl.Tests.Architectures;
 
 /// <summary>
-/// Structure of CondenseNet against the official implementation (github.com/ShichenLiu/CondenseNet).
-/// Reference numbers were computed with the official code under Debian's python3-torch 1.13.0 (CPU):
+/// Structure of CondenseNet against the official implementation (github.com/ShichenLiu/CondenseNet @ 833a91d).
+/// Reference numbers were computed with the official code under Debian's python3-torch 1.13 (CPU) by
+/// Fixtures/condensenet/reference_counts.py:
 /// <c>models.condensenet.CondenseNet(args)</c> (training form) and <c>models.condensenet_converted.CondenseNet(args)</c>
 /// (condensed form), args = stages, growth, bottleneck 4, group_1x1 4, group_3x3 4, condense_factor 4,
 /// data 'cifar10' (10 classes) or ImageNet (1000 classes); parameters = <c>sum(p.numel() for p in model.parameters())</c>,

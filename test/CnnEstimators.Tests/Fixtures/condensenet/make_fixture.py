@@ -1,4 +1,4 @@
-"""Conformance fixture for CnnMl's CondenseNet, made with the official code (github.com/ShichenLiu/CondenseNet).
+"""Conformance fixture for CnnMl's CondenseNet, made with the official code (github.com/ShichenLiu/CondenseNet @ 833a91d).
 
 usage: python3 make_fixture.py OFFICIAL_REPO_DIR OUT_DIR   (PyTorch 1.13, CPU)
 
