@@ -10,6 +10,11 @@ app.Configure(config =>
     config.AddCommand<TrainCommand>("train")
         .WithDescription("Train an architecture on MNIST through the ML.NET pipeline, evaluate it and try a prediction.")
         .WithExample("train", "--arch", "mnist-cnn", "--epochs", "3");
+    config.AddCommand<SummaryCommand>("summary")
+        .WithDescription("Per-layer output shapes, parameters and multiply-accumulates of an architecture.")
+        .WithExample("summary", "--arch", "resnet50", "--input", "3x224x224", "--json", "s.json");
+    config.AddCommand<ArchitecturesCommand>("architectures")
+        .WithDescription("List the architecture registry, one line each.");
     config.SetExceptionHandler((exception, _) =>
     {
         // Bad input and a missing native library end with one clear line, not a stack trace.
