@@ -14,6 +14,12 @@ public static class CnnArchitectures
     /// <summary>d2l LeNet-5 with sigmoid and average pooling (<see cref="Architectures.LeNet5"/>).</summary>
     public const string LeNet5 = "lenet5";
 
+    /// <summary>bL-ResNet-50 of Big-Little Net, α = 2, β = 4, for 3×224×224 (<see cref="BigLittleResNet"/>).</summary>
+    public const string BLResNet50 = "blresnet50";
+
+    /// <summary>A small bL-ResNet for 1×28×28 digits (<see cref="BigLittleResNet"/>, <see cref="BigLittleConfiguration.Mnist"/>).</summary>
+    public const string BigLittle = "biglittle";
+
     private static readonly ConcurrentDictionary<string, CnnArchitecture> Registry = new(StringComparer.OrdinalIgnoreCase);
     private static readonly List<string> Order = new();
 
@@ -21,6 +27,7 @@ public static class CnnArchitectures
     {
         // One line per family; each family lists its entries next to its modules.
         RegisterAll(ClassicNetworks.Entries);
+        RegisterAll(BigLittleNetworks.Entries);
     }
 
     /// <summary>All registered architectures, in registration order.</summary>
