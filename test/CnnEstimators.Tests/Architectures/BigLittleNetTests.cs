@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using CnnMl.Architectures;
+using CnnMl.Inspection;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -126,6 +127,33 @@ public sealed class BigLittleNetTests
                 "layer3.big [1, 256, 2, 2]", "layer3.little [1, 128, 4, 4]",
             },
             seen);
+    }
+
+    [TestMethod]
+    public void SummaryOfBigLittleHasARowForEachBranch()
+    {
+        var summary = ModelSummary.Of(CnnArchitectures.BigLittle);
+        string Row(string name)
+        {
+            var row = summary.Layers.Single(l => l.Name == name);
+            return $"{row.Name} {row.Type} depth {row.Depth} [{string.Join(", ", row.OutputShape ?? [])}]";
+        }
+
+        CollectionAssert.AreEqual(
+            new[]
+            {
+                "layer1 BigLittleModule depth 1 [1, 32, 7, 7]",
+                "layer1.big Sequential depth 2 [1, 32, 7, 7]",
+                "layer1.little Sequential depth 2 [1, 16, 14, 14]",
+                "layer1.little_e Sequential depth 2 [1, 32, 14, 14]",
+                "layer1.fusion Sequential depth 2 [1, 32, 7, 7]",
+                "layer2.big.1 BigLittleBottleneck depth 3 [1, 128, 4, 4]",
+                "layer3.little.0 BigLittleBottleneck depth 3 [1, 128, 4, 4]",
+            },
+            new[] { "layer1", "layer1.big", "layer1.little", "layer1.little_e", "layer1.fusion", "layer2.big.1", "layer3.little.0" }
+                .Select(Row).ToArray());
+        Assert.AreEqual(1_027_218L, summary.Layers.Sum(l => l.Parameters));
+        Assert.IsTrue(summary.Layers.All(l => l.WasCalled), "every module with parameters is reached through call");
     }
 
     [TestMethod]
