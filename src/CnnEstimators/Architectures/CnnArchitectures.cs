@@ -23,6 +23,12 @@ public static class CnnArchitectures
     /// <summary>CondenseNet-74 (C = G = 4) for ImageNet (<see cref="CondenseNetConfiguration.CondenseNet74"/>).</summary>
     public const string CondenseNet74 = "condensenet74";
 
+    /// <summary>bL-ResNet-50 of Big-Little Net, α = 2, β = 4, for 3×224×224 (<see cref="BigLittleResNet"/>).</summary>
+    public const string BLResNet50 = "blresnet50";
+
+    /// <summary>A small bL-ResNet for 1×28×28 digits (<see cref="BigLittleResNet"/>, <see cref="BigLittleConfiguration.Mnist"/>).</summary>
+    public const string BigLittle = "biglittle";
+
     private static readonly ConcurrentDictionary<string, CnnArchitecture> Registry = new(StringComparer.OrdinalIgnoreCase);
     private static readonly List<string> Order = new();
 
@@ -31,6 +37,7 @@ public static class CnnArchitectures
         // One line per family; each family lists its entries next to its modules.
         RegisterAll(ClassicNetworks.Entries);
         RegisterAll(CondenseNetworks.Entries);
+        RegisterAll(BigLittleNetworks.Entries);
     }
 
     /// <summary>All registered architectures, in registration order.</summary>
