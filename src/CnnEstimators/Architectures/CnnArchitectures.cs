@@ -38,6 +38,21 @@ public static class CnnArchitectures
     /// <summary>A small 3D CNN for C×D×H×W volumes (<see cref="Conv3dNet"/>).</summary>
     public const string Conv3d = "conv3d";
 
+    /// <summary>A small CondenseNet for MNIST (<see cref="CondenseNetConfiguration.Mnist"/>).</summary>
+    public const string CondenseNet = "condensenet";
+
+    /// <summary>CondenseNet-86 for CIFAR (<see cref="CondenseNetConfiguration.CondenseNet86"/>).</summary>
+    public const string CondenseNet86 = "condensenet86";
+
+    /// <summary>CondenseNet-74 (C = G = 4) for ImageNet (<see cref="CondenseNetConfiguration.CondenseNet74"/>).</summary>
+    public const string CondenseNet74 = "condensenet74";
+
+    /// <summary>bL-ResNet-50 of Big-Little Net, α = 2, β = 4, for 3×224×224 (<see cref="BigLittleResNet"/>).</summary>
+    public const string BLResNet50 = "blresnet50";
+
+    /// <summary>A small bL-ResNet for 1×28×28 digits (<see cref="BigLittleResNet"/>, <see cref="BigLittleConfiguration.Mnist"/>).</summary>
+    public const string BigLittle = "biglittle";
+
     private static readonly ConcurrentDictionary<string, CnnArchitecture> Registry = new(StringComparer.OrdinalIgnoreCase);
     private static readonly List<string> Order = new();
 
@@ -47,6 +62,8 @@ public static class CnnArchitectures
         RegisterAll(ClassicNetworks.Entries);
         RegisterAll(ImageNetNetworks.Entries);
         RegisterAll(BlockNetworks.Entries);
+        RegisterAll(CondenseNetworks.Entries);
+        RegisterAll(BigLittleNetworks.Entries);
     }
 
     /// <summary>All registered architectures, in registration order.</summary>

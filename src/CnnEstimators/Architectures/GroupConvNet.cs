@@ -50,7 +50,7 @@ public sealed class GroupConvNet : Module<Tensor, Tensor>
         {
             var (width, groups, poolAfter) = Blocks[i];
             features.append(new GroupConv(channels, width, kernelSize: 3, groups: groups));
-            if (i < Blocks.Length - 1) features.append(ChannelShuffle(groups));
+            if (i < Blocks.Length - 1) features.append(TorchSharp.torch.nn.ChannelShuffle(groups));
             if (poolAfter) features.append(MaxPool2d(Pool));
             channels = width;
         }

@@ -59,7 +59,7 @@ public sealed class BlockNetworkTests
     public void GroupConvNetShufflesChannelsBetweenGroupConvolutions()
     {
         using var module = CnnArchitectures.Get(CnnArchitectures.GroupConv).Create();
-        Assert.AreEqual(3, module.named_modules().Count(m => m.module is ChannelShuffle));
+        Assert.AreEqual(3, module.named_modules().Count(m => m.module is TorchSharp.Modules.ChannelShuffle));
     }
 
     [TestMethod]

@@ -1,0 +1,53 @@
+using System.Reflection;
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+
+namespace CnnMl.Runtime;
+
+/// <summary>
+/// The one place where CnnMl reaches into ML.NET internals. A trainers catalog
+/// (<c>mlContext.MulticlassClassification.Trainers</c>) holds its <see cref="IHostEnvironment"/> only
+/// behind the internal <c>IInternalCatalog.Environment</c>, and the device settings
+/// (<see cref="MLContext.GpuDeviceId"/>, <see cref="MLContext.FallbackToCpu"/>) live on the internal
+/// <c>IHostEnvironmentInternal</c>. Both are read by reflection here; a test fails loudly if ML.NET
+/// renames them.
+/// </summary>
+internal static class CatalogEnvironment
+{
+    private const string InternalCatalogInterface = "IInternalCatalog";
+    private const string EnvironmentProperty = "Environment";
+
+    /// <summary>The environment (the <see cref="MLContext"/>'s) behind a catalog.</summary>
+    /// <exception cref="InvalidOperationException">ML.NET no longer exposes the environment this way.</exception>
+    public static IHostEnvironment FromCatalog(object catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var catalogInterface = catalog.GetType().GetInterfaces().FirstOrDefault(i => i.Name == InternalCatalogInterface);
+        var property = catalogInterface?.GetProperty(EnvironmentProperty);
+        if (property?.GetValue(catalog) is IHostEnvironment environment) return environment;
+        throw new InvalidOperationException(
+            $"Cannot reach the MLContext behind {catalog.GetType().FullName}: ML.NET's internal " +
+            $"{InternalCatalogInterface}.{EnvironmentProperty} was not found. This ML.NET version is not supported by CnnMl.");
+    }
+
+    /// <summary>The environment's <see cref="MLContext.GpuDeviceId"/> (null when not set or not readable).</summary>
+    public static int? GpuDeviceId(IHostEnvironment environment) => Read<int?>(environment, nameof(MLContext.GpuDeviceId), null);
+
+    /// <summary>The environment's <see cref="MLContext.FallbackToCpu"/> (ML.NET's default: true).</summary>
+    public static bool FallbackToCpu(IHostEnvironment environment) => Read(environment, nameof(MLContext.FallbackToCpu), true);
+
+    private static T Read<T>(IHostEnvironment environment, string name, T fallback)
+    {
+        if (environment is MLContext context)
+        {
+            return name switch
+            {
+                nameof(MLContext.GpuDeviceId) => (T)(object?)context.GpuDeviceId!,
+                nameof(MLContext.FallbackToCpu) => (T)(object)context.FallbackToCpu,
+                _ => fallback,
+            };
+        }
+        var property = environment.GetType().GetProperty(name, BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic);
+        return property?.GetValue(environment) is T value ? value : property is null ? fallback : default!;
+    }
+}

@@ -1,0 +1,31 @@
+using CnnMl.Architectures;
+
+namespace CnnMl.Scoring;
+
+/// <summary>
+/// Everything besides the weights that is needed to rebuild a trained <see cref="CnnTransformer"/>:
+/// the architecture, its input, its classes and the columns it reads.
+/// </summary>
+public sealed record CnnModelDefinition
+{
+    /// <summary>Registry name of the architecture.</summary>
+    public required string Architecture { get; init; }
+
+    /// <summary>Shape of one example, channels first.</summary>
+    public required ImageShape ImageShape { get; init; }
+
+    /// <summary>Number of classes (the label key count).</summary>
+    public required int ClassCount { get; init; }
+
+    /// <summary>The label's key values in key order (class index i ↔ ClassNames[i]), or null if the label had none.</summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
+
+    /// <summary>The image column read at scoring time.</summary>
+    public required string FeatureColumnName { get; init; }
+
+    /// <summary>The label column used in training.</summary>
+    public required string LabelColumnName { get; init; }
+
+    /// <summary>True when the module is the architecture's inference form (<see cref="Training.IConvertibleAfterTraining"/>).</summary>
+    public bool IsConvertedForInference { get; init; }
+}

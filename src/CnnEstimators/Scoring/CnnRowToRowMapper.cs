@@ -1,0 +1,106 @@
+using CnnMl.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace CnnMl.Scoring;
+
+/// <summary>
+/// Row-at-a-time scoring for <c>mlContext.Model.CreatePredictionEngine</c>: maps one input row to the
+/// same row plus <c>Score</c> and <c>PredictedLabel</c>, with one forward pass per distinct image.
+/// </summary>
+internal sealed class CnnRowToRowMapper : IRowToRowMapper
+{
+    private readonly ModuleScorer _scorer;
+    private readonly DataViewSchema.Column _feature;
+
+    public CnnRowToRowMapper(DataViewSchema inputSchema, DataViewSchema outputSchema, ModuleScorer scorer, DataViewSchema.Column feature)
+    {
+        InputSchema = inputSchema;
+        OutputSchema = outputSchema;
+        _scorer = scorer;
+        _feature = feature;
+    }
+
+    public DataViewSchema InputSchema { get; }
+
+    public DataViewSchema OutputSchema { get; }
+
+    public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
+    {
+        var wanted = dependingColumns.ToArray();
+        var dependencies = wanted.Where(c => c.Index < InputSchema.Count).Select(c => InputSchema[c.Index]).ToList();
+        if (wanted.Any(c => c.Index >= InputSchema.Count) && dependencies.All(c => c.Index != _feature.Index))
+            dependencies.Add(_feature);
+        return dependencies;
+    }
+
+    public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
+        => new MappedRow(this, input, activeColumns.Select(c => c.Index).ToHashSet());
+
+    private sealed class MappedRow : DataViewRow
+    {
+        private readonly CnnRowToRowMapper _owner;
+        private readonly DataViewRow _input;
+        private readonly HashSet<int> _active;
+        private readonly float[] _features;
+        private readonly float[] _probabilities;
+        private ValueGetter<VBuffer<float>>? _getFeatures;
+        private VBuffer<float> _vector;
+        private readonly float[] _incoming;
+        private bool _scored;
+
+        public MappedRow(CnnRowToRowMapper owner, DataViewRow input, HashSet<int> active)
+        {
+            _owner = owner;
+            _input = input;
+            _active = active;
+            _features = new float[owner._scorer.FeatureSize];
+            _incoming = new float[owner._scorer.FeatureSize];
+            _probabilities = new float[owner._scorer.Classes];
+        }
+
+        public override DataViewSchema Schema => _owner.OutputSchema;
+
+        public override long Position => _input.Position;
+
+        public override long Batch => _input.Batch;
+
+        public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
+
+        public override bool IsColumnActive(DataViewSchema.Column column) => _active.Contains(column.Index);
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        {
+            var inputCount = _owner.InputSchema.Count;
+            if (column.Index < inputCount) return _input.GetGetter<TValue>(_input.Schema[column.Index]);
+            Delegate getter = column.Index == inputCount
+                ? (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+                {
+                    EnsureScored();
+                    var editor = VBufferEditor.Create(ref value, _probabilities.Length);
+                    _probabilities.CopyTo(editor.Values);
+                    value = editor.Commit();
+                })
+                : (ValueGetter<uint>)((ref uint value) =>
+                {
+                    EnsureScored();
+                    value = (uint)ScoringCursor.ArgMax(_probabilities) + 1;
+                });
+            return getter as ValueGetter<TValue>
+                   ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}; cannot read it as {typeof(TValue).Name}.");
+        }
+
+        // Score and PredictedLabel of one row share one forward pass. The cache is keyed on the image
+        // itself, not on Position: a prediction engine reuses one input row object for every call.
+        private void EnsureScored()
+        {
+            _getFeatures ??= _input.GetGetter<VBuffer<float>>(_owner._feature);
+            _getFeatures(ref _vector);
+            FeatureVectors.CopyDense(_vector, _incoming, _owner._feature.Name, _input.Position);
+            if (_scored && _incoming.AsSpan().SequenceEqual(_features)) return;
+            _incoming.CopyTo(_features, 0);
+            _owner._scorer.Score(_features, 1, _probabilities);
+            _scored = true;
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using CnnMl.Architectures;
+using Microsoft.ML;
+
+namespace CnnMl.Training;
+
+/// <summary>
+/// Options for <see cref="CnnTrainer"/>. Defaults are the source document's MNIST settings:
+/// Adam, learning rate 1e-3, batch 64, 3 epochs, a report every 100 batches.
+/// </summary>
+public sealed class CnnTrainerOptions
+{
+    /// <summary>The key-typed label column. Default "Label".</summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>The image column: a known-size <c>vector&lt;float&gt;</c> of C·H·W values (channels first). Default "Image".</summary>
+    public string FeatureColumnName { get; set; } = "Image";
+
+    /// <summary>Registry name of the network (<see cref="CnnArchitectures"/>). Default <see cref="CnnArchitectures.MnistCnn"/>.</summary>
+    public string Architecture { get; set; } = CnnArchitectures.MnistCnn;
+
+    /// <summary>Shape of one example, channels first. Null: the architecture's default input (1×28×28 for the MNIST networks).</summary>
+    public ImageShape? ImageShape { get; set; }
+
+    /// <summary>Passes over the training data. Default 3.</summary>
+    public int Epochs { get; set; } = 3;
+
+    /// <summary>Examples per training step. Default 64.</summary>
+    public int BatchSize { get; set; } = 64;
+
+    /// <summary>Adam's learning rate. Default 1e-3.</summary>
+    public double LearningRate { get; set; } = 1e-3;
+
+    /// <summary>
+    /// Seed for weight initialisation and the per-epoch shuffles. Null: drawn from the <see cref="MLContext"/>'s
+    /// seed, so <c>new MLContext(seed: 1)</c> makes training repeatable.
+    /// </summary>
+    public int? Seed { get; set; }
+
+    /// <summary>Report progress every this many batches (0: only at the end of each epoch). Default 100.</summary>
+    public int ReportEveryBatches { get; set; } = 100;
+
+    /// <summary>Optional data to measure accuracy on while training (same columns as the training data).</summary>
+    public IDataView? ValidationSet { get; set; }
+
+    /// <summary>
+    /// Measure validation accuracy every this many batches, as the source document does every 100;
+    /// 0 (default): only at the end of each epoch. Validation time is excluded from the training time.
+    /// </summary>
+    public int ValidateEveryBatches { get; set; }
+
+    /// <summary>Receives each progress report (also written to <c>MLContext.Log</c>).</summary>
+    public IProgress<TrainingReport>? Progress { get; set; }
+
+    /// <summary>Checked before every batch; cancelling stops <c>Fit</c> with <see cref="OperationCanceledException"/>.</summary>
+    public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>Rows per forward pass when scoring. Default 256.</summary>
+    public int ScoringBatchSize { get; set; } = 256;
+
+    /// <summary>libtorch intra-op threads (process-wide). Null leaves libtorch's default (one per core).</summary>
+    public int? NumberOfThreads { get; set; }
+
+    internal void Validate()
+    {
+        if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1.");
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a positive finite number.");
+        if (ReportEveryBatches < 0) throw new ArgumentOutOfRangeException(nameof(ReportEveryBatches), ReportEveryBatches, "ReportEveryBatches must be 0 or more.");
+        if (ValidateEveryBatches < 0) throw new ArgumentOutOfRangeException(nameof(ValidateEveryBatches), ValidateEveryBatches, "ValidateEveryBatches must be 0 or more.");
+        if (ScoringBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(ScoringBatchSize), ScoringBatchSize, "ScoringBatchSize must be at least 1.");
+        if (NumberOfThreads is < 1) throw new ArgumentOutOfRangeException(nameof(NumberOfThreads), NumberOfThreads, "NumberOfThreads must be at least 1.");
+        foreach (var (name, value) in new[] { (nameof(LabelColumnName), LabelColumnName), (nameof(FeatureColumnName), FeatureColumnName), (nameof(Architecture), Architecture) })
+        {
+            if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"{name} must not be empty.", name);
+        }
+        CnnArchitectures.Get(Architecture);
+    }
+}
