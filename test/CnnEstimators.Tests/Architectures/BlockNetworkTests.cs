@@ -1,4 +1,5 @@
 using CnnMl.Architectures;
+using CnnMl.Inspection;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,6 +1,8 @@
 using CnnMl.Architectures;
+using CnnMl.Inspection;
 using CnnMl.Tests.Support;
 using static TorchSharp.torch;
+using TorchVisionModels = TorchSharp.torchvision.models;
 
 namespace CnnMl.Tests.Architectures;
 
@@ -35,6 +37,28 @@ public sealed class ImageNetNetworkTests
         CollectionAssert.AreEqual(expected, actual);
         // TorchSharp's own state_dict holds the same keys (its order differs: parameters first).
         CollectionAssert.AreEquivalent(expected.Select(e => e[..e.IndexOf(' ')]).ToArray(), module.state_dict().Keys.ToArray());
+    }
+
+    [TestMethod]
+    [DataRow(CnnArchitectures.ResNet18)]
+    [DataRow(CnnArchitectures.ResNet50)]
+    [DataRow(CnnArchitectures.ResNeXt50_32x4d)]
+    [DataRow(CnnArchitectures.MobileNetV2)]
+    public void SummaryShowsEveryLayerAndTheMacsOfTorchVisionsBuilder(string name)
+    {
+        var ours = ModelSummary.Of(name);
+        using nn.Module<Tensor, Tensor> peer = name switch
+        {
+            CnnArchitectures.ResNet18 => TorchVisionModels.resnet18(),
+            CnnArchitectures.ResNet50 => TorchVisionModels.resnet50(),
+            CnnArchitectures.ResNeXt50_32x4d => TorchVisionModels.resnext50_32x4d(),
+            _ => TorchVisionModels.mobilenet_v2(),
+        };
+        var reference = ModelSummary.Of(peer, new ImageShape(3, 224, 224));
+        Assert.AreEqual(reference.Macs, ours.Macs);
+        Assert.AreEqual(reference.TotalParameters, ours.TotalParameters);
+        var hidden = ours.Layers.Where(r => !r.WasCalled).Select(r => r.Name).ToArray();
+        Assert.AreEqual(0, hidden.Length, "modules the hooks never saw: " + string.Join(", ", hidden));
     }
 
     [TestMethod]
