@@ -3,6 +3,9 @@ using CnnMl.Runtime;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
+// Logs and CI capture the output: do not wrap report lines at 80 columns there.
+if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;
+
 var app = new CommandApp();
 app.Configure(config =>
 {
