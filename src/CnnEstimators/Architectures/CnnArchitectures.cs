@@ -14,6 +14,30 @@ public static class CnnArchitectures
     /// <summary>d2l LeNet-5 with sigmoid and average pooling (<see cref="Architectures.LeNet5"/>).</summary>
     public const string LeNet5 = "lenet5";
 
+    /// <summary>torchvision's ResNet-18 for ImageNet (<see cref="ResNet.ResNet18"/>).</summary>
+    public const string ResNet18 = "resnet18";
+
+    /// <summary>torchvision's ResNet-50 for ImageNet (<see cref="ResNet.ResNet50"/>).</summary>
+    public const string ResNet50 = "resnet50";
+
+    /// <summary>torchvision's ResNeXt-50 32×4d for ImageNet (<see cref="ResNet.ResNeXt50_32x4d"/>).</summary>
+    public const string ResNeXt50_32x4d = "resnext50-32x4d";
+
+    /// <summary>torchvision's MobileNetV2 for ImageNet (<see cref="Architectures.MobileNetV2"/>).</summary>
+    public const string MobileNetV2 = "mobilenet-v2";
+
+    /// <summary>A small MNIST network of depthwise separable convolutions (<see cref="DepthwiseSeparableNet"/>).</summary>
+    public const string DepthwiseSeparable = "depthwise-separable";
+
+    /// <summary>A small MNIST network of group convolutions (<see cref="GroupConvNet"/>).</summary>
+    public const string GroupConv = "group-conv";
+
+    /// <summary>A small MNIST ResNet of bottleneck blocks (<see cref="BottleneckNet"/>).</summary>
+    public const string ResNetBottleneck = "resnet-bottleneck";
+
+    /// <summary>A small 3D CNN for C×D×H×W volumes (<see cref="Conv3dNet"/>).</summary>
+    public const string Conv3d = "conv3d";
+
     /// <summary>A small CondenseNet for MNIST (<see cref="CondenseNetConfiguration.Mnist"/>).</summary>
     public const string CondenseNet = "condensenet";
 
@@ -36,6 +60,8 @@ public static class CnnArchitectures
     {
         // One line per family; each family lists its entries next to its modules.
         RegisterAll(ClassicNetworks.Entries);
+        RegisterAll(ImageNetNetworks.Entries);
+        RegisterAll(BlockNetworks.Entries);
         RegisterAll(CondenseNetworks.Entries);
         RegisterAll(BigLittleNetworks.Entries);
     }

@@ -26,4 +26,16 @@ internal static class ShapeGuard
                     nameof(input));
         }
     }
+
+    /// <summary>Requires a minimum size per spatial axis (e.g. depth and height/width of a volume differ).</summary>
+    public static void RequireAtLeast(string architecture, ImageShape input, IReadOnlyList<long> minimum, string why)
+    {
+        for (var axis = 0; axis < input.SpatialRank && axis < minimum.Count; axis++)
+        {
+            if (input.Spatial[axis] < minimum[axis])
+                throw new ArgumentException(
+                    $"Architecture '{architecture}' cannot take input {input}: the spatial sizes must be at least {string.Join("x", minimum)} ({why}); got {input.Spatial[axis]} on axis {axis + 1}.",
+                    nameof(input));
+        }
+    }
 }
