@@ -3,6 +3,9 @@ using CnnMl.Runtime;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
+// Logs and CI capture the output: do not wrap report lines at 80 columns there.
+if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;
+
 var app = new CommandApp();
 app.Configure(config =>
 {
@@ -13,6 +16,8 @@ app.Configure(config =>
     config.AddCommand<SummaryCommand>("summary")
         .WithDescription("Per-layer output shapes, parameters and multiply-accumulates of an architecture.")
         .WithExample("summary", "--arch", "resnet50", "--input", "3x224x224", "--json", "s.json");
+    config.AddCommand<ConvDemoCommand>("conv-demo")
+        .WithDescription("The source document's hand-written convolution: corr2d, edge detection, learning a kernel.");
     config.AddCommand<BenchCommand>("bench")
         .WithDescription("Training throughput of the estimator vs a raw TorchSharp loop; batched vs one-row scoring.");
     config.AddCommand<ArchitecturesCommand>("architectures")

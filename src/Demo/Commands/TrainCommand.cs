@@ -44,21 +44,31 @@ public sealed class TrainCommand : Command<TrainSettings>
         };
         AnsiConsole.MarkupLineInterpolated($"Training: Adam lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s), seed {settings.Seed}");
 
-        CnnTransformer model = null!;
-        AnsiConsole.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(progress =>
-            {
-                var task = progress.AddTask($"training {architecture.Name}", maxValue: 1.0);
-                options.Progress = new ConsoleProgress(report =>
+        CnnTransformer model;
+        if (AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            model = null!;
+            AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Start(progress =>
                 {
-                    task.Value = report.FractionDone;
-                    AnsiConsole.WriteLine(report.ToString());
+                    var task = progress.AddTask($"training {architecture.Name}", maxValue: 1.0);
+                    options.Progress = new ConsoleProgress(report =>
+                    {
+                        task.Value = report.FractionDone;
+                        AnsiConsole.WriteLine(report.ToString());
+                    });
+                    model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
+                    task.Value = 1.0;
                 });
-                model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
-                task.Value = 1.0;
-            });
+        }
+        else
+        {
+            // Redirected output (a log, CI): the report lines alone, no live bar.
+            options.Progress = new ConsoleProgress(report => Console.WriteLine(report.ToString()));
+            model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
+        }
 
         using (model)
         {

@@ -9,7 +9,7 @@ internal static class MetricsView
 {
     public static Table Summary(MulticlassClassificationMetrics metrics, long testImages)
     {
-        var table = new Table().Border(TableBorder.Rounded).Title("[bold]Evaluation (ML.NET MulticlassClassification.Evaluate)[/]");
+        var table = new Table().Border(TableBorder.Rounded).Title("[bold]ML.NET evaluation[/]");
         table.AddColumn("Metric").AddColumn(new TableColumn("Value").RightAligned());
         table.AddRow("Test images", testImages.ToString("N0", CultureInfo.InvariantCulture));
         table.AddRow("Micro-accuracy", metrics.MicroAccuracy.ToString("P2", CultureInfo.InvariantCulture));
