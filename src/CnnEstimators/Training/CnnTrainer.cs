@@ -80,6 +80,8 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
         try
         {
             if (device.type != DeviceType.CPU) module.to(device);
+            using var oneDnn = OneDnnGuard.Apply(Options.OneDnn, module);
+            channel.Info(MessageSensitivity.None, oneDnn.Reason);
             var loop = new TrainingLoop(module, shape, device, deviceName, Options, report =>
             {
                 channel.Info(MessageSensitivity.None, report.ToString());

@@ -60,6 +60,12 @@ public sealed class CnnTrainerOptions
     /// <summary>libtorch intra-op threads (process-wide). Null leaves libtorch's default (one per core).</summary>
     public int? NumberOfThreads { get; set; }
 
+    /// <summary>
+    /// Whether training uses libtorch's oneDNN convolutions. Default <see cref="OneDnnMode.Auto"/>: off only for
+    /// networks with convolution shapes whose oneDNN gradients are wrong in libtorch 2.10.
+    /// </summary>
+    public OneDnnMode OneDnn { get; set; } = OneDnnMode.Auto;
+
     internal void Validate()
     {
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1.");

@@ -5,6 +5,7 @@ using System.Text.Json;
 using CnnMl.Architectures;
 using CnnMl.Data;
 using CnnMl.Demo.Benchmarks;
+using CnnMl.Runtime;
 using CnnMl.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -38,6 +39,10 @@ public sealed class BenchSettings : CommandSettings
     [CommandOption("--data <DIR>")]
     public string? Data { get; init; }
 
+    [CommandOption("--onednn <BOOL>")]
+    [Description("Use libtorch's oneDNN kernels (true/false). Default: CnnMl's default (off: see OneDnnConvolutions).")]
+    public bool? OneDnn { get; init; }
+
     [CommandOption("--json <FILE>")]
     public string? Json { get; init; }
 
@@ -62,9 +67,10 @@ public sealed class BenchCommand : Command<BenchSettings>
     public override int Execute(CommandContext context, BenchSettings settings, CancellationToken cancellation)
     {
         torch.set_num_threads(settings.Threads);
+        if (settings.OneDnn is { } oneDnn) OneDnnConvolutions.TrySet(oneDnn);
         var data = MnistDataset.Load(settings.DataDirectory, MnistSplit.Train, settings.Images);
         var test = MnistDataset.Load(settings.DataDirectory, MnistSplit.Test, 2_000);
-        AnsiConsole.MarkupLineInterpolated($"bench {settings.Architecture}: {data.Count:N0} images, batch {settings.BatchSize}, {settings.Threads} thread(s), {Environment.ProcessorCount} cores");
+        AnsiConsole.MarkupLineInterpolated($"bench {settings.Architecture}: {data.Count:N0} images, batch {settings.BatchSize}, {settings.Threads} thread(s), {Environment.ProcessorCount} cores, oneDNN {(OneDnnConvolutions.Enabled is true ? "on" : "off")}");
 
         // Warm-up: libtorch's first steps allocate and tune.
         RawTorchLoop.ImagesPerSecond(settings.Architecture, MnistDataset.Load(settings.DataDirectory, MnistSplit.Train, settings.BatchSize * 10), settings.BatchSize, 1e-3, 1);
