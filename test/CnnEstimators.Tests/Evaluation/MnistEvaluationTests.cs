@@ -1,9 +1,5 @@
 using CnnMl.Architectures;
-using CnnMl.Data;
-using CnnMl.Scoring;
 using CnnMl.Tests.Support;
-using CnnMl.Training;
-using Microsoft.ML;
 
 namespace CnnMl.Tests.Evaluation;
 
@@ -20,7 +16,7 @@ public sealed class MnistEvaluationTests
     public void MnistCnnOneEpochReaches98Percent()
     {
         // PyTorch with the same settings: 98.6% after one epoch.
-        var accuracy = TrainAndEvaluate(CnnArchitectures.MnistCnn, epochs: 1);
+        var accuracy = MnistEvaluation.MicroAccuracy(CnnArchitectures.MnistCnn, epochs: 1, trainingImages: null);
         Assert.IsGreaterThanOrEqualTo(0.980, accuracy, $"mnist-cnn micro-accuracy {accuracy:P2}");
     }
 
@@ -28,28 +24,7 @@ public sealed class MnistEvaluationTests
     public void LeNet5TwoEpochsReaches92Percent()
     {
         // PyTorch with the same settings: 93.8% after two epochs.
-        var accuracy = TrainAndEvaluate(CnnArchitectures.LeNet5, epochs: 2);
+        var accuracy = MnistEvaluation.MicroAccuracy(CnnArchitectures.LeNet5, epochs: 2, trainingImages: null);
         Assert.IsGreaterThanOrEqualTo(0.920, accuracy, $"lenet5 micro-accuracy {accuracy:P2}");
-    }
-
-    private static double TrainAndEvaluate(string architecture, int epochs)
-    {
-        var dir = TestPaths.RequireMnist();
-        var ml = new MLContext(seed: 1);
-        var train = ml.Data.LoadMnist(dir, MnistSplit.Train);
-        var test = ml.Data.LoadMnist(dir, MnistSplit.Test);
-        var pipeline = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
-        {
-            Architecture = architecture,
-            Epochs = epochs,
-            BatchSize = 64,
-            LearningRate = 1e-3,
-            ReportEveryBatches = 0,
-        });
-        using var model = pipeline.Fit(train);
-        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
-        Console.WriteLine($"{architecture}: {epochs} epoch(s), micro {metrics.MicroAccuracy:P2}, macro {metrics.MacroAccuracy:P2}, " +
-                          $"log-loss {metrics.LogLoss:F4}, {model.TrainingSummary!.ImagesPerSecond:N0} images/s");
-        return metrics.MicroAccuracy;
     }
 }

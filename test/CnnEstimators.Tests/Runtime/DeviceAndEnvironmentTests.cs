@@ -58,8 +58,16 @@ public sealed class DeviceAndEnvironmentTests
             return model.Module.parameters().Last().data<float>().ToArray();
         }
 
-        var first = Train(11);
-        CollectionAssert.AreEqual(first, Train(11));
-        CollectionAssert.AreNotEqual(first, Train(12));
+        var threads = TorchSharp.torch.get_num_threads();
+        try
+        {
+            var first = Train(11);
+            CollectionAssert.AreEqual(first, Train(11));
+            CollectionAssert.AreNotEqual(first, Train(12));
+        }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(threads); // NumberOfThreads is process-wide
+        }
     }
 }
