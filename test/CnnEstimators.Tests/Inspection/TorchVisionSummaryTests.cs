@@ -8,7 +8,7 @@ namespace CnnMl.Tests.Inspection;
 
 /// <summary>
 /// Summaries of TorchSharp's TorchVision builders against torchvision's published figures (parameters exact,
-/// "GFLOPS" — which are MACs — within 1%). When CnnMl's own zoo lands these move to registry names.
+/// "GFLOPS" — which are MACs — within 1%): the peer for ZooSummaryTests, which holds the registry's own builders to the same figures.
 /// </summary>
 [TestClass]
 public sealed class TorchVisionSummaryTests
