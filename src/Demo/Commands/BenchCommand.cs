@@ -46,8 +46,7 @@ public sealed class BenchSettings : CommandSettings
     [CommandOption("--json <FILE>")]
     public string? Json { get; init; }
 
-    public string DataDirectory =>
-        Data ?? (Environment.GetEnvironmentVariable("CNNML_DATA") is { Length: > 0 } env ? env : Path.Combine("data", "mnist"));
+    public string DataDirectory => OutputFiles.MnistDirectory(Data);
 
     public override ValidationResult Validate()
     {
@@ -111,8 +110,7 @@ public sealed class BenchCommand : Command<BenchSettings>
                 rawImagesPerSecond = raw, estimatorImagesPerSecond = estimator, estimatorToRaw = estimator / raw,
                 batchedScoringImagesPerSecond = batched, predictionEngineImagesPerSecond = perRow,
             }, new JsonSerializerOptions { WriteIndented = true });
-            File.WriteAllText(path, json);
-            AnsiConsole.MarkupLineInterpolated($"Written to {Path.GetFullPath(path)}");
+            AnsiConsole.MarkupLineInterpolated($"Written to {OutputFiles.WriteAtomically(path, json)}");
         }
         return 0;
     }

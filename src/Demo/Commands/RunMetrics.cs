@@ -18,13 +18,6 @@ public sealed record RunMetrics(
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    /// <summary>Writes the JSON next to nothing else: a temporary file renamed into place, so a crash never leaves half a file.</summary>
-    public void WriteTo(string path)
-    {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temporary = full + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(this, Indented));
-        File.Move(temporary, full, overwrite: true);
-    }
+    /// <summary>Writes the JSON atomically (see <see cref="OutputFiles.WriteAtomically"/>) and returns the full path.</summary>
+    public string WriteTo(string path) => OutputFiles.WriteAtomically(path, JsonSerializer.Serialize(this, Indented));
 }

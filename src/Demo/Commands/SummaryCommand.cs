@@ -67,10 +67,7 @@ public sealed class SummaryCommand : Command<SummarySettings>
             var json = summaries.Count == 1
                 ? summaries[0].ToJson()
                 : $"{{\n\"training\": {summaries[0].ToJson()},\n\"inference\": {summaries[1].ToJson()}\n}}";
-            var full = Path.GetFullPath(path);
-            File.WriteAllText(full + ".tmp", json);
-            File.Move(full + ".tmp", full, overwrite: true);
-            AnsiConsole.MarkupLineInterpolated($"Summary written to {full}");
+            AnsiConsole.MarkupLineInterpolated($"Summary written to {OutputFiles.WriteAtomically(path, json)}");
         }
         return 0;
     }

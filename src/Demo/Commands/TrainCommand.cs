@@ -86,9 +86,9 @@ public sealed class TrainCommand : Command<TrainSettings>
 
             if (settings.MetricsJson is { } path)
             {
-                new RunMetrics(architecture.Name, settings.Epochs, trainImages, testImages, metrics.MicroAccuracy, metrics.MacroAccuracy,
+                var written = new RunMetrics(architecture.Name, settings.Epochs, trainImages, testImages, metrics.MicroAccuracy, metrics.MacroAccuracy,
                     metrics.LogLoss, summary.TrainSeconds, summary.ImagesPerSecond, model.ParameterCount).WriteTo(path);
-                AnsiConsole.MarkupLineInterpolated($"Metrics written to {Path.GetFullPath(path)}");
+                AnsiConsole.MarkupLineInterpolated($"Metrics written to {written}");
             }
         }
         return 0;

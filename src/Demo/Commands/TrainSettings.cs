@@ -61,8 +61,7 @@ public sealed class TrainSettings : CommandSettings
     [Description("Write the run's figures as JSON.")]
     public string? MetricsJson { get; init; }
 
-    public string DataDirectory =>
-        Data ?? (Environment.GetEnvironmentVariable("CNNML_DATA") is { Length: > 0 } env ? env : Path.Combine("data", "mnist"));
+    public string DataDirectory => OutputFiles.MnistDirectory(Data);
 
     public override ValidationResult Validate()
     {

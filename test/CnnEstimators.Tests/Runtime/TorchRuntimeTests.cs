@@ -35,7 +35,7 @@ public sealed class TorchRuntimeTests
     }
 
     [TestMethod]
-    public void MessageNamesTheMissingSymbolWhenLibStdCxxLacksIt()
+    public void ProbeSeesTheSymbolThatSetUpProvides()
     {
         // On this machine libstdc++ has the symbol (set-up installed it); the probe must agree.
         var library = LibStdCxxProbe.FindLibrary();
