@@ -1,5 +1,4 @@
-using CnnMl.Architectures;
-using CnnMl.Training;
+using CnnMl.Data;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using static TorchSharp.torch;
