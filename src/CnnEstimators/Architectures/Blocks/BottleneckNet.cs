@@ -46,8 +46,7 @@ public sealed class BottleneckNet : Module<Tensor, Tensor>
         layer1 = stages.MakeLayer(Stages[0].Planes, Stages[0].Blocks, Stages[0].Stride);
         layer2 = stages.MakeLayer(Stages[1].Planes, Stages[1].Blocks, Stages[1].Stride);
         layer3 = stages.MakeLayer(Stages[2].Planes, Stages[2].Blocks, Stages[2].Stride);
-        avgpool = SmallNetworkParts.GlobalPool();
-        fc = Linear(stages.InPlanes, classes);
+        (avgpool, fc) = SmallNetworkParts.Head(stages.InPlanes, classes);
         RegisterComponents();
         ResNetInitialisation.Apply(this, zeroInitLast: false);
     }

@@ -45,8 +45,7 @@ public sealed class DepthwiseSeparableNet : Module<Tensor, Tensor>
             if (poolAfter) features.append(SmallNetworkParts.MaxPool());
             channels = width;
         }
-        avgpool = SmallNetworkParts.GlobalPool();
-        fc = Linear(channels, classes);
+        (avgpool, fc) = SmallNetworkParts.Head(channels, classes);
         RegisterComponents();
     }
 

@@ -49,8 +49,7 @@ public sealed class GroupConvNet : Module<Tensor, Tensor>
             if (poolAfter) features.append(SmallNetworkParts.MaxPool());
             channels = width;
         }
-        avgpool = SmallNetworkParts.GlobalPool();
-        fc = Linear(channels, classes);
+        (avgpool, fc) = SmallNetworkParts.Head(channels, classes);
         RegisterComponents();
     }
 

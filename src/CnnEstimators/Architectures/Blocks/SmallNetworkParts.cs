@@ -32,8 +32,8 @@ internal static class SmallNetworkParts
     /// <summary>A 2×2 max-pool.</summary>
     public static MaxPool2d MaxPool() => MaxPool2d(Pool);
 
-    /// <summary>The head's global average pooling.</summary>
-    public static AdaptiveAvgPool2d GlobalPool() => AdaptiveAvgPool2d(1);
+    /// <summary>The head's modules: global average pooling and a linear classifier from <paramref name="channels"/> to <paramref name="classes"/>.</summary>
+    public static (AdaptiveAvgPool2d AvgPool, Linear Fc) Head(long channels, int classes) => (AdaptiveAvgPool2d(1), Linear(channels, classes));
 
     /// <summary>The head: global average pooling, flatten, linear classifier.</summary>
     public static Tensor Classify(Tensor features, AdaptiveAvgPool2d avgpool, Linear fc) => fc.call(avgpool.call(features).flatten(1));
