@@ -1,5 +1,6 @@
 using CnnMl.Architectures;
 using CnnMl.Data;
+using CnnMl.Persistence;
 using CnnMl.Runtime;
 using CnnMl.Scoring;
 using Microsoft.ML;
@@ -75,8 +76,36 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             channel.Warning(MessageSensitivity.None, $"Skipped {train.SkippedMissingLabels} rows whose label is missing.");
         var validation = Options.ValidationSet is { } v ? InMemoryExamples.Load(v, Options.FeatureColumnName, Options.LabelColumnName, featureSize) : null;
 
+        var label = input.Schema[Options.LabelColumnName];
+        CnnModelDefinition Definition(bool converted) => new()
+        {
+            Architecture = Options.Architecture,
+            ImageShape = shape,
+            ClassCount = classes,
+            ClassNames = KeyValueAnnotations.ReadNames(label),
+            FeatureColumnName = Options.FeatureColumnName,
+            LabelColumnName = Options.LabelColumnName,
+            IsConvertedForInference = converted,
+        };
+
+        // Checkpoints: a resumed run must see the data of the interrupted one, so both record the data's fingerprint.
+        var trainData = Options.CheckpointPath is null && Options.ResumeFrom is null ? "" : TrainingDataFingerprint.Of(train);
+        if (Options.CheckpointPath is { } checkpointPath && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(checkpointPath))))
+            throw new DirectoryNotFoundException($"CheckpointPath '{checkpointPath}': the folder '{Path.GetDirectoryName(Path.GetFullPath(checkpointPath))}' does not exist. Create it first.");
+        using var resume = Options.ResumeFrom is { } resumeFrom ? CnnCheckpoint.Read(resumeFrom) : null;
+        if (resume is not null)
+        {
+            ResumeCompatibility.Check(resume, Options, shape, classes, Definition(false).ClassNames, train.Count, trainData);
+            seed = resume.Training!.Seed;
+            channel.Info(MessageSensitivity.None, $"Resuming from '{resume.Path}' after epoch {resume.Training.EpochsCompleted}.");
+        }
+        var checkpoints = Options.CheckpointPath is { } path
+            ? new TrainingCheckpointWriter(path, DefinitionDocument.From(Definition(false), LabelKeyValues.From(label.Annotations), Options.ScoringBatchSize),
+                Options, seed, train.Count, trainData)
+            : null;
+
         torch.random.manual_seed(seed);
-        var module = Architecture.Create(shape, classes);
+        var module = resume?.TakeModule() ?? Architecture.Create(shape, classes);
         try
         {
             if (device.type != DeviceType.CPU) module.to(device);
@@ -87,7 +116,9 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                 channel.Info(MessageSensitivity.None, report.ToString());
                 Options.Progress?.Report(report);
             });
-            var summary = loop.Run(train, validation, seed);
+            var trained = module;
+            var summary = loop.Run(train, validation, seed, resume,
+                checkpoints is null ? null : (epochs, optimizer) => checkpoints.Write(epochs, trained, optimizer));
 
             var converted = false;
             if (module is IConvertibleAfterTraining convertible)
@@ -103,17 +134,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                 }
             }
 
-            var label = input.Schema[Options.LabelColumnName];
-            var definition = new CnnModelDefinition
-            {
-                Architecture = Options.Architecture,
-                ImageShape = shape,
-                ClassCount = classes,
-                ClassNames = KeyValueAnnotations.ReadNames(label),
-                FeatureColumnName = Options.FeatureColumnName,
-                LabelColumnName = Options.LabelColumnName,
-                IsConvertedForInference = converted,
-            };
+            var definition = Definition(converted);
             return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize);
         }
         catch
