@@ -114,7 +114,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                 LabelColumnName = Options.LabelColumnName,
                 IsConvertedForInference = converted,
             };
-            return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize);
+            return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize, _environment);
         }
         catch
         {
