@@ -3,6 +3,7 @@ using CnnMl.Onnx;
 using CnnMl.Persistence;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 using static TorchSharp.torch;
 
 namespace CnnMl.Scoring;
@@ -13,20 +14,26 @@ namespace CnnMl.Scoring;
 /// values) to its input, scoring in batches. Owns its TorchSharp module: dispose the transformer to free it.
 /// </summary>
 /// <remarks>
-/// ML.NET keeps model persistence internal (<c>ModelSaveContext</c>), so <c>mlContext.Model.Save</c>
-/// cannot store this transformer. <see cref="SaveCheckpoint"/> writes CnnMl's own checkpoint (definition,
-/// label key values and weights; docs/checkpoint-format.md) and <see cref="Load"/> reads it back.
+/// <c>mlContext.Model.Save</c> stores it as ML.NET's own transformers (an ONNX export of the network plus public
+/// transforms; see <c>CnnMl.Persistence.MlNetScoringChain</c>), so the saved zip loads with a plain
+/// <c>mlContext.Model.Load</c> in a process without CnnMl. Save with <c>mlContext.Model.SaveAtomically</c> to never
+/// leave a broken file behind.
+/// <see cref="SaveCheckpoint"/> writes CnnMl's own checkpoint (definition, label key values and weights;
+/// docs/checkpoint-format.md) and <see cref="Load"/> reads it back, for exact TorchSharp scoring and fine-tuning.
 /// </remarks>
 public sealed class CnnTransformer : ITransformer, IDisposable
 {
     private readonly ModuleScorer _scorer;
     private readonly DataViewSchema.Annotations _labelKeyValues;
     private readonly int _scoringBatchSize;
+    private readonly IHostEnvironment? _environment; // the trainer's (the user's MLContext): its log hears about saves
     private bool _disposed;
 
     internal CnnTransformer(CnnModelDefinition definition, nn.Module<Tensor, Tensor> module, Device device,
-        DataViewSchema.Annotations labelKeyValues, TrainingSummary? trainingSummary, int scoringBatchSize)
+        DataViewSchema.Annotations labelKeyValues, TrainingSummary? trainingSummary, int scoringBatchSize,
+        IHostEnvironment? environment = null)
     {
+        _environment = environment;
         Definition = definition;
         Module = module;
         Device = device;
@@ -123,11 +130,19 @@ public sealed class CnnTransformer : ITransformer, IDisposable
         return new CnnTransformer(checkpoint.Definition, checkpoint.TakeModule(), CPU, annotations, trainingSummary: null, checkpoint.ScoringBatchSize);
     }
 
-    /// <summary>Not supported: ML.NET's model format is closed to third-party transformers.</summary>
-    /// <exception cref="NotSupportedException">Always.</exception>
-    void ICanSaveModel.Save(ModelSaveContext ctx) => throw new NotSupportedException(
-        "CnnTransformer cannot be saved with mlContext.Model.Save: ML.NET keeps its model-saving API (ModelSaveContext, " +
-        "LoadableClass) internal, so third-party transformers cannot take part. Keep Definition and Module.state_dict() instead.");
+    /// <summary>
+    /// Saves this transformer for <c>mlContext.Model.Save</c> as an equivalent chain of ML.NET's own transformers (an
+    /// <c>OnnxTransformer</c> over <see cref="ExportOnnx(Stream)"/>'s graph, then public transforms that rebuild
+    /// <c>PredictedLabel</c>), which loads in plain ML.NET without CnnMl. The export and the chain are built and
+    /// checked (one probe image scored both ways) before anything is written to <paramref name="ctx"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A module of the network has no ONNX export.</exception>
+    /// <exception cref="InvalidOperationException">The chain would not score like this transformer.</exception>
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        MlNetScoringChain.Save(this, ctx, _environment);
+    }
 
     /// <summary>
     /// Writes the trained network as an ONNX model (opset 17, dynamic batch): input <see cref="CnnModelDefinition.FeatureColumnName"/>
