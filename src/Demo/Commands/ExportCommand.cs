@@ -21,7 +21,8 @@ public sealed class ExportCommand : Command<ExportSettings>
         var (bytes, graph) = EmbeddedOnnxGraph.Read(modelPath, model.Transformer);
         cancellation.ThrowIfCancellationRequested();
         var written = OutputFiles.WriteAtomically(settings.Onnx, stream => stream.Write(bytes));
-        AnsiConsole.MarkupLineInterpolated($"Wrote [bold]{written}[/] ({bytes.Length / 1024.0:N0} KB): {EmbeddedOnnxGraph.Describe(graph)}");
+        AnsiConsole.MarkupLineInterpolated($"Wrote [bold]{written}[/] ({bytes.Length / 1024.0:N0} KB), the graph the zip scores with:");
+        AnsiConsole.MarkupLineInterpolated($"  {EmbeddedOnnxGraph.Describe(graph)}");
         return 0;
     }
 }

@@ -52,8 +52,9 @@ public sealed class PredictCommand : Command<PredictSettings>
     private static IDataView FeatureRows(MLContext ml, string column, int size, IEnumerable<float[]> vectors)
     {
         var definition = SchemaDefinition.Create(typeof(FeatureRow));
-        definition[nameof(FeatureRow.Features)].ColumnName = column;
-        definition[nameof(FeatureRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, size);
+        var features = definition[nameof(FeatureRow.Features)];
+        features.ColumnName = column;
+        features.ColumnType = new VectorDataViewType(NumberDataViewType.Single, size);
         return ml.Data.LoadFromEnumerable(vectors.Select(v => new FeatureRow { Features = v }).ToList(), definition);
     }
 
