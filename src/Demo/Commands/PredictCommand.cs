@@ -26,10 +26,20 @@ public sealed class PredictCommand : Command<PredictSettings>
 
         var ml = new MLContext();
         using var model = SavedModel.Load(ml, modelPath);
-        var (column, side) = model.SquareGrayscaleInput();
-        var vectors = ImageFiles.GrayscaleVectors(ml, settings.Images.Select(Path.GetFullPath).ToList(), side);
+        var paths = settings.Images.Select(Path.GetFullPath).ToList();
+        IDataView rows;
+        if (model.ImagePathInput() is { } pathColumn)
+        {
+            // The saved pipeline starts with LoadImages: it reads the files itself, exactly as in training.
+            rows = TextRows(ml, pathColumn, paths);
+        }
+        else
+        {
+            var (column, side) = model.SquareGrayscaleInput();
+            rows = FeatureRows(ml, column, side * side, ImageFiles.GrayscaleVectors(ml, paths, side));
+        }
         cancellation.ThrowIfCancellationRequested();
-        var predictions = model.Predict(FeatureRows(ml, column, side * side, vectors));
+        var predictions = model.Predict(rows);
 
         var results = settings.Images.Zip(predictions, (path, p) => new ImagePrediction(
             path, p.Label, p.Ranked.Take(settings.Top).Select(c => new LabelScore(c.Label, c.Score)).ToList())).ToList();
@@ -58,6 +68,13 @@ public sealed class PredictCommand : Command<PredictSettings>
         return ml.Data.LoadFromEnumerable(vectors.Select(v => new FeatureRow { Features = v }).ToList(), definition);
     }
 
+    private static IDataView TextRows(MLContext ml, string column, IEnumerable<string> paths)
+    {
+        var definition = SchemaDefinition.Create(typeof(PathRow));
+        definition[nameof(PathRow.Path)].ColumnName = column;
+        return ml.Data.LoadFromEnumerable(paths.Select(p => new PathRow { Path = p }).ToList(), definition);
+    }
+
     /// <summary>One image's result, as written to <c>--json</c>.</summary>
     public sealed record ImagePrediction(
         [property: JsonPropertyName("path")] string Path,
@@ -68,6 +85,11 @@ public sealed class PredictCommand : Command<PredictSettings>
     public sealed record LabelScore(
         [property: JsonPropertyName("label")] string Label,
         [property: JsonPropertyName("score")] float Score);
+
+    private sealed class PathRow
+    {
+        public string Path { get; set; } = "";
+    }
 
     private sealed class FeatureRow
     {

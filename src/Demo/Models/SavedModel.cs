@@ -42,6 +42,16 @@ internal sealed class SavedModel : IDisposable
     }
 
     /// <summary>
+    /// The text input column of a model whose pipeline loads images itself (an image-folder model saved with
+    /// ML.NET's <c>LoadImages</c> at its start reads file paths: <c>ImagePath</c>, Model Builder's <c>ImageSource</c>),
+    /// or null.
+    /// </summary>
+    public string? ImagePathInput() =>
+        InputSchema.Where(c => !c.IsHidden && c.Type is TextDataViewType)
+            .Select(c => c.Name)
+            .FirstOrDefault(n => n.Contains("Path", StringComparison.OrdinalIgnoreCase) || n.Contains("Source", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
     /// The float-vector input column holding a square grayscale image (MNIST's <c>Image</c>: 784 = 28×28 values),
     /// and the image's side. Throws <see cref="NotSupportedException"/> for models that read other inputs.
     /// </summary>
