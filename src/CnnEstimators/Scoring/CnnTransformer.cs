@@ -14,7 +14,7 @@ namespace CnnMl.Scoring;
 /// </summary>
 /// <remarks>
 /// ML.NET keeps model persistence internal (<c>ModelSaveContext</c>), so <c>mlContext.Model.Save</c>
-/// cannot store this transformer. <see cref="SaveCheckpoint"/> writes CnnMl's own checkpoint (definition,
+/// cannot store this transformer. <see cref="SaveCheckpoint(string)"/> writes CnnMl's own checkpoint (definition,
 /// label key values and weights; docs/checkpoint-format.md) and <see cref="Load"/> reads it back.
 /// </remarks>
 public sealed class CnnTransformer : ITransformer, IDisposable
@@ -90,14 +90,17 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="UnauthorizedAccessException">The folder or file cannot be written.</exception>
     /// <exception cref="IOException">Writing failed (disk full, …); the target is unchanged.</exception>
-    public void SaveCheckpoint(string path)
+    public void SaveCheckpoint(string path) => SaveCheckpoint(path, interpose: null);
+
+    /// <summary><see cref="SaveCheckpoint(string)"/> with a wrapper around the file stream (tests inject failures with it).</summary>
+    internal void SaveCheckpoint(string path, Func<Stream, Stream>? interpose)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        CnnCheckpoint.WriteModel(path, Definition, LabelKeyValues.From(_labelKeyValues), _scoringBatchSize, Module);
+        CnnCheckpoint.WriteModel(path, Definition, LabelKeyValues.From(_labelKeyValues), _scoringBatchSize, Module, interpose);
     }
 
     /// <summary>
-    /// Loads a transformer from a checkpoint written by <see cref="SaveCheckpoint"/> (or, through
+    /// Loads a transformer from a checkpoint written by <see cref="SaveCheckpoint(string)"/> (or, through
     /// <see cref="CnnTrainerOptions.CheckpointPath"/>, during training). It scores with TorchSharp on the CPU, gives
     /// bitwise the scores of the saved transformer, and has the same output schema (<c>Score</c>, and
     /// <c>PredictedLabel</c> with the same key values). <see cref="TrainingSummary"/> is null.
