@@ -1,39 +1,48 @@
 namespace CnnMl.Persistence;
 
 /// <summary>
-/// Replaces a file all at once: the content goes to a temporary file with a unique name in the same folder,
-/// is flushed to disk, and is renamed over the target. A failure at any point deletes the temporary file
-/// and leaves an existing target untouched; readers never see a half-written file.
+/// Writes a file so that its path only ever holds the old content or the complete new content: the bytes go
+/// to a uniquely named temporary file in the same folder, are flushed to disk, and the temporary file is then
+/// renamed over the target (an atomic replace on one file system). On any failure the temporary file is
+/// deleted and an existing target is left untouched.
 /// </summary>
 internal static class AtomicFile
 {
-    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically.</summary>
-    /// <param name="path">The target file; its folder must exist.</param>
-    /// <param name="write">Writes the whole content to a readable, seekable stream (positioned at 0).</param>
-    /// <param name="interpose">Tests only: wraps the file stream (e.g. to fail after N bytes).</param>
-    /// <exception cref="DirectoryNotFoundException">The target's folder does not exist.</exception>
-    public static void Write(string path, Action<Stream> write, Func<Stream, Stream>? interpose = null)
+    /// <summary>Prefix of the temporary files, so that a crashed process's leftovers are recognisable.</summary>
+    public const string TemporaryPrefix = ".cnnml-";
+
+    /// <summary>Suffix of the temporary files.</summary>
+    public const string TemporarySuffix = ".tmp";
+
+    /// <summary>
+    /// Writes <paramref name="path"/> through <paramref name="write"/>. <paramref name="beforeCommit"/> runs on the
+    /// complete temporary file, after the flush and before the rename (a place to post-process or to check it).
+    /// </summary>
+    /// <returns>The full path written.</returns>
+    public static string Write(string path, Action<Stream> write, Action<string>? beforeCommit = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(write);
         var target = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(target)!;
+        var folder = Path.GetDirectoryName(target)
+            ?? throw new ArgumentException($"'{path}' names no file (it is a root folder).", nameof(path));
+        if (Directory.Exists(target))
+            throw new IOException($"'{target}' is a folder; give the path of a file to write.");
         if (!Directory.Exists(folder))
-            throw new DirectoryNotFoundException($"Cannot write '{target}': the folder '{folder}' does not exist. Create it first.");
+            throw new DirectoryNotFoundException($"The folder '{folder}' for '{Path.GetFileName(target)}' does not exist; create it first.");
 
-        // Same folder, so the rename stays on one file system (and is atomic there); dot-prefixed and unique,
-        // so concurrent writers never share a temporary file.
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        // Same folder as the target: a rename never crosses file systems, so it replaces the target atomically.
+        var temporary = Path.Combine(folder, $"{TemporaryPrefix}{Path.GetFileName(target)}.{Path.GetRandomFileName()}{TemporarySuffix}");
         try
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
             {
-                var stream = interpose?.Invoke(file) ?? file;
                 write(stream);
-                stream.Flush();
-                file.Flush(flushToDisk: true);
+                stream.Flush(flushToDisk: true);
             }
+            beforeCommit?.Invoke(temporary);
             File.Move(temporary, target, overwrite: true);
+            return target;
         }
         catch
         {
@@ -42,15 +51,25 @@ internal static class AtomicFile
         }
     }
 
-    private static void TryDelete(string path)
+    /// <summary>Temporary files of <see cref="Write"/> for <paramref name="path"/> left in its folder (by a killed process, say).</summary>
+    public static string[] LeftoversFor(string path)
+    {
+        var target = Path.GetFullPath(path);
+        var folder = Path.GetDirectoryName(target)!;
+        return Directory.Exists(folder)
+            ? Directory.GetFiles(folder, $"{TemporaryPrefix}{Path.GetFileName(target)}.*{TemporarySuffix}")
+            : [];
+    }
+
+    private static void TryDelete(string file)
     {
         try
         {
-            File.Delete(path);
+            File.Delete(file);
         }
         catch (IOException)
         {
-            // The original failure matters more than a leftover temporary file.
+            // The original failure is the one to report; a stray temporary file is recognisable by its prefix.
         }
         catch (UnauthorizedAccessException)
         {

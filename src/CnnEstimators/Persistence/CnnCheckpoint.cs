@@ -28,14 +28,12 @@ internal static class CnnCheckpoint
         nn.Module<Tensor, Tensor> module, Func<Stream, Stream>? interpose = null)
     {
         var document = DefinitionDocument.From(definition, keyValues, scoringBatchSize);
-        AtomicFile.Write(path, stream =>
+        Write(path, interpose, archive =>
         {
-            var archive = new CheckpointArchiveWriter(stream);
             archive.AddJson(CheckpointEntries.Manifest, ManifestDocument.Create(ManifestDocument.ModelKind));
             archive.AddJson(CheckpointEntries.Definition, document);
             archive.AddTensors(CheckpointEntries.Weights, module.state_dict().ToList(), WeightsMetadata);
-            archive.Finish();
-        }, interpose);
+        });
     }
 
     /// <summary>Writes a training checkpoint: the model entries plus Adam's state and the training progress.</summary>
@@ -44,18 +42,27 @@ internal static class CnnCheckpoint
     {
         var names = module.named_parameters().Select(p => p.name).ToArray();
         var (settings, state) = AdamState.Describe(optimizer, names);
-        AtomicFile.Write(path, stream =>
+        Write(path, interpose, archive =>
         {
-            var archive = new CheckpointArchiveWriter(stream);
             archive.AddJson(CheckpointEntries.Manifest, ManifestDocument.Create(ManifestDocument.TrainingKind));
             archive.AddJson(CheckpointEntries.Definition, definition);
             archive.AddTensors(CheckpointEntries.Weights, module.state_dict().ToList(), WeightsMetadata);
             archive.AddJson(CheckpointEntries.OptimizerSettings, settings);
             archive.AddTensors(CheckpointEntries.OptimizerState, state);
             archive.AddJson(CheckpointEntries.Training, training);
-            archive.Finish();
-        }, interpose);
+        });
     }
+
+    /// <summary>Writes a sealed archive atomically; <paramref name="interpose"/> (tests) wraps the file stream.</summary>
+    private static void Write(string path, Func<Stream, Stream>? interpose, Action<CheckpointArchiveWriter> addEntries) =>
+        AtomicFile.Write(path, file =>
+        {
+            var stream = interpose?.Invoke(file) ?? file;
+            var archive = new CheckpointArchiveWriter(stream);
+            addEntries(archive);
+            archive.Finish();
+            stream.Flush();
+        });
 
     /// <summary>The current libtorch CPU generator state, base64, for <see cref="TrainingDocument.TorchGeneratorState"/>.</summary>
     public static string CurrentGeneratorState()
