@@ -1,4 +1,4 @@
-using CnnMl.Architectures;
+using CnnMl.Data;
 using CnnMl.Persistence;
 using CnnMl.Training;
 using Microsoft.ML;
@@ -96,7 +96,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     internal void SaveCheckpoint(string path, Func<Stream, Stream>? interpose)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        CnnCheckpoint.WriteModel(path, Definition, LabelKeyValues.From(_labelKeyValues), _scoringBatchSize, Module, interpose);
+        CnnCheckpoint.WriteModel(path, DefinitionDocuments.ToDocument(Definition, _labelKeyValues, _scoringBatchSize), Module, interpose);
     }
 
     /// <summary>
@@ -122,8 +122,9 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     public static CnnTransformer Load(string path)
     {
         using var checkpoint = CnnCheckpoint.Read(path);
-        var annotations = checkpoint.KeyValues?.ToAnnotations() ?? new DataViewSchema.Annotations.Builder().ToAnnotations();
-        return new CnnTransformer(checkpoint.Definition, checkpoint.TakeModule(), CPU, annotations, trainingSummary: null, checkpoint.ScoringBatchSize);
+        var document = checkpoint.Definition;
+        var annotations = document.LabelKeyValues?.ToAnnotations() ?? new DataViewSchema.Annotations.Builder().ToAnnotations();
+        return new CnnTransformer(DefinitionDocuments.ToDefinition(document), checkpoint.TakeModule(), CPU, annotations, trainingSummary: null, document.ScoringBatchSize);
     }
 
     /// <summary>Not supported: ML.NET's model format is closed to third-party transformers.</summary>

@@ -17,9 +17,8 @@ internal static class ResumeCompatibility
         var training = checkpoint.Training
             ?? throw Mismatch(checkpoint, "it is a model checkpoint (CnnTransformer.SaveCheckpoint), without optimizer state or progress; resume from a file written through CheckpointPath");
         var definition = checkpoint.Definition;
-        var architecture = CnnArchitectures.Get(options.Architecture).Name;
-        Same(checkpoint, "Architecture", definition.Architecture, architecture);
-        Same(checkpoint, "ImageShape", definition.ImageShape.ToString(), shape.ToString());
+        Same(checkpoint, "Architecture", CnnArchitectures.Get(definition.Architecture).Name, CnnArchitectures.Get(options.Architecture).Name);
+        Same(checkpoint, "ImageShape", definition.Shape.ToString(), shape.ToString());
         Same(checkpoint, "FeatureColumnName", definition.FeatureColumnName, options.FeatureColumnName);
         Same(checkpoint, "LabelColumnName", definition.LabelColumnName, options.LabelColumnName);
         Same(checkpoint, "BatchSize", training.BatchSize, options.BatchSize);

@@ -50,7 +50,7 @@ internal sealed class TrainingCheckpoints : IDisposable
                 seed = resume.Training!.Seed;
             }
             var writer = options.CheckpointPath is { } checkpointPath
-                ? new TrainingCheckpointWriter(checkpointPath, DefinitionDocument.From(definition, LabelKeyValues.From(labelAnnotations), options.ScoringBatchSize),
+                ? new TrainingCheckpointWriter(checkpointPath, DefinitionDocuments.ToDocument(definition, labelAnnotations, options.ScoringBatchSize),
                     options, seed, train.Count, trainData)
                 : null;
             return new TrainingCheckpoints(resume, writer, seed);

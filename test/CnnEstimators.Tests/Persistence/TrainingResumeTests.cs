@@ -127,11 +127,6 @@ public sealed class TrainingResumeTests
     private static Dictionary<string, float[]> Weights(torch.nn.Module<torch.Tensor, torch.Tensor> module) =>
         module.state_dict().ToDictionary(p => p.Key, p => p.Value.cpu().data<float>().ToArray());
 
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
-
     private static bool BitwiseEqual(float[] a, float[] b) =>
         a.AsSpan().SequenceEqual(b) && a.Select(BitConverter.SingleToInt32Bits).SequenceEqual(b.Select(BitConverter.SingleToInt32Bits));
 
