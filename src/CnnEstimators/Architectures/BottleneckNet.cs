@@ -1,3 +1,5 @@
+using CnnMl.Abstractions;
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -12,7 +14,7 @@ namespace CnnMl.Architectures;
 /// Initialised as torchvision initialises ResNets. The bottlenecks hold most parameters and
 /// multiply-accumulates.
 /// </summary>
-public sealed class BottleneckNet : Module<Tensor, Tensor>
+public sealed class BottleneckNet : Module<Tensor, Tensor>, IOnnxExportable
 {
     private const int StemWidth = 16;
     private const int Pool = 2;
@@ -65,5 +67,13 @@ public sealed class BottleneckNet : Module<Tensor, Tensor>
         y = layer3.call(layer2.call(layer1.call(y)));
         y = avgpool.call(y).flatten(1);
         return fc.call(y).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var y = graph.Module(maxpool, graph.Module(stem, input));
+        y = graph.Sequence([layer1, layer2, layer3], y);
+        return graph.Module(fc, graph.Flatten(graph.Module(avgpool, y), 1));
     }
 }

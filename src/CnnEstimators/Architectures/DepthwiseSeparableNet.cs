@@ -1,3 +1,5 @@
+using CnnMl.Abstractions;
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -11,7 +13,7 @@ namespace CnnMl.Architectures;
 /// block see the whole digit (receptive field 40 pixels) before the global pooling. The separable blocks
 /// hold most parameters and multiply-accumulates.
 /// </summary>
-public sealed class DepthwiseSeparableNet : Module<Tensor, Tensor>
+public sealed class DepthwiseSeparableNet : Module<Tensor, Tensor>, IOnnxExportable
 {
     private const int StemWidth = 16;
     private const int Pool = 2;
@@ -61,5 +63,12 @@ public sealed class DepthwiseSeparableNet : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var y = avgpool.call(features.call(stem.call(x))).flatten(1);
         return fc.call(y).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var y = graph.Flatten(graph.Module(avgpool, graph.Module(features, graph.Module(stem, input))), 1);
+        return graph.Module(fc, y);
     }
 }

@@ -1,3 +1,5 @@
+using CnnMl.Abstractions;
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -11,7 +13,7 @@ namespace CnnMl.Architectures;
 /// last lets the next one's groups see every previous group (stacked group convolutions alone never
 /// exchange information between groups). The group convolutions hold most parameters and multiply-accumulates.
 /// </summary>
-public sealed class GroupConvNet : Module<Tensor, Tensor>
+public sealed class GroupConvNet : Module<Tensor, Tensor>, IOnnxExportable
 {
     private const int StemWidth = 16;
     private const int Pool = 2;
@@ -65,5 +67,12 @@ public sealed class GroupConvNet : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var y = avgpool.call(features.call(maxpool.call(stem.call(x)))).flatten(1);
         return fc.call(y).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var y = graph.Module(features, graph.Module(maxpool, graph.Module(stem, input)));
+        return graph.Module(fc, graph.Flatten(graph.Module(avgpool, y), 1));
     }
 }
