@@ -9,7 +9,7 @@ namespace CnnMl.Onnx;
 /// <summary>
 /// The ONNX export of TorchSharp's own modules, read from their public hyper-parameters (<c>stride</c>,
 /// <c>padding</c>, <c>groups</c>, …) in eval-mode semantics: convolutions 1D/2D/3D (groups, stride, zero padding,
-/// dilation), batch norm 1D/2D/3D with running statistics, ReLU, ReLU6 and Hardtanh (<c>Clip</c>), Sigmoid, Tanh,
+/// dilation), batch norm 1D/2D/3D with running statistics, ReLU, ReLU6 (<c>Clip</c>), Sigmoid, Tanh,
 /// max and average pooling, adaptive average pooling (global, or any output size that divides the input),
 /// Flatten, Linear (<c>Gemm</c>), dropout (identity), Identity, ChannelShuffle and Sequential.
 /// </summary>
@@ -30,7 +30,6 @@ public static class TorchModuleExport
             Linear linear => Linear(graph, linear, input),
             ReLU => graph.Relu(input),
             ReLU6 => graph.Clip(input, 0, 6),
-            Hardtanh hardtanh => graph.Clip(input, (float)hardtanh.min_val, (float)hardtanh.max_val),
             Sigmoid => graph.Sigmoid(input),
             Tanh => graph.Node("Tanh", [input], graph.ShapeOf(input)),
             MaxPool1d pool => MaxPool(graph, pool, input, [pool.kernel_size], One(pool.stride), One(pool.padding), One(pool.dilation), pool.ceil_mode),
@@ -132,7 +131,8 @@ public static class TorchModuleExport
         var end = flatten.end_dim < 0 ? flatten.end_dim + shape.Count : flatten.end_dim;
         if (start < 1 || end >= shape.Count || start > end)
             throw Unsupported(graph, flatten, $"flattening dimensions {flatten.start_dim}..{flatten.end_dim} of a rank-{shape.Count} value would merge the dynamic batch");
-        if (end == shape.Count - 1) return graph.Flatten(input, start);
+        // ONNX Flatten(axis) merges the dimensions before the axis too: it is torch.flatten only from dimension 1 to the end.
+        if (start == 1 && end == shape.Count - 1) return graph.Flatten(input, 1);
         long[] target = [.. shape.Take((int)start), shape.Skip((int)start).Take((int)(end - start + 1)).Aggregate(1L, (a, b) => a * b), .. shape.Skip((int)end + 1)];
         return graph.Reshape(input, target);
     }
