@@ -1,5 +1,3 @@
-using CnnMl.Abstractions;
-using CnnMl.Architectures;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -42,7 +40,7 @@ public static class TorchModuleExport
             AdaptiveAvgPool2d pool => AdaptiveAvgPool(graph, pool, input, pool.output_size),
             AdaptiveAvgPool3d pool => AdaptiveAvgPool(graph, pool, input, pool.output_size),
             Flatten flatten => Flatten(graph, flatten, input),
-            TorchSharp.Modules.ChannelShuffle shuffle => Architectures.ChannelShuffle.ExportOnnx(graph, input, shuffle.groups),
+            ChannelShuffle shuffle => graph.ChannelShuffle(input, shuffle.groups),
             // Eval mode: dropout passes its input through.
             Dropout or Dropout1d or Dropout2d or Dropout3d or AlphaDropout or FeatureAlphaDropout or Identity => input,
             _ => throw Unsupported(graph, module, "no ONNX export is known for this module type. Implement CnnMl.Abstractions.IOnnxExportable on it " +

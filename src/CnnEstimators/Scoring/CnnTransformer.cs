@@ -1,6 +1,5 @@
-using CnnMl.Architectures;
+using CnnMl.Data;
 using CnnMl.Onnx;
-using CnnMl.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using static TorchSharp.torch;

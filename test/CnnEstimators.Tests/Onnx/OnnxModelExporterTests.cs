@@ -16,7 +16,7 @@ public sealed class OnnxModelExporterTests
     {
         manual_seed(1);
         using var module = CnnArchitectures.Get(CnnArchitectures.LeNet5).Create();
-        var model = OnnxModelExporter.Build(module, ClassicNetworks.MnistInput);
+        var model = OnnxModelExporter.Build(module, KnownInputs.Mnist);
 
         Assert.AreEqual(OnnxModelExporter.IrVersion, model.IrVersion);
         Assert.AreEqual("CnnMl", model.ProducerName);
@@ -38,7 +38,7 @@ public sealed class OnnxModelExporterTests
         manual_seed(2);
         using var module = CnnArchitectures.Get(CnnArchitectures.MnistCnn).Create();
         module.eval();
-        var bytes = OnnxModelExporter.ExportToBytes(module, ClassicNetworks.MnistInput,
+        var bytes = OnnxModelExporter.ExportToBytes(module, KnownInputs.Mnist,
             new OnnxExportOptions { InputName = "Pixels", PredictedIndexOutputName = "Index", PredictedIndexKeepDims = false });
         var model = ModelProto.Parser.ParseFrom(bytes);
         var index = model.Graph.Output.Single(o => o.Name == "Index");
@@ -62,7 +62,7 @@ public sealed class OnnxModelExporterTests
     {
         using var module = CnnArchitectures.Get(CnnArchitectures.LeNet5).Create();
         var error = Assert.ThrowsExactly<ArgumentException>(() =>
-            OnnxModelExporter.Build(module, ClassicNetworks.MnistInput, new OnnxExportOptions { InputName = "Score" }));
+            OnnxModelExporter.Build(module, KnownInputs.Mnist, new OnnxExportOptions { InputName = "Score" }));
         StringAssert.Contains(error.Message, "'Score'");
     }
 
@@ -70,7 +70,7 @@ public sealed class OnnxModelExporterTests
     public void ANetworkThatDoesNotEndInClassesIsRefused()
     {
         using var module = TorchSharp.torch.nn.Sequential(TorchSharp.torch.nn.Conv2d(1, 2, 3));
-        var error = Assert.ThrowsExactly<InvalidOperationException>(() => OnnxModelExporter.Build(module, ClassicNetworks.MnistInput));
+        var error = Assert.ThrowsExactly<InvalidOperationException>(() => OnnxModelExporter.Build(module, KnownInputs.Mnist));
         StringAssert.Contains(error.Message, "[N, 2, 26, 26]");
     }
 }
