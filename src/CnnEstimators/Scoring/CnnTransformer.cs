@@ -1,4 +1,5 @@
 using CnnMl.Data;
+using CnnMl.Onnx;
 using CnnMl.Persistence;
 using CnnMl.Training;
 using Microsoft.ML;
@@ -132,6 +133,27 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx) => throw new NotSupportedException(
         "CnnTransformer cannot be saved with mlContext.Model.Save: ML.NET keeps its model-saving API (ModelSaveContext, " +
         "LoadableClass) internal, so third-party transformers cannot take part. Keep Definition and Module.state_dict() instead.");
+
+    /// <summary>
+    /// Writes the trained network as an ONNX model (opset 17, dynamic batch): input <see cref="CnnModelDefinition.FeatureColumnName"/>
+    /// (the flat float vector, as this transformer reads it), output <c>Score</c> (softmax probabilities, slot i = class index i).
+    /// </summary>
+    /// <exception cref="NotSupportedException">A module of the network has no ONNX export.</exception>
+    public void ExportOnnx(Stream destination) =>
+        ExportOnnx(destination, new OnnxExportOptions { InputName = Definition.FeatureColumnName });
+
+    /// <summary>
+    /// Writes the trained network as an ONNX model with the given input and output names (e.g. an arg-max
+    /// <see cref="OnnxExportOptions.PredictedIndexOutputName"/>); <see cref="OnnxExportOptions.InputName"/> is used as given.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A module of the network has no ONNX export.</exception>
+    public void ExportOnnx(Stream destination, OnnxExportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(options);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        OnnxModelExporter.Export(Module, Definition.ImageShape, destination, options);
+    }
 
     /// <summary>Frees the module's native memory.</summary>
     public void Dispose()
