@@ -18,13 +18,8 @@ internal static class AtomicFile
     /// Writes <paramref name="path"/> through <paramref name="write"/>. <paramref name="beforeCommit"/> runs on the
     /// complete temporary file, after the flush and before the rename (a place to post-process or to check it).
     /// </summary>
-    /// <param name="path">The target file; its folder must exist.</param>
-    /// <param name="write">Writes the whole content to a readable, seekable stream (positioned at 0).</param>
-    /// <param name="interpose">Tests only: wraps the file stream (e.g. to fail after N bytes).</param>
-    /// <param name="beforeCommit">Runs on the flushed temporary file before the rename.</param>
     /// <returns>The full path written.</returns>
-    /// <exception cref="DirectoryNotFoundException">The target's folder does not exist.</exception>
-    public static string Write(string path, Action<Stream> write, Func<Stream, Stream>? interpose = null, Action<string>? beforeCommit = null)
+    public static string Write(string path, Action<Stream> write, Action<string>? beforeCommit = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(write);
@@ -40,12 +35,10 @@ internal static class AtomicFile
         var temporary = Path.Combine(folder, $"{TemporaryPrefix}{Path.GetFileName(target)}.{Path.GetRandomFileName()}{TemporarySuffix}");
         try
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
             {
-                var stream = interpose?.Invoke(file) ?? file;
                 write(stream);
-                stream.Flush();
-                file.Flush(flushToDisk: true);
+                stream.Flush(flushToDisk: true);
             }
             beforeCommit?.Invoke(temporary);
             File.Move(temporary, target, overwrite: true);

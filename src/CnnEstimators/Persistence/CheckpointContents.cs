@@ -1,4 +1,3 @@
-using CnnMl.Scoring;
 using static TorchSharp.torch;
 
 namespace CnnMl.Persistence;
@@ -12,14 +11,11 @@ internal sealed class CheckpointContents : IDisposable
 {
     private nn.Module<Tensor, Tensor>? _module;
 
-    public CheckpointContents(string path, string kind, CnnModelDefinition definition, LabelKeyValues? keyValues, int scoringBatchSize,
+    public CheckpointContents(string path, DefinitionDocument definition,
         nn.Module<Tensor, Tensor> module, AdamState? optimizer, TrainingDocument? training, byte[]? generatorState)
     {
         Path = path;
-        Kind = kind;
         Definition = definition;
-        KeyValues = keyValues;
-        ScoringBatchSize = scoringBatchSize;
         _module = module;
         Optimizer = optimizer;
         Training = training;
@@ -29,17 +25,8 @@ internal sealed class CheckpointContents : IDisposable
     /// <summary>The checkpoint's full path.</summary>
     public string Path { get; }
 
-    /// <summary><see cref="ManifestDocument.ModelKind"/> or <see cref="ManifestDocument.TrainingKind"/>.</summary>
-    public string Kind { get; }
-
-    /// <summary>Architecture, input, classes and columns.</summary>
-    public CnnModelDefinition Definition { get; }
-
-    /// <summary>The label's typed key values, or null.</summary>
-    public LabelKeyValues? KeyValues { get; }
-
-    /// <summary>Rows per forward pass of the saved transformer.</summary>
-    public int ScoringBatchSize { get; }
+    /// <summary>Architecture, input, classes, columns, key values and scoring batch size, validated.</summary>
+    public DefinitionDocument Definition { get; }
 
     /// <summary>Adam's state (training checkpoints).</summary>
     public AdamState? Optimizer { get; }

@@ -1,8 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using CnnMl.Architectures;
-using CnnMl.Scoring;
-using CnnMl.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,18 +22,14 @@ internal static class CnnCheckpoint
     });
 
     /// <summary>Writes a model checkpoint: manifest, definition, weights.</summary>
-    public static void WriteModel(string path, CnnModelDefinition definition, LabelKeyValues? keyValues, int scoringBatchSize,
-        nn.Module<Tensor, Tensor> module, Func<Stream, Stream>? interpose = null)
+    public static void WriteModel(string path, DefinitionDocument definition, nn.Module<Tensor, Tensor> module, Func<Stream, Stream>? interpose = null)
     {
-        var document = DefinitionDocument.From(definition, keyValues, scoringBatchSize);
-        AtomicFile.Write(path, stream =>
+        Write(path, interpose, archive =>
         {
-            var archive = new CheckpointArchiveWriter(stream);
             archive.AddJson(CheckpointEntries.Manifest, ManifestDocument.Create(ManifestDocument.ModelKind));
-            archive.AddJson(CheckpointEntries.Definition, document);
+            archive.AddJson(CheckpointEntries.Definition, definition);
             archive.AddTensors(CheckpointEntries.Weights, module.state_dict().ToList(), WeightsMetadata);
-            archive.Finish();
-        }, interpose);
+        });
     }
 
     /// <summary>Writes a training checkpoint: the model entries plus Adam's state and the training progress.</summary>
@@ -44,18 +38,27 @@ internal static class CnnCheckpoint
     {
         var names = module.named_parameters().Select(p => p.name).ToArray();
         var (settings, state) = AdamState.Describe(optimizer, names);
-        AtomicFile.Write(path, stream =>
+        Write(path, interpose, archive =>
         {
-            var archive = new CheckpointArchiveWriter(stream);
             archive.AddJson(CheckpointEntries.Manifest, ManifestDocument.Create(ManifestDocument.TrainingKind));
             archive.AddJson(CheckpointEntries.Definition, definition);
             archive.AddTensors(CheckpointEntries.Weights, module.state_dict().ToList(), WeightsMetadata);
             archive.AddJson(CheckpointEntries.OptimizerSettings, settings);
             archive.AddTensors(CheckpointEntries.OptimizerState, state);
             archive.AddJson(CheckpointEntries.Training, training);
-            archive.Finish();
-        }, interpose);
+        });
     }
+
+    /// <summary>Writes a sealed archive atomically; <paramref name="interpose"/> (tests) wraps the file stream.</summary>
+    private static void Write(string path, Func<Stream, Stream>? interpose, Action<CheckpointArchiveWriter> addEntries) =>
+        AtomicFile.Write(path, file =>
+        {
+            var stream = interpose?.Invoke(file) ?? file;
+            var archive = new CheckpointArchiveWriter(stream);
+            addEntries(archive);
+            archive.Finish();
+            stream.Flush();
+        });
 
     /// <summary>The current libtorch CPU generator state, base64, for <see cref="TrainingDocument.TorchGeneratorState"/>.</summary>
     public static string CurrentGeneratorState()
@@ -91,9 +94,9 @@ internal static class CnnCheckpoint
         CheckEntrySet(archive, manifest);
         var training = manifest.Kind == ManifestDocument.TrainingKind;
 
-        var definitionDocument = CheckpointJson.Deserialize<DefinitionDocument>(archive.ReadAll(CheckpointEntries.Definition), CheckpointEntries.Definition);
-        var definition = definitionDocument.ToDefinition();
-        if (training && definition.IsConvertedForInference)
+        var definition = CheckpointJson.Deserialize<DefinitionDocument>(archive.ReadAll(CheckpointEntries.Definition), CheckpointEntries.Definition);
+        definition.Validate();
+        if (training && definition.ConvertedForInference)
             throw new InvalidDataException($"{CheckpointEntries.Definition} says convertedForInference, but training checkpoints hold the training form.");
 
         TrainingDocument? progress = null;
@@ -128,8 +131,7 @@ internal static class CnnCheckpoint
                 state.EnsureEnded();
             }
             CheckRuns(module, definition);
-            return new CheckpointContents(path, manifest.Kind, definition, definitionDocument.LabelKeyValues, definitionDocument.ScoringBatchSize,
-                module, optimizer, progress, generator);
+            return new CheckpointContents(path, definition, module, optimizer, progress, generator);
         }
         catch
         {
@@ -154,24 +156,24 @@ internal static class CnnCheckpoint
     /// A fresh network for <paramref name="definition"/>, in its inference form if the definition says so. The
     /// global generator is put back afterwards: loading must not change the caller's random stream.
     /// </summary>
-    private static nn.Module<Tensor, Tensor> Build(CnnModelDefinition definition)
+    private static nn.Module<Tensor, Tensor> Build(DefinitionDocument definition)
     {
         var architecture = CnnArchitectures.Get(definition.Architecture);
         using var generator = torch.random.get_rng_state().DetachFromDisposeScope();
         nn.Module<Tensor, Tensor> module;
         try
         {
-            module = architecture.Create(definition.ImageShape, definition.ClassCount);
+            module = architecture.Create(definition.Shape, definition.ClassCount);
         }
         catch (Exception e) when (e is ArgumentException or ExternalException)
         {
-            throw new InvalidDataException($"{CheckpointEntries.Definition}: '{architecture.Name}' cannot be built for input {definition.ImageShape} and {definition.ClassCount} classes ({e.Message}).", e);
+            throw new InvalidDataException($"{CheckpointEntries.Definition}: '{architecture.Name}' cannot be built for input {definition.Shape} and {definition.ClassCount} classes ({e.Message}).", e);
         }
         finally
         {
             torch.random.set_rng_state(generator);
         }
-        if (!definition.IsConvertedForInference) return module;
+        if (!definition.ConvertedForInference) return module;
         if (module is not IConvertibleAfterTraining convertible)
         {
             module.Dispose();
@@ -183,14 +185,14 @@ internal static class CnnCheckpoint
     }
 
     /// <summary>One forward pass on zeros: index buffers out of range and similar damage show up here, not when scoring.</summary>
-    private static void CheckRuns(nn.Module<Tensor, Tensor> module, CnnModelDefinition definition)
+    private static void CheckRuns(nn.Module<Tensor, Tensor> module, DefinitionDocument definition)
     {
         module.eval();
         try
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var output = module.call(zeros(definition.ImageShape.WithBatch(1)));
+            var output = module.call(zeros(definition.Shape.WithBatch(1)));
             if (output.ndim != 2 || output.shape[0] != 1 || output.shape[1] != definition.ClassCount)
                 throw new InvalidDataException($"the network returns shape {SafetensorsTensorInfo.FormatShape(output.shape)} for one example; expected [1, {definition.ClassCount}].");
         }

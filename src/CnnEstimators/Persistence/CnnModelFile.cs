@@ -85,7 +85,7 @@ public static class CnnModelFile
             catalog.Save(model, inputSchema, target);
             target.Flush();
             ModelZipIntegrity.AddManifest(file);
-        }, beforeCommit: beforeCommit);
+        }, beforeCommit);
     }
 
     private static InvalidDataException Damaged(string path, string defect, Exception? inner) =>

@@ -1,12 +1,12 @@
+using System.Text.Json.Serialization;
 using CnnMl.Architectures;
-using CnnMl.Scoring;
 
 namespace CnnMl.Persistence;
 
 /// <summary>
-/// definition.json: the <see cref="CnnModelDefinition"/> (architecture, input shape, classes, columns, inference
-/// form) plus the label's typed key values and the scoring batch size — everything besides the weights that
-/// rebuilds the transformer.
+/// definition.json: what, besides the weights, rebuilds a trained transformer — the architecture, input shape,
+/// classes, columns and inference form (a <c>CnnModelDefinition</c>), the label's typed key values and the
+/// scoring batch size.
 /// </summary>
 internal sealed record DefinitionDocument
 {
@@ -34,25 +34,20 @@ internal sealed record DefinitionDocument
     /// <summary>Rows per forward pass of the saved transformer, kept so the loaded one batches alike.</summary>
     public required int ScoringBatchSize { get; init; }
 
-    /// <summary>The document for a definition, its label key values and its scoring batch size.</summary>
-    public static DefinitionDocument From(CnnModelDefinition definition, LabelKeyValues? keyValues, int scoringBatchSize) => new()
-    {
-        Architecture = CnnArchitectures.Get(definition.Architecture).Name,
-        ImageShape = definition.ImageShape.Dimensions.ToArray(),
-        ClassCount = definition.ClassCount,
-        LabelKeyValues = keyValues,
-        FeatureColumnName = definition.FeatureColumnName,
-        LabelColumnName = definition.LabelColumnName,
-        ConvertedForInference = definition.IsConvertedForInference,
-        ScoringBatchSize = scoringBatchSize,
-    };
+    /// <summary><see cref="ImageShape"/> as a shape (after <see cref="Validate"/>).</summary>
+    [JsonIgnore]
+    public CnnMl.Abstractions.ImageShape Shape => new(ImageShape);
 
-    /// <summary>Checks every field against <see cref="CheckpointLimits"/> and the registry, and builds the definition.</summary>
+    /// <summary>The key values as text, or null.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string>? ClassNames => LabelKeyValues?.Values;
+
+    /// <summary>Checks every field against <see cref="CheckpointLimits"/> and the registry.</summary>
     /// <exception cref="InvalidDataException">Names the field, its value and the rule.</exception>
-    public CnnModelDefinition ToDefinition()
+    public void Validate()
     {
         const string entry = CheckpointEntries.Definition;
-        if (!CnnArchitectures.TryGet(Architecture, out var architecture))
+        if (!CnnArchitectures.TryGet(Architecture, out _))
             throw new InvalidDataException($"{entry}: architecture '{SafetensorsReader.Shorten(Architecture)}' is not registered in this CnnMl (known: {string.Join(", ", CnnArchitectures.All.Select(a => a.Name))}).");
         if (ImageShape.Length is < 2 or > CheckpointLimits.MaxImageRank)
             throw new InvalidDataException($"{entry}: imageShape has {ImageShape.Length} dimensions; expected channels and 1 to {CheckpointLimits.MaxImageRank - 1} spatial sizes.");
@@ -67,16 +62,6 @@ internal sealed record DefinitionDocument
         CheckColumn(LabelColumnName, "labelColumnName");
         if (ScoringBatchSize is < 1 or > 1 << 16)
             throw new InvalidDataException($"{entry}: scoringBatchSize {ScoringBatchSize} is outside 1..65536.");
-        return new CnnModelDefinition
-        {
-            Architecture = architecture!.Name,
-            ImageShape = new ImageShape(ImageShape),
-            ClassCount = ClassCount,
-            ClassNames = LabelKeyValues?.Values,
-            FeatureColumnName = FeatureColumnName,
-            LabelColumnName = LabelColumnName,
-            IsConvertedForInference = ConvertedForInference,
-        };
     }
 
     private static void CheckColumn(string name, string field)

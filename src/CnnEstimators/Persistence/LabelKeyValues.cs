@@ -36,17 +36,19 @@ internal sealed record LabelKeyValues
     /// <summary>The key values in key order, as invariant text (class index i ↔ Values[i]).</summary>
     public required IReadOnlyList<string> Values { get; init; }
 
-    /// <summary>Reads the <c>KeyValues</c> annotation; null when there is none or its type is not one listed here.</summary>
+    /// <summary>Reads the <c>KeyValues</c> annotation; null when there is none.</summary>
+    /// <exception cref="NotSupportedException">The key values are of a type a checkpoint cannot store.</exception>
     public static LabelKeyValues? From(DataViewSchema.Annotations annotations)
     {
-        if (annotations.Schema.GetColumnOrNull(KeyValueAnnotations.Kind) is not { Type: VectorDataViewType { ItemType: PrimitiveDataViewType item } })
-            return null;
-        var name = Types.FirstOrDefault(t => t.Value.Equals(item)).Key;
-        if (name is null) return null;
+        if (annotations.Schema.GetColumnOrNull(KeyValueAnnotations.Kind) is not { } column) return null;
+        var item = (column.Type as VectorDataViewType)?.ItemType as PrimitiveDataViewType;
+        var name = item is null ? null : Types.FirstOrDefault(t => t.Value.Equals(item)).Key;
+        if (name is null)
+            throw new NotSupportedException($"The label's key values are of type {column.Type}; a checkpoint stores vectors of {string.Join(", ", Types.Keys)}.");
         var values = item is TextDataViewType
             ? ReadText(annotations)
             : (string[])typeof(LabelKeyValues).GetMethod(nameof(ReadTyped), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
-                .MakeGenericMethod(item.RawType).Invoke(null, [annotations])!;
+                .MakeGenericMethod(item!.RawType).Invoke(null, [annotations])!;
         return new LabelKeyValues { Type = name, Values = values };
     }
 

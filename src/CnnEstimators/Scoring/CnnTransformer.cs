@@ -1,6 +1,7 @@
 using CnnMl.Data;
 using CnnMl.Onnx;
 using CnnMl.Persistence;
+using CnnMl.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -18,7 +19,7 @@ namespace CnnMl.Scoring;
 /// transforms; see <c>CnnMl.Persistence.MlNetScoringChain</c>), so the saved zip loads with a plain
 /// <c>mlContext.Model.Load</c> in a process without CnnMl. Save with <c>mlContext.Model.SaveAtomically</c> to never
 /// leave a broken file behind.
-/// <see cref="SaveCheckpoint"/> writes CnnMl's own checkpoint (definition, label key values and weights;
+/// <see cref="SaveCheckpoint(string)"/> writes CnnMl's own checkpoint (definition, label key values and weights;
 /// docs/checkpoint-format.md) and <see cref="Load"/> reads it back, for exact TorchSharp scoring and fine-tuning.
 /// </remarks>
 public sealed class CnnTransformer : ITransformer, IDisposable
@@ -97,15 +98,18 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="UnauthorizedAccessException">The folder or file cannot be written.</exception>
     /// <exception cref="IOException">Writing failed (disk full, …); the target is unchanged.</exception>
-    public void SaveCheckpoint(string path)
+    public void SaveCheckpoint(string path) => SaveCheckpoint(path, interpose: null);
+
+    /// <summary><see cref="SaveCheckpoint(string)"/> with a wrapper around the file stream (tests inject failures with it).</summary>
+    internal void SaveCheckpoint(string path, Func<Stream, Stream>? interpose)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        CnnCheckpoint.WriteModel(path, Definition, LabelKeyValues.From(_labelKeyValues), _scoringBatchSize, Module);
+        CnnCheckpoint.WriteModel(path, DefinitionDocuments.ToDocument(Definition, _labelKeyValues, _scoringBatchSize), Module, interpose);
     }
 
     /// <summary>
-    /// Loads a transformer from a checkpoint written by <see cref="SaveCheckpoint"/> (or, through
-    /// <c>CnnTrainerOptions.CheckpointPath</c>, during training). It scores with TorchSharp on the CPU, gives
+    /// Loads a transformer from a checkpoint written by <see cref="SaveCheckpoint(string)"/> (or, through
+    /// <see cref="CnnTrainerOptions.CheckpointPath"/>, during training). It scores with TorchSharp on the CPU, gives
     /// bitwise the scores of the saved transformer, and has the same output schema (<c>Score</c>, and
     /// <c>PredictedLabel</c> with the same key values). <see cref="TrainingSummary"/> is null.
     /// </summary>
@@ -126,8 +130,9 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     public static CnnTransformer Load(string path)
     {
         using var checkpoint = CnnCheckpoint.Read(path);
-        var annotations = checkpoint.KeyValues?.ToAnnotations() ?? new DataViewSchema.Annotations.Builder().ToAnnotations();
-        return new CnnTransformer(checkpoint.Definition, checkpoint.TakeModule(), CPU, annotations, trainingSummary: null, checkpoint.ScoringBatchSize);
+        var document = checkpoint.Definition;
+        var annotations = document.LabelKeyValues?.ToAnnotations() ?? new DataViewSchema.Annotations.Builder().ToAnnotations();
+        return new CnnTransformer(DefinitionDocuments.ToDefinition(document), checkpoint.TakeModule(), CPU, annotations, trainingSummary: null, document.ScoringBatchSize);
     }
 
     /// <summary>

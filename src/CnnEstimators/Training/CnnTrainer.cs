@@ -1,6 +1,5 @@
 using CnnMl.Architectures;
 using CnnMl.Data;
-using CnnMl.Persistence;
 using CnnMl.Runtime;
 using CnnMl.Scoring;
 using Microsoft.ML;
@@ -87,25 +86,13 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             LabelColumnName = Options.LabelColumnName,
             IsConvertedForInference = converted,
         };
-
-        // Checkpoints: a resumed run must see the data of the interrupted one, so both record the data's fingerprint.
-        var trainData = Options.CheckpointPath is null && Options.ResumeFrom is null ? "" : TrainingDataFingerprint.Of(train);
-        if (Options.CheckpointPath is { } checkpointPath && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(checkpointPath))))
-            throw new DirectoryNotFoundException($"CheckpointPath '{checkpointPath}': the folder '{Path.GetDirectoryName(Path.GetFullPath(checkpointPath))}' does not exist. Create it first.");
-        using var resume = Options.ResumeFrom is { } resumeFrom ? CnnCheckpoint.Read(resumeFrom) : null;
-        if (resume is not null)
-        {
-            ResumeCompatibility.Check(resume, Options, shape, classes, Definition(false).ClassNames, train.Count, trainData);
-            seed = resume.Training!.Seed;
-            channel.Info(MessageSensitivity.None, $"Resuming from '{resume.Path}' after epoch {resume.Training.EpochsCompleted}.");
-        }
-        var checkpoints = Options.CheckpointPath is { } path
-            ? new TrainingCheckpointWriter(path, DefinitionDocument.From(Definition(false), LabelKeyValues.From(label.Annotations), Options.ScoringBatchSize),
-                Options, seed, train.Count, trainData)
-            : null;
+        using var checkpoints = TrainingCheckpoints.Open(Options, Definition(converted: false), label.Annotations, train, seed);
+        seed = checkpoints.Seed;
+        if (checkpoints.Resume is { Training: { } resumed } resume)
+            channel.Info(MessageSensitivity.None, $"Resuming from '{resume.Path}' after epoch {resumed.EpochsCompleted}.");
 
         torch.random.manual_seed(seed);
-        var module = resume?.TakeModule() ?? Architecture.Create(shape, classes);
+        var module = checkpoints.TakeResumedModule() ?? Architecture.Create(shape, classes);
         try
         {
             if (device.type != DeviceType.CPU) module.to(device);
@@ -116,9 +103,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                 channel.Info(MessageSensitivity.None, report.ToString());
                 Options.Progress?.Report(report);
             });
-            var trained = module;
-            var summary = loop.Run(train, validation, seed, resume,
-                checkpoints is null ? null : (epochs, optimizer) => checkpoints.Write(epochs, trained, optimizer));
+            var summary = loop.Run(train, validation, seed, checkpoints.Resume, checkpoints.EpochCompleted(module));
 
             var converted = false;
             if (module is IConvertibleAfterTraining convertible)

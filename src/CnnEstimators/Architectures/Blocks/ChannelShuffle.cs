@@ -1,4 +1,3 @@
-using CnnMl.Onnx;
 using static TorchSharp.torch;
 
 namespace CnnMl.Architectures;
@@ -21,23 +20,5 @@ public static class ChannelShuffle
         using var scope = NewDisposeScope();
         long[] grouped = [shape[0], groups, channels / groups, .. shape[2..]];
         return x.view(grouped).transpose(1, 2).contiguous().view(shape).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>
-    /// The ONNX form of <see cref="Apply"/> (also of TorchSharp's <c>nn.ChannelShuffle</c>): Reshape to
-    /// N × G × C/G × spatial…, Transpose groups and channels, Reshape back.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">C is not divisible by <paramref name="groups"/>.</exception>
-    public static string ExportOnnx(OnnxGraphBuilder graph, string x, long groups)
-    {
-        ArgumentNullException.ThrowIfNull(graph);
-        var shape = graph.ShapeOf(x);
-        var channels = shape[1];
-        if (groups < 1 || channels % groups != 0)
-            throw graph.Mismatch("ChannelShuffle", $"{channels} channels cannot be split into {groups} groups");
-        long[] grouped = [shape[0], groups, channels / groups, .. shape.Skip(2)];
-        long[] perm = [0, 2, 1, .. Enumerable.Range(3, shape.Count - 2).Select(i => (long)i)];
-        var shuffled = graph.Transpose(graph.Reshape(x, grouped), perm);
-        return graph.Reshape(shuffled, shape);
     }
 }

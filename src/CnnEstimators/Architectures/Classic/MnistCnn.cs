@@ -1,4 +1,3 @@
-using CnnMl.Abstractions;
 using CnnMl.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -1,7 +1,7 @@
-using CnnMl.Training;
+using CnnMl.Persistence;
 using static TorchSharp.torch;
 
-namespace CnnMl.Persistence;
+namespace CnnMl.Training;
 
 /// <summary>
 /// Writes <see cref="CnnTrainerOptions.CheckpointPath"/> at the end of every epoch: the network, Adam's state and
