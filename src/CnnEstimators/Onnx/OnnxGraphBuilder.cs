@@ -1,5 +1,4 @@
 using System.Text;
-using CnnMl.Abstractions;
 using Onnx;
 using static TorchSharp.torch;
 using DataType = Onnx.TensorProto.Types.DataType;
@@ -345,6 +344,21 @@ public sealed class OnnxGraphBuilder
         if (perm.Count != shape.Count || perm.Order().Select((p, i) => p != i).Any(b => b))
             throw Mismatch("Transpose", $"perm [{Dims(perm)}] for input [{Dims(shape)}]");
         return Node("Transpose", [x], perm.Select(p => shape[(int)p]).ToArray(), [OnnxAttribute.Ints("perm", perm)]);
+    }
+
+    /// <summary>
+    /// The channel shuffle of ShuffleNet and CondenseNet (TorchSharp's <c>nn.ChannelShuffle</c>): Reshape to
+    /// N × G × C/G × spatial…, Transpose groups and channels, Reshape back.
+    /// </summary>
+    public string ChannelShuffle(string x, long groups)
+    {
+        var shape = ShapeOf(x);
+        var channels = shape[1];
+        if (groups < 1 || channels % groups != 0)
+            throw Mismatch("ChannelShuffle", $"{channels} channels cannot be split into {groups} groups");
+        long[] grouped = [shape[0], groups, channels / groups, .. shape.Skip(2)];
+        long[] perm = [0, 2, 1, .. Enumerable.Range(3, shape.Count - 2).Select(i => (long)i)];
+        return Reshape(Transpose(Reshape(x, grouped), perm), shape);
     }
 
     /// <summary>ONNX <c>Gather</c> of <paramref name="indices"/> (copied) along <paramref name="axis"/>: PyTorch's <c>index_select</c>.</summary>

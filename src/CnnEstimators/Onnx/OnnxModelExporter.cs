@@ -1,5 +1,4 @@
 using System.Reflection;
-using CnnMl.Architectures;
 using Google.Protobuf;
 using Onnx;
 using static TorchSharp.torch;

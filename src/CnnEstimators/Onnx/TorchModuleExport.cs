@@ -1,5 +1,3 @@
-using CnnMl.Abstractions;
-using CnnMl.Architectures;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -9,7 +7,7 @@ namespace CnnMl.Onnx;
 /// <summary>
 /// The ONNX export of TorchSharp's own modules, read from their public hyper-parameters (<c>stride</c>,
 /// <c>padding</c>, <c>groups</c>, …) in eval-mode semantics: convolutions 1D/2D/3D (groups, stride, zero padding,
-/// dilation), batch norm 1D/2D/3D with running statistics, ReLU, ReLU6 and Hardtanh (<c>Clip</c>), Sigmoid, Tanh,
+/// dilation), batch norm 1D/2D/3D with running statistics, ReLU, ReLU6 (<c>Clip</c>), Sigmoid, Tanh,
 /// max and average pooling, adaptive average pooling (global, or any output size that divides the input),
 /// Flatten, Linear (<c>Gemm</c>), dropout (identity), Identity, ChannelShuffle and Sequential.
 /// </summary>
@@ -30,7 +28,6 @@ public static class TorchModuleExport
             Linear linear => Linear(graph, linear, input),
             ReLU => graph.Relu(input),
             ReLU6 => graph.Clip(input, 0, 6),
-            Hardtanh hardtanh => graph.Clip(input, (float)hardtanh.min_val, (float)hardtanh.max_val),
             Sigmoid => graph.Sigmoid(input),
             Tanh => graph.Node("Tanh", [input], graph.ShapeOf(input)),
             MaxPool1d pool => MaxPool(graph, pool, input, [pool.kernel_size], One(pool.stride), One(pool.padding), One(pool.dilation), pool.ceil_mode),
@@ -43,7 +40,7 @@ public static class TorchModuleExport
             AdaptiveAvgPool2d pool => AdaptiveAvgPool(graph, pool, input, pool.output_size),
             AdaptiveAvgPool3d pool => AdaptiveAvgPool(graph, pool, input, pool.output_size),
             Flatten flatten => Flatten(graph, flatten, input),
-            TorchSharp.Modules.ChannelShuffle shuffle => Architectures.ChannelShuffle.ExportOnnx(graph, input, shuffle.groups),
+            ChannelShuffle shuffle => graph.ChannelShuffle(input, shuffle.groups),
             // Eval mode: dropout passes its input through.
             Dropout or Dropout1d or Dropout2d or Dropout3d or AlphaDropout or FeatureAlphaDropout or Identity => input,
             _ => throw Unsupported(graph, module, "no ONNX export is known for this module type. Implement CnnMl.Abstractions.IOnnxExportable on it " +
@@ -132,7 +129,8 @@ public static class TorchModuleExport
         var end = flatten.end_dim < 0 ? flatten.end_dim + shape.Count : flatten.end_dim;
         if (start < 1 || end >= shape.Count || start > end)
             throw Unsupported(graph, flatten, $"flattening dimensions {flatten.start_dim}..{flatten.end_dim} of a rank-{shape.Count} value would merge the dynamic batch");
-        if (end == shape.Count - 1) return graph.Flatten(input, start);
+        // ONNX Flatten(axis) merges the dimensions before the axis too: it is torch.flatten only from dimension 1 to the end.
+        if (start == 1 && end == shape.Count - 1) return graph.Flatten(input, 1);
         long[] target = [.. shape.Take((int)start), shape.Skip((int)start).Take((int)(end - start + 1)).Aggregate(1L, (a, b) => a * b), .. shape.Skip((int)end + 1)];
         return graph.Reshape(input, target);
     }

@@ -1,4 +1,3 @@
-using CnnMl.Architectures;
 
 namespace CnnMl.Scoring;
 
@@ -26,6 +25,6 @@ public sealed record CnnModelDefinition
     /// <summary>The label column used in training.</summary>
     public required string LabelColumnName { get; init; }
 
-    /// <summary>True when the module is the architecture's inference form (<see cref="Training.IConvertibleAfterTraining"/>).</summary>
+    /// <summary>True when the module is the architecture's inference form (<see cref="IConvertibleAfterTraining"/>).</summary>
     public bool IsConvertedForInference { get; init; }
 }

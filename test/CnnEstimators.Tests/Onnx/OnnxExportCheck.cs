@@ -43,8 +43,10 @@ internal static class OnnxExportCheck
         {
             foreach (var norm in module.modules().OfType<BatchNorm>())
             {
-                norm.weight?.uniform_(0.5, 1.5);
-                norm.bias?.normal_(0, 0.2);
+                // Non-trivial but tame: a residual net's logits grow with every γ above 1, and with logits near 100
+                // float32 rounding alone (TorchSharp's own, measured against float64) moves softmax by ~1e-4.
+                norm.weight?.uniform_(0.5, 1.0);
+                norm.bias?.normal_(0, 0.1);
                 norm.reset_running_stats();
                 norm.momentum = null; // cumulative average: after one batch the running statistics are that batch's
             }
@@ -71,24 +73,27 @@ internal static class OnnxExportCheck
 
         using var sessionOptions = OnnxRuntimeLog.SessionOptions(out var logId);
         using var session = new InferenceSession(bytes, sessionOptions);
-        var (scoreError, logitError, logitScale) = (0.0, 0.0, 0.0);
+        // TorchSharp runs once on the largest batch; ONNX Runtime on each batch size, compared with the first rows
+        // (rows are independent in eval mode, and TorchSharp's first forward at a new shape is slow).
+        using var scope = NewDisposeScope();
+        var largest = batches.Max();
+        var x = randn(shape.WithBatch(largest));
+        Tensor logits;
+        using (no_grad()) logits = module.call(x);
+        var classes = (int)logits.shape[1];
+        var expectedScore = nn.functional.softmax(logits, 1).data<float>().ToArray();
+        var expectedLogits = logits.data<float>().ToArray();
+        var expectedIndex = logits.argmax(1).data<long>().ToArray();
+        var pixels = x.data<float>().ToArray();
+        var logitScale = expectedLogits.Max(v => Math.Abs((double)v));
+        var (scoreError, logitError) = (0.0, 0.0);
         foreach (var batch in batches)
         {
-            using var scope = NewDisposeScope();
-            var x = randn(shape.WithBatch(batch));
-            Tensor logits;
-            using (no_grad()) logits = module.call(x);
-            var classes = logits.shape[1];
-            var expectedScore = nn.functional.softmax(logits, 1).data<float>().ToArray();
-            var expectedLogits = logits.data<float>().ToArray();
-            var expectedIndex = logits.argmax(1).data<long>().ToArray();
-
-            var (score, logitsOut, index) = RunSession(session, inputName, x.data<float>().ToArray(), batch, shape.ElementCount);
-            Assert.HasCount(expectedScore.Length, score, $"Score has {batch} × {classes} values");
-            scoreError = Math.Max(scoreError, MaxAbsDiff(expectedScore, score));
-            logitError = Math.Max(logitError, MaxAbsDiff(expectedLogits, logitsOut));
-            logitScale = Math.Max(logitScale, expectedLogits.Max(v => Math.Abs((double)v)));
-            CollectionAssert.AreEqual(expectedIndex, index, $"arg-max of {batch} examples");
+            var (score, logitsOut, index) = RunSession(session, inputName, pixels[..(int)(batch * shape.ElementCount)], batch, shape.ElementCount);
+            Assert.HasCount(batch * classes, score, $"Score has {batch} × {classes} values");
+            scoreError = Math.Max(scoreError, MaxAbsDiff(expectedScore[..(batch * classes)], score));
+            logitError = Math.Max(logitError, MaxAbsDiff(expectedLogits[..(batch * classes)], logitsOut));
+            CollectionAssert.AreEqual(expectedIndex[..batch], index, $"arg-max of {batch} examples");
         }
         var warnings = OnnxRuntimeLog.For(logId).Where(m => m.Severity >= OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING).ToArray();
         Assert.IsEmpty(warnings, "ONNX Runtime logged: " + string.Join(Environment.NewLine, warnings.Select(w => w.ToString())));
