@@ -16,11 +16,10 @@ namespace CnnMl.Scoring;
 /// </summary>
 /// <remarks>
 /// <c>mlContext.Model.Save</c> stores it as ML.NET's own transformers (an ONNX export of the network plus public
-/// transforms; see <c>CnnMl.Persistence.MlNetScoringChain</c>), so the saved zip loads with a plain
-/// <c>mlContext.Model.Load</c> in a process without CnnMl. Save with <c>mlContext.Model.SaveAtomically</c> to never
-/// leave a broken file behind.
-/// <see cref="SaveCheckpoint(string)"/> writes CnnMl's own checkpoint (definition, label key values and weights;
-/// docs/checkpoint-format.md) and <see cref="Load"/> reads it back, for exact TorchSharp scoring and fine-tuning.
+/// transforms; see <c>CnnMl.Scoring.MlNetScoringChain</c>), so the saved zip loads with a plain
+/// <c>mlContext.Model.Load</c> in a process without CnnMl; save with <c>mlContext.Model.SaveAtomically</c> to never
+/// leave a broken file behind. <see cref="SaveCheckpoint(string)"/> writes CnnMl's own checkpoint (definition,
+/// label key values and weights; docs/checkpoint-format.md) and <see cref="Load"/> reads it back.
 /// </remarks>
 public sealed class CnnTransformer : ITransformer, IDisposable
 {

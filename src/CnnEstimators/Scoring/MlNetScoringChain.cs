@@ -1,6 +1,5 @@
 using System.Reflection;
 using CnnMl.Onnx;
-using CnnMl.Scoring;
 using Google.Protobuf;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -8,7 +7,7 @@ using Microsoft.ML.Runtime;
 using Microsoft.ML.Transforms;
 using Onnx;
 
-namespace CnnMl.Persistence;
+namespace CnnMl.Scoring;
 
 /// <summary>
 /// A <see cref="CnnTransformer"/> rebuilt from ML.NET's own saveable transformers, so that
