@@ -29,7 +29,9 @@ app.Configure(config =>
             or DirectoryNotFoundException or FormatException or InvalidOperationException or CommandAppException
             ? exception.Message
             : exception.ToString();
-        AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {message}");
+        // Redirected (a log, a test): the line as is, never wrapped at the console width.
+        if (Console.IsOutputRedirected) Console.WriteLine($"error: {message}");
+        else AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {message}");
         return 1;
     });
 });

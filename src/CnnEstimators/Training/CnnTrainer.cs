@@ -68,12 +68,20 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
         var seed = Options.Seed ?? _host.Rand.Next();
 
         var featureSize = checked((int)shape.ElementCount);
-        var train = InMemoryExamples.Load(input, Options.FeatureColumnName, Options.LabelColumnName, featureSize);
+        var train = InMemoryExamples.Load(input, Options.FeatureColumnName, Options.LabelColumnName, featureSize, Options.AllowNonFiniteFeatures, "training");
         if (train.Count == 0)
-            throw new InvalidOperationException($"The training data has no rows with a label (label column '{Options.LabelColumnName}'; {train.SkippedMissingLabels} rows had a missing key).");
+            throw new InvalidOperationException($"The training data has no rows with a label and finite pixels (label column '{Options.LabelColumnName}'; " +
+                                                $"{train.SkippedMissingLabels} rows had a missing key, {train.SkippedNonFinite} non-finite pixels).");
         if (train.SkippedMissingLabels > 0)
             channel.Warning(MessageSensitivity.None, $"Skipped {train.SkippedMissingLabels} rows whose label is missing.");
-        var validation = Options.ValidationSet is { } v ? InMemoryExamples.Load(v, Options.FeatureColumnName, Options.LabelColumnName, featureSize) : null;
+        var validation = Options.ValidationSet is { } v
+            ? InMemoryExamples.Load(v, Options.FeatureColumnName, Options.LabelColumnName, featureSize, Options.AllowNonFiniteFeatures, "validation")
+            : null;
+        foreach (var (examples, role) in new[] { (train, "training"), (validation, "validation") })
+        {
+            if (examples is { SkippedNonFinite: > 0 })
+                channel.Warning(MessageSensitivity.None, $"Skipped {examples.SkippedNonFinite} {role} rows whose image holds NaN or infinite values (AllowNonFiniteFeatures).");
+        }
 
         torch.random.manual_seed(seed);
         var module = Architecture.Create(shape, classes);
@@ -112,6 +120,8 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                 ClassNames = KeyValueAnnotations.ReadNames(label),
                 FeatureColumnName = Options.FeatureColumnName,
                 LabelColumnName = Options.LabelColumnName,
+                ScoreColumnName = Options.ScoreColumnName,
+                PredictedLabelColumnName = Options.PredictedLabelColumnName,
                 IsConvertedForInference = converted,
             };
             return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize);
