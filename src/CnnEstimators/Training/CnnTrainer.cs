@@ -3,6 +3,7 @@ using CnnMl.Data;
 using CnnMl.Runtime;
 using CnnMl.Scoring;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -35,7 +36,11 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     /// <summary>The architecture's registry entry.</summary>
     public CnnArchitecture Architecture => CnnArchitectures.Get(Options.Architecture);
 
-    /// <summary>The input shape used: <see cref="CnnTrainerOptions.ImageShape"/> or the architecture's default.</summary>
+    /// <summary>
+    /// <see cref="CnnTrainerOptions.ImageShape"/>, or else the architecture's default input. Without the option,
+    /// <see cref="Fit"/> takes the shape from the image column's dimensions when it has them; the shape it used is
+    /// the transformer's <c>Definition.ImageShape</c>.
+    /// </summary>
     public ImageShape ImageShape => Options.ImageShape ?? Architecture.DefaultInput;
 
     /// <summary>
@@ -53,11 +58,21 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             .GetOutputSchema(inputSchema);
     }
 
+    /// <summary>The option, else the image column's dimensions (C×H×W, as ExtractPixels sets them), else the architecture's default.</summary>
+    private ImageShape ShapeFor(DataViewSchema schema)
+    {
+        if (Options.ImageShape is { } shape) return shape;
+        if (schema.GetColumnOrNull(Options.FeatureColumnName) is { Type: VectorDataViewType vector }
+            && ColumnDimensions.ShapeOf(Options.FeatureColumnName, vector, Options.Architecture) is { } fromColumn)
+            return fromColumn;
+        return Architecture.DefaultInput;
+    }
+
     /// <summary>Trains the network and returns the transformer that scores with it.</summary>
     public CnnTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var shape = ImageShape;
+        var shape = ShapeFor(input.Schema);
         var classes = InputSchemaValidator.CheckForTraining(input.Schema, Options.LabelColumnName, Options.FeatureColumnName, Options.Architecture, shape);
         if (Options.ValidationSet is { } validationSet)
             InputSchemaValidator.CheckForTraining(validationSet.Schema, Options.LabelColumnName, Options.FeatureColumnName, Options.Architecture, shape);
