@@ -27,6 +27,30 @@ internal static class OutputColumns
     /// <summary>ML.NET's type for <c>ScoreColumnSetId</c> (<c>AnnotationUtils.ScoreColumnSetIdType</c>).</summary>
     private static readonly KeyDataViewType ScoreColumnSetIdType = new(typeof(uint), int.MaxValue);
 
+    /// <summary>
+    /// What <see cref="Build"/> will add, as a <see cref="SchemaShape"/>: the input's columns (minus those the two
+    /// output columns hide) and the two columns, described from a schema built by <see cref="Build"/> itself so
+    /// that the promise is the delivery. Only the label's shape is known here (not its key count or key values),
+    /// and a <see cref="SchemaShape"/> records neither vector sizes nor key counts, so stand-ins of the right types serve.
+    /// </summary>
+    public static SchemaShape Promise(SchemaShape input, SchemaShape.Column label, string scoreColumn, string predictedLabelColumn)
+    {
+        var keyValues = new DataViewSchema.Annotations.Builder();
+        var names = label.Annotations?.FirstOrDefault(a => a.Name == KeyValueAnnotations.Kind) ?? default;
+        if (names.Name is not null && names.Kind == SchemaShape.Column.VectorKind.Vector && names.ItemType is PrimitiveDataViewType itemType)
+        {
+            typeof(OutputColumns).GetMethod(nameof(AddEmptyVector), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+                .MakeGenericMethod(itemType.RawType).Invoke(null, [keyValues, KeyValueAnnotations.Kind, itemType]);
+        }
+        const int anyClassCount = 2;
+        var added = Build(new DataViewSchema.Builder().ToSchema(), scoreColumn, predictedLabelColumn, anyClassCount, keyValues.ToAnnotations());
+        return new SchemaShape(input.Where(c => c.Name != scoreColumn && c.Name != predictedLabelColumn)
+            .Concat(Runtime.SchemaShapeBridge.FromSchema(added)));
+    }
+
+    private static void AddEmptyVector<T>(DataViewSchema.Annotations.Builder builder, string name, PrimitiveDataViewType itemType)
+        => builder.Add(name, new VectorDataViewType(itemType, 1), (ref VBuffer<T> value) => value = new VBuffer<T>(1, new T[1]));
+
     /// <summary>Input columns (all, hidden ones too) followed by the score and predicted-label columns.</summary>
     public static DataViewSchema Build(DataViewSchema input, string scoreColumn, string predictedLabelColumn, int classes, DataViewSchema.Annotations labelKeyValues)
     {

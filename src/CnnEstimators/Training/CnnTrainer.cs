@@ -44,18 +44,17 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     public ImageShape ImageShape => Options.ImageShape ?? Architecture.DefaultInput;
 
     /// <summary>
-    /// The input columns plus <c>Score</c> and <c>PredictedLabel</c>. Checks first that the label is a key
-    /// and the image column a known-size float vector (sizes are checked by <see cref="Fit"/>).
+    /// The input columns plus the score and predicted-label columns (<see cref="CnnTrainerOptions.ScoreColumnName"/>,
+    /// <see cref="CnnTrainerOptions.PredictedLabelColumnName"/>) with the annotations the fitted transformer delivers.
+    /// Checks first that the label is a key and the image column a known-size float vector (sizes are checked by
+    /// <see cref="Fit"/>).
     /// </summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         InputSchemaValidator.Check(inputSchema, Options.LabelColumnName, Options.FeatureColumnName, Options.Architecture, ImageShape);
-        // SchemaShape.Column cannot be built outside ML.NET; a built-in multiclass trainer describes the
-        // same two output columns (Score, PredictedLabel) with ML.NET's own annotations.
-        return new MLContext().MulticlassClassification.Trainers
-            .SdcaMaximumEntropy(Options.LabelColumnName, Options.FeatureColumnName)
-            .GetOutputSchema(inputSchema);
+        var label = inputSchema.First(c => c.Name == Options.LabelColumnName);
+        return OutputColumns.Promise(inputSchema, label, Options.ScoreColumnName, Options.PredictedLabelColumnName);
     }
 
     /// <summary>The option, else the image column's dimensions (C×H×W, as ExtractPixels sets them), else the architecture's default.</summary>
