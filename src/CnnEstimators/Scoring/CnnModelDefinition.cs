@@ -1,4 +1,3 @@
-using CnnMl.Architectures;
 
 namespace CnnMl.Scoring;
 
@@ -32,6 +31,6 @@ public sealed record CnnModelDefinition
     /// <summary>The predicted-label column the transformer adds (the label's key type). Default "PredictedLabel".</summary>
     public string PredictedLabelColumnName { get; init; } = OutputColumns.DefaultPredictedLabel;
 
-    /// <summary>True when the module is the architecture's inference form (<see cref="Training.IConvertibleAfterTraining"/>).</summary>
+    /// <summary>True when the module is the architecture's inference form (<see cref="IConvertibleAfterTraining"/>).</summary>
     public bool IsConvertedForInference { get; init; }
 }

@@ -45,7 +45,7 @@ internal static class OutputColumns
         const int anyClassCount = 2;
         var added = Build(new DataViewSchema.Builder().ToSchema(), scoreColumn, predictedLabelColumn, anyClassCount, keyValues.ToAnnotations());
         return new SchemaShape(input.Where(c => c.Name != scoreColumn && c.Name != predictedLabelColumn)
-            .Concat(Runtime.SchemaShapeBridge.FromSchema(added)));
+            .Concat(Runtime.CatalogEnvironment.SchemaShapeOf(added)));
     }
 
     private static void AddEmptyVector<T>(DataViewSchema.Annotations.Builder builder, string name, PrimitiveDataViewType itemType)

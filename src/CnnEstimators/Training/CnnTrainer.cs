@@ -97,8 +97,26 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                 channel.Warning(MessageSensitivity.None, $"Skipped {examples.SkippedNonFinite} {role} rows whose image holds NaN or infinite values (AllowNonFiniteFeatures).");
         }
 
+        var label = input.Schema[Options.LabelColumnName];
+        CnnModelDefinition Definition(bool converted) => new()
+        {
+            Architecture = Options.Architecture,
+            ImageShape = shape,
+            ClassCount = classes,
+            ClassNames = KeyValueAnnotations.ReadNames(label),
+            FeatureColumnName = Options.FeatureColumnName,
+            LabelColumnName = Options.LabelColumnName,
+            ScoreColumnName = Options.ScoreColumnName,
+            PredictedLabelColumnName = Options.PredictedLabelColumnName,
+            IsConvertedForInference = converted,
+        };
+        using var checkpoints = TrainingCheckpoints.Open(Options, Definition(converted: false), label.Annotations, train, seed);
+        seed = checkpoints.Seed;
+        if (checkpoints.Resume is { Training: { } resumed } resume)
+            channel.Info(MessageSensitivity.None, $"Resuming from '{resume.Path}' after epoch {resumed.EpochsCompleted}.");
+
         torch.random.manual_seed(seed);
-        var module = Architecture.Create(shape, classes);
+        var module = checkpoints.TakeResumedModule() ?? Architecture.Create(shape, classes);
         try
         {
             if (device.type != DeviceType.CPU) module.to(device);
@@ -109,7 +127,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                 channel.Info(MessageSensitivity.None, report.ToString());
                 Options.Progress?.Report(report);
             });
-            var summary = loop.Run(train, validation, seed);
+            var summary = loop.Run(train, validation, seed, checkpoints.Resume, checkpoints.EpochCompleted(module));
 
             var converted = false;
             if (module is IConvertibleAfterTraining convertible)
@@ -125,19 +143,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                 }
             }
 
-            var label = input.Schema[Options.LabelColumnName];
-            var definition = new CnnModelDefinition
-            {
-                Architecture = Options.Architecture,
-                ImageShape = shape,
-                ClassCount = classes,
-                ClassNames = KeyValueAnnotations.ReadNames(label),
-                FeatureColumnName = Options.FeatureColumnName,
-                LabelColumnName = Options.LabelColumnName,
-                ScoreColumnName = Options.ScoreColumnName,
-                PredictedLabelColumnName = Options.PredictedLabelColumnName,
-                IsConvertedForInference = converted,
-            };
+            var definition = Definition(converted);
             return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize);
         }
         catch

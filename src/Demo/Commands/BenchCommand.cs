@@ -53,7 +53,7 @@ public sealed class BenchSettings : CommandSettings
         if (Images < BatchSize) return ValidationResult.Error($"--images must be at least the batch size (got {Images}).");
         if (BatchSize < 1) return ValidationResult.Error($"--batch-size must be at least 1 (got {BatchSize}).");
         if (Threads < 1) return ValidationResult.Error($"--threads must be at least 1 (got {Threads}).");
-        return CnnArchitectures.TryGet(Architecture, out _) ? ValidationResult.Success() : ValidationResult.Error($"Unknown architecture '{Architecture}'.");
+        return CnnArchitectures.TryGet(Architecture, out _) ? ValidationResult.Success() : ValidationResult.Error(CnnArchitectures.UnknownArchitectureMessage(Architecture));
     }
 }
 

@@ -29,7 +29,7 @@ public sealed class SummarySettings : CommandSettings
     public override ValidationResult Validate()
     {
         if (!CnnArchitectures.TryGet(Architecture, out _))
-            return ValidationResult.Error($"Unknown architecture '{Architecture}'. Known: {string.Join(", ", CnnArchitectures.All.Select(a => a.Name))}.");
+            return ValidationResult.Error(CnnArchitectures.UnknownArchitectureMessage(Architecture));
         if (Classes is < 2) return ValidationResult.Error($"--classes must be at least 2 (got {Classes}).");
         return ValidationResult.Success();
     }

@@ -54,7 +54,7 @@ public sealed class TrainCommand : Command<TrainSettings>
                 .Start(progress =>
                 {
                     var task = progress.AddTask($"training {architecture.Name}", maxValue: 1.0);
-                    options.Progress = new ConsoleProgress(report =>
+                    options.Progress = new SynchronousProgress<TrainingReport>(report =>
                     {
                         task.Value = report.FractionDone;
                         AnsiConsole.WriteLine(report.ToString());
@@ -66,7 +66,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         else
         {
             // Redirected output (a log, CI): the report lines alone, no live bar.
-            options.Progress = new ConsoleProgress(report => Console.WriteLine(report.ToString()));
+            options.Progress = new SynchronousProgress<TrainingReport>(report => Console.WriteLine(report.ToString()));
             model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
         }
 
@@ -133,11 +133,5 @@ public sealed class TrainCommand : Command<TrainSettings>
         public float[] Score { get; set; } = [];
 
         public uint PredictedLabel { get; set; }
-    }
-
-    /// <summary>Reports synchronously on the training thread (Progress&lt;T&gt; would post to a thread pool).</summary>
-    private sealed class ConsoleProgress(Action<TrainingReport> report) : IProgress<TrainingReport>
-    {
-        public void Report(TrainingReport value) => report(value);
     }
 }

@@ -74,7 +74,7 @@ public sealed class TrainSettings : CommandSettings
         if (ValidateEvery < 0) return ValidationResult.Error($"--validate-every must be 0 or more (got {ValidateEvery}).");
         if (Threads is < 1) return ValidationResult.Error($"--threads must be at least 1 (got {Threads}).");
         if (!CnnArchitectures.TryGet(Architecture, out _))
-            return ValidationResult.Error($"Unknown architecture '{Architecture}'. Known: {string.Join(", ", CnnArchitectures.All.Select(a => a.Name))}.");
+            return ValidationResult.Error(CnnArchitectures.UnknownArchitectureMessage(Architecture));
         return ValidationResult.Success();
     }
 }

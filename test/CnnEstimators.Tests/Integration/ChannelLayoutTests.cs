@@ -1,4 +1,5 @@
 using CnnMl.Architectures;
+using CnnMl.Data;
 using CnnMl.Scoring;
 using CnnMl.Tests.Support;
 using CnnMl.Training;

@@ -1,6 +1,7 @@
 using CnnMl.Scoring;
 using CnnMl.Tests.Support;
 using CnnMl.Training;
+using CnnMl.Runtime;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -10,8 +11,10 @@ namespace CnnMl.Tests.Reliability;
 /// ML.NET's estimator contract (TestEstimatorCore) for every public estimator of the library: what
 /// <c>GetOutputSchema</c> promises is what the fitted transformer delivers, for labels with text key values,
 /// numeric key values and none, with default and custom output column names, and over an input that already
-/// holds scores. The saved-and-reloaded half of TestEstimatorCore joins through
-/// <see cref="EstimatorContract.SaveAndReload"/> once the transformer can be saved.
+/// holds scores; and the reloaded transformer delivers the same schema and scores. The round trip is CnnMl's
+/// checkpoint (<see cref="CnnTransformer.SaveCheckpoint(string)"/>, <see cref="CnnTransformer.Load"/>); ML.NET's own
+/// <c>mlContext.Model.Save</c> joins as a second <see cref="EstimatorContract.SaveAndReload"/> when it can store the
+/// transformer (branch mlnet-save).
 /// </summary>
 [TestClass]
 public sealed class EstimatorContractTests
@@ -20,6 +23,20 @@ public sealed class EstimatorContractTests
     {
         Epochs = 1, BatchSize = 32, ReportEveryBatches = 0, Seed = 1, ScoreColumnName = score, PredictedLabelColumnName = predictedLabel,
     };
+
+    private static ITransformer CheckpointRoundTrip(ITransformer transformer, DataViewSchema inputSchema)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"cnnml-contract-{Guid.NewGuid():N}.cnnml");
+        try
+        {
+            ((CnnTransformer)transformer).SaveCheckpoint(path);
+            return CnnTransformer.Load(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 
     private static IDataView WithoutLabel(MLContext ml, IDataView data) => ml.Transforms.DropColumns("Label").Fit(data).Transform(data);
 
@@ -45,7 +62,7 @@ public sealed class EstimatorContractTests
         var ml = new MLContext(seed: 1);
         var data = SyntheticImages.Create(128, names: ["north", "east", "south", "west"]);
         using var transformer = (CnnTransformer)EstimatorContract.Check(ml.MulticlassClassification.Trainers.Cnn(Options(score, predictedLabel)),
-            data, WithoutLabel(ml, data), WithDoubleImages(ml, data));
+            data, WithoutLabel(ml, data), WithDoubleImages(ml, data), CheckpointRoundTrip);
 
         var output = transformer.Transform(data).Schema;
         CollectionAssert.AreEqual(new[] { "Label", "Image", score, predictedLabel }, output.Select(c => c.Name).ToArray());
@@ -63,7 +80,7 @@ public sealed class EstimatorContractTests
     {
         var ml = new MLContext(seed: 1);
         var data = FloatImages.ToDataView(ml, FloatImages.Create(128, seed: 1));
-        using var transformer = (IDisposable)EstimatorContract.Check(ml.MulticlassClassification.Trainers.Cnn(Options()), data, WithoutLabel(ml, data), WithDoubleImages(ml, data));
+        using var transformer = (IDisposable)EstimatorContract.Check(ml.MulticlassClassification.Trainers.Cnn(Options()), data, WithoutLabel(ml, data), WithDoubleImages(ml, data), CheckpointRoundTrip);
     }
 
     [TestMethod]
@@ -73,7 +90,7 @@ public sealed class EstimatorContractTests
         var rows = FloatImages.Create(128, seed: 1).Select(r => new DigitRow { Digit = r.Label * 10 + 3, Image = r.Image });
         var raw = ml.Data.LoadFromEnumerable(rows);
         var data = ml.Transforms.Conversion.MapValueToKey("Label", nameof(DigitRow.Digit)).Fit(raw).Transform(raw);
-        using var transformer = (CnnTransformer)EstimatorContract.Check(ml.MulticlassClassification.Trainers.Cnn(Options()), data, WithoutLabel(ml, data), WithDoubleImages(ml, data));
+        using var transformer = (CnnTransformer)EstimatorContract.Check(ml.MulticlassClassification.Trainers.Cnn(Options()), data, WithoutLabel(ml, data), WithDoubleImages(ml, data), CheckpointRoundTrip);
         var score = transformer.Transform(data).Schema["Score"];
         Assert.AreEqual("Vector<UInt32, 4>", score.Annotations.Schema["TrainingLabelValues"].Type.ToString());
         Assert.IsNull(score.Annotations.Schema.GetColumnOrNull("SlotNames"), "SlotNames only for text key values, as ML.NET does");
@@ -86,7 +103,7 @@ public sealed class EstimatorContractTests
         var data = SyntheticImages.Create(128);
         using var first = ml.MulticlassClassification.Trainers.Cnn(Options()).Fit(data);
         var scored = first.Transform(data);
-        using var second = (CnnTransformer)EstimatorContract.Check(ml.MulticlassClassification.Trainers.Cnn(Options()), scored, WithoutLabel(ml, scored));
+        using var second = (CnnTransformer)EstimatorContract.Check(ml.MulticlassClassification.Trainers.Cnn(Options()), scored, WithoutLabel(ml, scored), saveAndReload: CheckpointRoundTrip);
         var output = second.Transform(scored).Schema;
         // The new columns hide the old ones and carry the next score column set id, as ML.NET's scorers do.
         Assert.AreEqual(6, output.Count);
@@ -98,7 +115,7 @@ public sealed class EstimatorContractTests
     public void ThePromiseCarriesTheAnnotationsOfMlNetsOwnMulticlassTrainers()
     {
         var ml = new MLContext(seed: 1);
-        var input = SchemaShapes.Of(SyntheticImages.Create(8).Schema);
+        var input = CatalogEnvironment.SchemaShapeOf(SyntheticImages.Create(8).Schema);
         var ours = ml.MulticlassClassification.Trainers.Cnn(Options()).GetOutputSchema(input);
         var sdca = ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("Label", "Image").GetOutputSchema(input);
         foreach (var column in new[] { "Score", "PredictedLabel" })

@@ -180,9 +180,4 @@ public sealed class CnnTransformerTests
 
         public uint PredictedLabel { get; set; }
     }
-
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

@@ -1,4 +1,5 @@
 using System.Reflection;
+using CnnMl.Runtime;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -27,15 +28,15 @@ internal static class EstimatorContract
     public static ITransformer Check(IEstimator<ITransformer> estimator, IDataView validFitInput, IDataView? validTransformInput = null,
         IDataView? invalidInput = null, SaveAndReload? saveAndReload = null)
     {
-        var promised = estimator.GetOutputSchema(SchemaShapes.Of(validFitInput.Schema));
+        var promised = estimator.GetOutputSchema(CatalogEnvironment.SchemaShapeOf(validFitInput.Schema));
         if (validTransformInput is not null)
         {
-            MustFail(() => estimator.GetOutputSchema(SchemaShapes.Of(validTransformInput.Schema)), "GetOutputSchema of the transform-only input");
+            MustFail(() => estimator.GetOutputSchema(CatalogEnvironment.SchemaShapeOf(validTransformInput.Schema)), "GetOutputSchema of the transform-only input");
             MustFail(() => estimator.Fit(validTransformInput), "Fit on the transform-only input");
         }
         if (invalidInput is not null)
         {
-            MustFail(() => estimator.GetOutputSchema(SchemaShapes.Of(invalidInput.Schema)), "GetOutputSchema of the invalid input");
+            MustFail(() => estimator.GetOutputSchema(CatalogEnvironment.SchemaShapeOf(invalidInput.Schema)), "GetOutputSchema of the invalid input");
             MustFail(() => estimator.Fit(invalidInput), "Fit on the invalid input");
         }
 
@@ -61,7 +62,7 @@ internal static class EstimatorContract
             MustFail(() => transformer.Transform(invalidInput), "Transform of the invalid input");
         }
 
-        AssertSameShapes(promised, SchemaShapes.Of(transformer.GetOutputSchema(validFitInput.Schema)));
+        AssertSameShapes(promised, CatalogEnvironment.SchemaShapeOf(transformer.GetOutputSchema(validFitInput.Schema)));
         (reloaded as IDisposable)?.Dispose();
         return transformer;
     }
