@@ -4,6 +4,7 @@ using CnnMl.Persistence;
 using CnnMl.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 using static TorchSharp.torch;
 
 namespace CnnMl.Scoring;
@@ -31,8 +32,10 @@ namespace CnnMl.Scoring;
 /// views and engines made earlier throw <see cref="ObjectDisposedException"/> naming this transformer.
 /// A <c>TransformerChain</c> passes only its first <c>Dispose</c> on; when an engine disposed the chain,
 /// dispose this transformer itself (<c>chain.LastTransformer</c>) to free the network at once.</para>
-/// <para><b>Saving.</b> ML.NET keeps model persistence internal (<c>ModelSaveContext</c>), so <c>mlContext.Model.Save</c>
-/// cannot store this transformer. <see cref="SaveCheckpoint(string)"/> writes CnnMl's own checkpoint (definition,
+/// <para><b>Saving.</b> <c>mlContext.Model.Save</c> stores it as ML.NET's own transformers (an ONNX export of the network plus public
+/// transforms; see <c>CnnMl.Scoring.MlNetScoringChain</c>), so the saved zip loads with a plain
+/// <c>mlContext.Model.Load</c> in a process without CnnMl; save with <c>mlContext.Model.SaveAtomically</c> to never
+/// leave a broken file behind. <see cref="SaveCheckpoint(string)"/> writes CnnMl's own checkpoint (definition,
 /// label key values and weights; docs/checkpoint-format.md) and <see cref="Load"/> reads it back.</para>
 /// </remarks>
 public sealed class CnnTransformer : ITransformer, IDisposable
@@ -41,10 +44,13 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     private readonly ModuleHolds _holds = new();
     private readonly DataViewSchema.Annotations _labelKeyValues;
     private readonly int _scoringBatchSize;
+    private readonly IHostEnvironment? _environment; // the trainer's (the user's MLContext): its log hears about saves
 
     internal CnnTransformer(CnnModelDefinition definition, nn.Module<Tensor, Tensor> module, Device device,
-        DataViewSchema.Annotations labelKeyValues, TrainingSummary? trainingSummary, int scoringBatchSize)
+        DataViewSchema.Annotations labelKeyValues, TrainingSummary? trainingSummary, int scoringBatchSize,
+        IHostEnvironment? environment = null)
     {
+        _environment = environment;
         Definition = definition;
         Device = device;
         TrainingSummary = trainingSummary;
@@ -152,11 +158,19 @@ public sealed class CnnTransformer : ITransformer, IDisposable
         return new CnnTransformer(DefinitionDocuments.ToDefinition(document), checkpoint.TakeModule(), CPU, annotations, trainingSummary: null, document.ScoringBatchSize);
     }
 
-    /// <summary>Not supported: ML.NET's model format is closed to third-party transformers.</summary>
-    /// <exception cref="NotSupportedException">Always.</exception>
-    void ICanSaveModel.Save(ModelSaveContext ctx) => throw new NotSupportedException(
-        "CnnTransformer cannot be saved with mlContext.Model.Save: ML.NET keeps its model-saving API (ModelSaveContext, " +
-        "LoadableClass) internal, so third-party transformers cannot take part. Keep Definition and Module.state_dict() instead.");
+    /// <summary>
+    /// Saves this transformer for <c>mlContext.Model.Save</c> as an equivalent chain of ML.NET's own transformers (an
+    /// <c>OnnxTransformer</c> over <see cref="ExportOnnx(Stream)"/>'s graph, then public transforms that rebuild
+    /// <c>PredictedLabel</c>), which loads in plain ML.NET without CnnMl. The export and the chain are built and
+    /// checked (one probe image scored both ways) before anything is written to <paramref name="ctx"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A module of the network has no ONNX export.</exception>
+    /// <exception cref="InvalidOperationException">The chain would not score like this transformer.</exception>
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        _scorer.ThrowIfDisposed();
+        MlNetScoringChain.Save(this, ctx, _environment);
+    }
 
     /// <summary>
     /// Writes the trained network as an ONNX model (opset 17, dynamic batch): input <see cref="CnnModelDefinition.FeatureColumnName"/>

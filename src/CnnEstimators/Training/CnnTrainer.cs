@@ -144,7 +144,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             }
 
             var definition = Definition(converted);
-            return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize);
+            return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize, _environment);
         }
         catch
         {
