@@ -10,24 +10,41 @@ using static TorchSharp.torch;
 namespace CnnMl.Scoring;
 
 /// <summary>
-/// A trained CNN as an ML.NET transformer. It adds <c>Score</c> (vector of softmax probabilities; slot i
-/// is class index i, i.e. key value i + 1) and <c>PredictedLabel</c> (key type with the label's key
-/// values) to its input, scoring in batches. Owns its TorchSharp module: dispose the transformer to free it.
+/// A trained CNN as an ML.NET transformer. It adds a score column (vector of softmax probabilities; slot i
+/// is class index i, i.e. key value i + 1) and a predicted-label column (key type with the label's key
+/// values), named by <see cref="CnnModelDefinition.ScoreColumnName"/> and
+/// <see cref="CnnModelDefinition.PredictedLabelColumnName"/> ("Score" and "PredictedLabel" by default), to
+/// its input, scoring in batches. A row whose image holds NaN or ±Infinity scores NaN and gets the missing
+/// predicted label (key 0). Owns its TorchSharp module: dispose the transformer to free it.
 /// </summary>
 /// <remarks>
-/// <c>mlContext.Model.Save</c> stores it as ML.NET's own transformers (an ONNX export of the network plus public
+/// <para><b>Threads.</b> <see cref="Transform"/>, <see cref="GetOutputSchema"/> and <see cref="GetRowToRowMapper"/>
+/// may be called from any number of threads at once, and the views and engines they return score
+/// concurrently on the one network (in eval mode, without gradients). As everywhere in ML.NET, one cursor
+/// and one <c>PredictionEngine</c> belong to one thread at a time: create an engine per thread (or use
+/// <c>PredictionEnginePool</c>); sharing one engine between threads is the caller's error.</para>
+/// <para><b>Lifetime.</b> ML.NET's <c>PredictionEngine.Dispose</c> disposes the model it was created from
+/// (<c>PredictionEngineOptions.OwnsTransformer</c> is true by default), so that call cannot free the network
+/// while others use it: every prediction engine made from this transformer holds the network, the owner
+/// holds it too, and each <see cref="Dispose"/> call releases one hold (an engine's hold also ends when the
+/// engine is garbage-collected). When the last hold goes, the network's native memory is freed; from then
+/// on <see cref="Transform"/>, <see cref="GetRowToRowMapper"/>, <see cref="Module"/>, and scoring through
+/// views and engines made earlier throw <see cref="ObjectDisposedException"/> naming this transformer.
+/// A <c>TransformerChain</c> passes only its first <c>Dispose</c> on; when an engine disposed the chain,
+/// dispose this transformer itself (<c>chain.LastTransformer</c>) to free the network at once.</para>
+/// <para><b>Saving.</b> <c>mlContext.Model.Save</c> stores it as ML.NET's own transformers (an ONNX export of the network plus public
 /// transforms; see <c>CnnMl.Scoring.MlNetScoringChain</c>), so the saved zip loads with a plain
 /// <c>mlContext.Model.Load</c> in a process without CnnMl; save with <c>mlContext.Model.SaveAtomically</c> to never
 /// leave a broken file behind. <see cref="SaveCheckpoint(string)"/> writes CnnMl's own checkpoint (definition,
-/// label key values and weights; docs/checkpoint-format.md) and <see cref="Load"/> reads it back.
+/// label key values and weights; docs/checkpoint-format.md) and <see cref="Load"/> reads it back.</para>
 /// </remarks>
 public sealed class CnnTransformer : ITransformer, IDisposable
 {
     private readonly ModuleScorer _scorer;
+    private readonly ModuleHolds _holds = new();
     private readonly DataViewSchema.Annotations _labelKeyValues;
     private readonly int _scoringBatchSize;
     private readonly IHostEnvironment? _environment; // the trainer's (the user's MLContext): its log hears about saves
-    private bool _disposed;
 
     internal CnnTransformer(CnnModelDefinition definition, nn.Module<Tensor, Tensor> module, Device device,
         DataViewSchema.Annotations labelKeyValues, TrainingSummary? trainingSummary, int scoringBatchSize,
@@ -35,20 +52,21 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     {
         _environment = environment;
         Definition = definition;
-        Module = module;
         Device = device;
         TrainingSummary = trainingSummary;
         _labelKeyValues = labelKeyValues;
         _scoringBatchSize = scoringBatchSize;
         module.eval();
-        _scorer = new ModuleScorer(module, device, definition.ImageShape, definition.ClassCount);
+        _scorer = new ModuleScorer(module, device, definition.ImageShape, definition.ClassCount,
+            $"{nameof(CnnTransformer)} ('{definition.Architecture}', {definition.ClassCount} classes)");
     }
 
     /// <summary>Architecture, input shape, classes and columns: what, with the weights, rebuilds this transformer.</summary>
     public CnnModelDefinition Definition { get; }
 
     /// <summary>The trained network, in eval mode. Owned by the transformer.</summary>
-    public nn.Module<Tensor, Tensor> Module { get; }
+    /// <exception cref="ObjectDisposedException">The network has been freed (see the remarks on lifetime).</exception>
+    public nn.Module<Tensor, Tensor> Module => _scorer.Module;
 
     /// <summary>The device the module lives on.</summary>
     public Device Device { get; }
@@ -62,29 +80,35 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     /// <summary>Always true: the transformer maps each row independently.</summary>
     public bool IsRowToRowMapper => true;
 
-    /// <summary>The input schema plus <c>Score</c> and <c>PredictedLabel</c>; checks the image column first.</summary>
+    /// <summary>The input schema plus the score and predicted-label columns; checks the image column first. Thread-safe.</summary>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         InputSchemaValidator.CheckFeatures(inputSchema, Definition.FeatureColumnName, Definition.Architecture, Definition.ImageShape);
-        return OutputColumns.Build(inputSchema, Definition.ClassCount, _labelKeyValues);
+        return OutputColumns.Build(inputSchema, Definition.ScoreColumnName, Definition.PredictedLabelColumnName, Definition.ClassCount, _labelKeyValues);
     }
 
-    /// <summary>Scores <paramref name="input"/> lazily, one forward pass per batch of rows.</summary>
+    /// <summary>Scores <paramref name="input"/> lazily, one forward pass per batch of rows. Thread-safe.</summary>
+    /// <exception cref="ObjectDisposedException">The network has been freed.</exception>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _scorer.ThrowIfDisposed();
         var schema = GetOutputSchema(input.Schema);
         return new ScoredDataView(input, schema, _scorer, input.Schema[Definition.FeatureColumnName], _scoringBatchSize);
     }
 
-    /// <summary>A row mapper for <c>mlContext.Model.CreatePredictionEngine</c>.</summary>
+    /// <summary>
+    /// A row mapper for <c>mlContext.Model.CreatePredictionEngine</c>; it holds the network until the engine
+    /// is disposed or collected (see the remarks on lifetime). Thread-safe; each mapped row is for one thread.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The network has been freed.</exception>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _scorer.ThrowIfDisposed();
         var schema = GetOutputSchema(inputSchema);
-        return new CnnRowToRowMapper(inputSchema, schema, _scorer, inputSchema[Definition.FeatureColumnName]);
+        var hold = _holds.TakeEngineHold() ?? throw _scorer.DisposedError();
+        return new CnnRowToRowMapper(inputSchema, schema, _scorer, inputSchema[Definition.FeatureColumnName], hold);
     }
 
     /// <summary>
@@ -102,7 +126,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     /// <summary><see cref="SaveCheckpoint(string)"/> with a wrapper around the file stream (tests inject failures with it).</summary>
     internal void SaveCheckpoint(string path, Func<Stream, Stream>? interpose)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _scorer.ThrowIfDisposed();
         CnnCheckpoint.WriteModel(path, DefinitionDocuments.ToDocument(Definition, _labelKeyValues, _scoringBatchSize), Module, interpose);
     }
 
@@ -144,7 +168,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     /// <exception cref="InvalidOperationException">The chain would not score like this transformer.</exception>
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _scorer.ThrowIfDisposed();
         MlNetScoringChain.Save(this, ctx, _environment);
     }
 
@@ -165,15 +189,17 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(options);
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _scorer.ThrowIfDisposed();
         OnnxModelExporter.Export(Module, Definition.ImageShape, destination, options);
     }
 
-    /// <summary>Frees the module's native memory.</summary>
+    /// <summary>
+    /// Releases one hold on the network: the owner's, or that of a prediction engine made from this transformer
+    /// (ML.NET's engine calls this when it is disposed). The last release frees the network's native memory,
+    /// after any forward pass still running on another thread.
+    /// </summary>
     public void Dispose()
     {
-        if (_disposed) return;
-        _disposed = true;
-        Module.Dispose();
+        if (_holds.Release()) _scorer.Dispose();
     }
 }
