@@ -24,7 +24,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     private bool _disposed;
 
     internal CnnTransformer(CnnModelDefinition definition, nn.Module<Tensor, Tensor> module, Device device,
-        DataViewSchema.Annotations labelKeyValues, TrainingSummary? trainingSummary, int scoringBatchSize)
+        DataViewSchema.Annotations labelKeyValues, TrainingSummary? trainingSummary, int scoringBatchSize, int? scoringThreads = null)
     {
         Definition = definition;
         Module = module;
@@ -33,7 +33,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
         _labelKeyValues = labelKeyValues;
         _scoringBatchSize = scoringBatchSize;
         module.eval();
-        _scorer = new ModuleScorer(module, device, definition.ImageShape, definition.ClassCount);
+        _scorer = new ModuleScorer(module, device, definition.ImageShape, definition.ClassCount, scoringThreads);
     }
 
     /// <summary>Architecture, input shape, classes and columns: what, with the weights, rebuilds this transformer.</summary>

@@ -32,8 +32,8 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     /// <summary>The options this trainer was created with.</summary>
     public CnnTrainerOptions Options { get; }
 
-    /// <summary>The architecture's registry entry.</summary>
-    public CnnArchitecture Architecture => CnnArchitectures.Get(Options.Architecture);
+    /// <summary>The network trained: <see cref="CnnTrainerOptions.CustomArchitecture"/>, else the registry's entry.</summary>
+    public CnnArchitecture Architecture => Options.ResolveArchitecture();
 
     /// <summary>The input shape used: <see cref="CnnTrainerOptions.ImageShape"/> or the architecture's default.</summary>
     public ImageShape ImageShape => Options.ImageShape ?? Architecture.DefaultInput;
@@ -45,7 +45,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        InputSchemaValidator.Check(inputSchema, Options.LabelColumnName, Options.FeatureColumnName, Options.Architecture, ImageShape);
+        InputSchemaValidator.Check(inputSchema, Options.LabelColumnName, Options.FeatureColumnName, Architecture.Name, ImageShape);
         // SchemaShape.Column cannot be built outside ML.NET; a built-in multiclass trainer describes the
         // same two output columns (Score, PredictedLabel) with ML.NET's own annotations.
         return new MLContext().MulticlassClassification.Trainers
@@ -54,17 +54,28 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     }
 
     /// <summary>Trains the network and returns the transformer that scores with it.</summary>
+    /// <remarks>
+    /// <c>Fit</c> leaves no process-wide setting changed: the thread count (<see cref="CnnTrainerOptions.NumberOfThreads"/>)
+    /// is set on the calling thread and put back, and the oneDNN switch is held through a process-wide scope that
+    /// concurrent <c>Fit</c> calls share or wait for, then restored. Seeding and building the network take libtorch's
+    /// default generator exclusively, so concurrent calls give the weights sequential calls give.
+    /// </remarks>
     public CnnTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var architecture = Architecture;
         var shape = ImageShape;
-        var classes = InputSchemaValidator.CheckForTraining(input.Schema, Options.LabelColumnName, Options.FeatureColumnName, Options.Architecture, shape);
+        var classes = InputSchemaValidator.CheckForTraining(input.Schema, Options.LabelColumnName, Options.FeatureColumnName, architecture.Name, shape);
         if (Options.ValidationSet is { } validationSet)
-            InputSchemaValidator.CheckForTraining(validationSet.Schema, Options.LabelColumnName, Options.FeatureColumnName, Options.Architecture, shape);
+            InputSchemaValidator.CheckForTraining(validationSet.Schema, Options.LabelColumnName, Options.FeatureColumnName, architecture.Name, shape);
+        if (Options.ClassWeights is { } weights && weights.Count != classes)
+            throw new ArgumentException(
+                $"ClassWeights has {weights.Count} values; the label column '{Options.LabelColumnName}' has {classes} classes. Give one weight per class, in key order.",
+                nameof(CnnTrainerOptions.ClassWeights));
 
         using var channel = _host.Start("Training");
         var (device, deviceName) = TorchDeviceSelector.Select(CatalogEnvironment.GpuDeviceId(_environment), CatalogEnvironment.FallbackToCpu(_environment));
-        if (Options.NumberOfThreads is { } threads) torch.set_num_threads(threads);
+        using var threads = ThreadCountScope.Enter(Options.NumberOfThreads);
         var seed = Options.Seed ?? _host.Rand.Next();
 
         var featureSize = checked((int)shape.ElementCount);
@@ -75,13 +86,15 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             channel.Warning(MessageSensitivity.None, $"Skipped {train.SkippedMissingLabels} rows whose label is missing.");
         var validation = Options.ValidationSet is { } v ? InMemoryExamples.Load(v, Options.FeatureColumnName, Options.LabelColumnName, featureSize) : null;
 
-        torch.random.manual_seed(seed);
-        var module = Architecture.Create(shape, classes);
+        using var random = DefaultGeneratorLease.Seed(seed, Options.CancellationToken);
+        var module = architecture.Create(shape, classes);
         try
         {
+            random.KeepWhileTraining(module);
             if (device.type != DeviceType.CPU) module.to(device);
-            using var oneDnn = OneDnnGuard.Apply(Options.OneDnn, module);
+            using var oneDnn = OneDnnGuard.Apply(Options.OneDnn, module, Options.CancellationToken);
             channel.Info(MessageSensitivity.None, oneDnn.Reason);
+            channel.Info(MessageSensitivity.None, OptimizerFactory.Describe(Options));
             var loop = new TrainingLoop(module, shape, device, deviceName, Options, report =>
             {
                 channel.Info(MessageSensitivity.None, report.ToString());
@@ -99,14 +112,14 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                     module = inference;
                     if (device.type != DeviceType.CPU) module.to(device);
                     converted = true;
-                    channel.Info(MessageSensitivity.None, $"Converted '{Options.Architecture}' to its inference form ({module.parameters().Sum(p => p.numel()):N0} parameters).");
+                    channel.Info(MessageSensitivity.None, $"Converted '{architecture.Name}' to its inference form ({module.parameters().Sum(p => p.numel()):N0} parameters).");
                 }
             }
 
             var label = input.Schema[Options.LabelColumnName];
             var definition = new CnnModelDefinition
             {
-                Architecture = Options.Architecture,
+                Architecture = architecture.Name,
                 ImageShape = shape,
                 ClassCount = classes,
                 ClassNames = KeyValueAnnotations.ReadNames(label),
@@ -114,7 +127,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                 LabelColumnName = Options.LabelColumnName,
                 IsConvertedForInference = converted,
             };
-            return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize);
+            return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize, Options.ScoringThreads);
         }
         catch
         {

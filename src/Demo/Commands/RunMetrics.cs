@@ -14,7 +14,11 @@ public sealed record RunMetrics(
     [property: JsonPropertyName("logLoss")] double LogLoss,
     [property: JsonPropertyName("trainSeconds")] double TrainSeconds,
     [property: JsonPropertyName("imagesPerSecond")] double ImagesPerSecond,
-    [property: JsonPropertyName("parameters")] long Parameters)
+    [property: JsonPropertyName("parameters")] long Parameters,
+    [property: JsonPropertyName("seed")] int Seed,
+    [property: JsonPropertyName("threads")] int? Threads,
+    [property: JsonPropertyName("finalTrainLoss")] double FinalTrainLoss,
+    [property: JsonPropertyName("weightsSha256")] string WeightsSha256)
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using CnnMl.Architectures;
 using CnnMl.Data;
 using CnnMl.Demo.Rendering;
+using CnnMl.Inspection;
 using CnnMl.Scoring;
 using CnnMl.Training;
 using Microsoft.ML;
@@ -87,7 +88,8 @@ public sealed class TrainCommand : Command<TrainSettings>
             if (settings.MetricsJson is { } path)
             {
                 var written = new RunMetrics(architecture.Name, settings.Epochs, trainImages, testImages, metrics.MicroAccuracy, metrics.MacroAccuracy,
-                    metrics.LogLoss, summary.TrainSeconds, summary.ImagesPerSecond, model.ParameterCount).WriteTo(path);
+                    metrics.LogLoss, summary.TrainSeconds, summary.ImagesPerSecond, model.ParameterCount, summary.Seed, settings.Threads,
+                    summary.FinalLoss, WeightsDigest.Sha256(model.Module)).WriteTo(path);
                 AnsiConsole.MarkupLineInterpolated($"Metrics written to {written}");
             }
         }

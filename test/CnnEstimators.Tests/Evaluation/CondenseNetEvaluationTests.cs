@@ -20,8 +20,8 @@ namespace CnnMl.Tests.Evaluation;
 [TestCategory("Evaluation")]
 public sealed class CondenseNetEvaluationTests
 {
-    // The registered condensenet network, built through a registry entry that keeps a reference to the
-    // training form, so the test can watch its learned group convolutions while Fit runs.
+    // The registered condensenet network, built through an unregistered architecture object that keeps a reference
+    // to the training form, so the test can watch its learned group convolutions while Fit runs.
     private const string Probe = "condensenet-evaluation-probe";
     private const int Batches = 157; // ⌈10,000 / 64⌉
     private static CondenseNet? _trainingForm;
@@ -33,19 +33,16 @@ public sealed class CondenseNetEvaluationTests
     public void OneEpochOnTenThousandImagesBeats90PercentAndScoresWithTheCondensedModel()
     {
         var dir = TestPaths.RequireMnist();
-        if (!CnnArchitectures.TryGet(Probe, out _))
-        {
-            var condensenet = CnnArchitectures.Get(CnnArchitectures.CondenseNet);
-            CnnArchitectures.Register(new CnnArchitecture(Probe, condensenet.Description, condensenet.DefaultInput, condensenet.DefaultClasses,
-                (input, classes) => _trainingForm = (CondenseNet)condensenet.Create(input, classes)));
-        }
+        var condensenet = CnnArchitectures.Get(CnnArchitectures.CondenseNet);
+        var probe = new CnnArchitecture(Probe, condensenet.Description, condensenet.DefaultInput, condensenet.DefaultClasses,
+            (input, classes) => _trainingForm = (CondenseNet)condensenet.Create(input, classes));
 
         var ml = new MLContext(seed: 1);
         var train = ml.Data.LoadMnist(dir, MnistSplit.Train, maxRows: 10_000);
         var test = ml.Data.LoadMnist(dir, MnistSplit.Test);
         var estimator = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
-            Architecture = Probe,
+            CustomArchitecture = probe,
             ImageShape = new ImageShape(1, 28, 28),
             Epochs = 1,
             BatchSize = 64,
