@@ -67,7 +67,21 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
         var shape = ImageShape;
         var classes = InputSchemaValidator.CheckForTraining(input.Schema, Options.LabelColumnName, Options.FeatureColumnName, architecture.Name, shape);
         if (Options.ValidationSet is { } validationSet)
-            InputSchemaValidator.CheckForTraining(validationSet.Schema, Options.LabelColumnName, Options.FeatureColumnName, architecture.Name, shape);
+        {
+            int validationClasses;
+            try
+            {
+                validationClasses = InputSchemaValidator.CheckForTraining(validationSet.Schema, Options.LabelColumnName, Options.FeatureColumnName, architecture.Name, shape);
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                var reason = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", "");
+                throw new ArgumentOutOfRangeException(nameof(CnnTrainerOptions.ValidationSet), $"ValidationSet: {reason}");
+            }
+            if (validationClasses != classes)
+                throw new ArgumentOutOfRangeException(nameof(CnnTrainerOptions.ValidationSet),
+                    $"ValidationSet: label column '{Options.LabelColumnName}' has {validationClasses} classes; the training data's has {classes}. Map both with the same MapValueToKey transformer.");
+        }
         if (Options.ClassWeights is { } weights && weights.Count != classes)
             throw new ArgumentException(
                 $"ClassWeights has {weights.Count} values; the label column '{Options.LabelColumnName}' has {classes} classes. Give one weight per class, in key order.",

@@ -112,7 +112,8 @@ public sealed class CnnTrainerOptions
 
     /// <summary>
     /// libtorch intra-op threads while <c>Fit</c> runs, set on the calling thread and put back when <c>Fit</c> returns.
-    /// Null leaves the thread's count (libtorch's default: one per core). One thread makes training bit-for-bit
+    /// Null leaves the thread's count (libtorch's default: one per core; but a thread that has never used libtorch starts
+    /// from the count set last on any thread, so set it when results must repeat). One thread makes training bit-for-bit
     /// repeatable across processes.
     /// </summary>
     public int? NumberOfThreads { get; set; }
