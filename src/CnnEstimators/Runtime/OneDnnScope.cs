@@ -32,12 +32,16 @@ internal sealed class OneDnnScope : IDisposable
     private static bool _before;
     private static readonly int[] WaitingFor = new int[2]; // [0]: requests for off, [1]: for on
 
-    [ThreadStatic]
-    private static int _heldOnThisThread;
+    private static readonly Dictionary<int, int> HeldByThread = new(); // managed thread id → scopes it opened and holds
 
+    private readonly int _owner;
     private bool _disposed;
 
-    private OneDnnScope(bool? enabled) => Enabled = enabled;
+    private OneDnnScope(bool? enabled, int owner)
+    {
+        Enabled = enabled;
+        _owner = owner;
+    }
 
     /// <summary>The state held by this scope; null when the switch is not reachable in this libtorch (nothing is held).</summary>
     public bool? Enabled { get; }
@@ -58,10 +62,11 @@ internal sealed class OneDnnScope : IDisposable
     /// <exception cref="InvalidOperationException">This thread already holds the other state.</exception>
     public static OneDnnScope Enter(bool enabled, CancellationToken cancellation = default)
     {
-        if (OneDnnConvolutions.Enabled is null) return new OneDnnScope(null);
+        var thread = Environment.CurrentManagedThreadId;
+        if (OneDnnConvolutions.Enabled is null) return new OneDnnScope(null, thread);
         lock (Gate)
         {
-            if (_holders > 0 && _held != enabled && _heldOnThisThread > 0)
+            if (_holders > 0 && _held != enabled && HeldByThread.ContainsKey(thread))
                 throw new InvalidOperationException(
                     $"This thread already holds libtorch's oneDNN switch {(_held ? "on" : "off")} (a Fit is running on it) and now asks for it " +
                     $"{(enabled ? "on" : "off")}, which would wait for itself. Run the inner training on another thread, or give both the same OneDnn mode.");
@@ -95,19 +100,22 @@ internal sealed class OneDnnScope : IDisposable
                 if (_before != enabled) OneDnnConvolutions.TrySet(enabled);
             }
             _holders++;
-            _heldOnThisThread++;
-            return new OneDnnScope(enabled);
+            HeldByThread[thread] = HeldByThread.GetValueOrDefault(thread) + 1;
+            return new OneDnnScope(enabled, thread);
         }
     }
 
-    /// <summary>Releases the state; the last scope to close restores the state found before the first one opened.</summary>
+    /// <summary>
+    /// Releases the state; the last scope to close restores the state found before the first one opened. Any thread may
+    /// dispose a scope; it counts against the thread that opened it.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed || Enabled is null) return;
         _disposed = true;
         lock (Gate)
         {
-            _heldOnThisThread--;
+            if (--HeldByThread[_owner] == 0) HeldByThread.Remove(_owner);
             if (--_holders == 0 && _before != _held) OneDnnConvolutions.TrySet(_before);
             Monitor.PulseAll(Gate);
         }

@@ -150,8 +150,8 @@ public sealed class OneDnnTests
         using var separable = CnnArchitectures.Get(CnnArchitectures.DepthwiseSeparable).Create();
         Assert.AreEqual("features.0.depthwise", OneDnnGuard.FirstAffectedConvolution(separable), "16 groups of 1 output channel");
         using var biglittle = CnnArchitectures.Get(CnnArchitectures.BigLittle).Create();
-        Assert.IsNotNull(OneDnnGuard.FirstAffectedConvolution(biglittle));
+        Assert.AreEqual("b_conv0", OneDnnGuard.FirstAffectedConvolution(biglittle), "the big path's first convolution: 8 channels (the small configuration's first width)");
         using var condensenet = CnnArchitectures.Get(CnnArchitectures.CondenseNet).Create();
-        Assert.IsNotNull(OneDnnGuard.FirstAffectedConvolution(condensenet));
+        Assert.AreEqual("features.denseblock_1.denselayer_1.conv_2.conv", OneDnnGuard.FirstAffectedConvolution(condensenet), "the first 3×3 convolution, growth 8");
     }
 }
