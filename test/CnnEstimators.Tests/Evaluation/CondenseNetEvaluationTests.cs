@@ -30,32 +30,22 @@ public sealed class CondenseNetEvaluationTests
     private long[][]? _keptAtEnd;
 
     [TestMethod]
-    public void OneEpochOnTenThousandImagesBeats90PercentAndScoresWithTheCondensedModel()
+    public void OneEpochOnTenThousandImagesBeats90PercentAndTheBaselineAndScoresWithTheCondensedModel()
     {
-        var dir = TestPaths.RequireMnist();
         var condensenet = CnnArchitectures.Get(CnnArchitectures.CondenseNet);
         var probe = new CnnArchitecture(Probe, condensenet.Description, condensenet.DefaultInput, condensenet.DefaultClasses,
             (input, classes) => _trainingForm = (CondenseNet)condensenet.Create(input, classes));
-
-        var ml = new MLContext(seed: 1);
-        var train = ml.Data.LoadMnist(dir, MnistSplit.Train, maxRows: 10_000);
-        var test = ml.Data.LoadMnist(dir, MnistSplit.Test);
-        var estimator = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
-        {
-            CustomArchitecture = probe,
-            ImageShape = new ImageShape(1, 28, 28),
-            Epochs = 1,
-            BatchSize = 64,
-            LearningRate = 1e-3,
-            ReportEveryBatches = 1,
-            Progress = new SynchronousProgress(Watch),
-        });
-
-        using var model = estimator.Fit(train);
-        AssertCondensedDuringFit(model);
-        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
-        Console.WriteLine($"condensenet: 1 epoch on 10,000 images in {model.TrainingSummary!.TrainSeconds:F1} s, micro {metrics.MicroAccuracy:P2}");
-        Assert.IsGreaterThan(0.90, metrics.MicroAccuracy, $"condensenet micro-accuracy {metrics.MicroAccuracy:P2}");
+        var data = MnistEvaluation.Load(10_000);
+        var accuracy = MnistEvaluation.MicroAccuracy(data, probe, epochs: 1,
+            customise: o =>
+            {
+                o.ReportEveryBatches = 1;
+                o.Progress = new SynchronousProgress<TrainingReport>(Watch);
+            },
+            inspect: AssertCondensedDuringFit);
+        var baseline = MnistEvaluation.MicroAccuracy(data, NoConvolutionBaselines.Mlp, epochs: 1);
+        Assert.IsGreaterThan(0.90, accuracy, $"condensenet micro-accuracy {accuracy:P2}");
+        MnistEvaluation.AssertBeatsBaseline("condensenet", accuracy, baseline, Margin);
     }
 
     /// <summary>Called on the training thread with every report, while the training form is alive.</summary>
@@ -107,9 +97,4 @@ public sealed class CondenseNetEvaluationTests
         Assert.IsLessThan(training.Macs, inference.Macs);
     }
 
-    /// <summary>Runs the callback on the reporting thread (Progress&lt;T&gt; would post it elsewhere).</summary>
-    private sealed class SynchronousProgress(Action<TrainingReport> onReport) : IProgress<TrainingReport>
-    {
-        public void Report(TrainingReport value) => onReport(value);
-    }
 }
