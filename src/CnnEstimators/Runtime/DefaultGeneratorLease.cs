@@ -41,6 +41,15 @@ internal sealed class DefaultGeneratorLease : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sets the default generator's state (a resumed run's) under the same lock, so it cannot land between another
+    /// <c>Fit</c>'s seeding and its network's construction. Reentrant on a thread that holds the lease.
+    /// </summary>
+    public static void Restore(Tensor state)
+    {
+        lock (Gate) torch.random.set_rng_state(state);
+    }
+
     /// <summary>True when the network's forward pass in training mode draws from the default generator.</summary>
     public static bool DrawsWhileTraining(nn.Module module) => module.modules().Prepend(module).Any(m =>
         m is Dropout or Dropout1d or Dropout2d or Dropout3d or AlphaDropout or FeatureAlphaDropout or RReLU);

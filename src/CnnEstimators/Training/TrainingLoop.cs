@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using CnnMl.Architectures;
 using CnnMl.Data;
+using CnnMl.Persistence;
+using CnnMl.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -38,7 +40,13 @@ internal sealed class TrainingLoop
         _lossTerms = tree.OfType<ITrainingLossTerm>().ToArray();
     }
 
-    public TrainingSummary Run(InMemoryExamples train, InMemoryExamples? validation, int seed)
+    /// <param name="train">Training examples.</param>
+    /// <param name="validation">Examples to measure accuracy on, or null.</param>
+    /// <param name="seed">Seed of the data order.</param>
+    /// <param name="resume">A training checkpoint to continue from: its optimizer state, finished epochs and generator state.</param>
+    /// <param name="epochCompleted">Called after each epoch with the epochs done and the optimizer (writes the checkpoint).</param>
+    public TrainingSummary Run(InMemoryExamples train, InMemoryExamples? validation, int seed,
+        CheckpointContents? resume = null, Action<int, optim.Optimizer>? epochCompleted = null)
     {
         var epochs = _options.Epochs;
         var batchSize = Math.Min(_options.BatchSize, train.Count);
@@ -53,7 +61,6 @@ internal sealed class TrainingLoop
         double lastLoss = double.NaN, lastTrainAccuracy = double.NaN, lastRate = double.NaN;
         double? lastValidation = null, lastValidationLoss = null;
         long totalImages = 0;
-        var epochsTrained = 0;
         var stoppedEarly = false;
         using var controls = new TrainingControls(_options, seed, batchesPerEpoch, epochs, _device);
 
@@ -71,10 +78,21 @@ internal sealed class TrainingLoop
             LearningRate = lastRate, TrainSeconds = clock.Elapsed.TotalSeconds, TotalImagesTrained = totalImages, Device = _deviceName,
         };
 
-        Emit(Report(TrainingReportKind.Started, 0, 0, 0, null));
+        var firstEpoch = resume?.Training?.EpochsCompleted ?? 0;
+        var lastEpoch = firstEpoch;
+        Emit(Report(TrainingReportKind.Started, firstEpoch, 0, 0, null));
         using var optimizer = controls.CreateOptimizer(_module.parameters());
+        if (resume is not null)
+        {
+            resume.Optimizer!.RestoreInto(optimizer);
+            // Each epoch reshuffles the previous order in place: replaying the finished epochs' shuffles leaves
+            // the order and the Random where the interrupted run left them.
+            for (var epoch = 0; epoch < firstEpoch; epoch++) shuffle.Shuffle(order);
+            using var generator = tensor(resume.GeneratorState!);
+            DefaultGeneratorLease.Restore(generator);
+        }
         _module.train();
-        for (var epoch = 0; epoch < epochs; epoch++)
+        for (var epoch = firstEpoch; epoch < epochs; epoch++)
         {
             shuffle.Shuffle(order);
             long seen = 0, correct = 0;
@@ -95,6 +113,8 @@ internal sealed class TrainingLoop
                 var (loss, hits) = Step(optimizer, controls, epoch, features, labels, count);
                 lastRate = optimizer.ParamGroups.First().LearningRate; // what the optimizer used, as reports show it
                 clock.Stop();
+                // The loss is read every step anyway: checking it costs no extra device sync.
+                if (!double.IsFinite(loss)) throw new NonFiniteLossException(loss, epoch + 1, batch + 1, batchesPerEpoch, lastRate);
 
                 seen += count;
                 totalImages += count;
@@ -109,7 +129,8 @@ internal sealed class TrainingLoop
                     Emit(Report(TrainingReportKind.Batch, epoch, batchNumber, seen, validateNow ? lastValidation : null));
             }
             if (validation is not null) (lastValidation, lastValidationLoss) = Validate(validation);
-            epochsTrained = epoch + 1;
+            lastEpoch = epoch + 1;
+            epochCompleted?.Invoke(epoch + 1, optimizer);
             Emit(Report(TrainingReportKind.EpochEnd, epoch, batchesPerEpoch, seen, validation is null ? null : lastValidation));
             if (validation is not null && controls.EndOfEpoch(epoch, lastValidation!.Value, lastValidationLoss!.Value, _module))
             {
@@ -118,12 +139,15 @@ internal sealed class TrainingLoop
             }
         }
         var restored = controls.RestoreBestWeights(_module);
+        // The last step's update comes after its (finite) loss: make sure it left finite weights.
+        if (NonFiniteWeights.FirstParameter(_module) is { } diverged)
+            throw new NonFiniteLossException(double.NaN, lastEpoch, batchesPerEpoch, batchesPerEpoch, lastRate, $"weight '{diverged}'");
         _module.eval();
-        Emit(Report(TrainingReportKind.Completed, epochsTrained - 1, batchesPerEpoch, train.Count, null));
+        Emit(Report(TrainingReportKind.Completed, lastEpoch - 1, batchesPerEpoch, train.Count, null));
 
         return new TrainingSummary
         {
-            Epochs = epochsTrained, TrainImages = train.Count, TrainSeconds = clock.Elapsed.TotalSeconds, FinalLoss = lastLoss,
+            Epochs = lastEpoch - firstEpoch, TrainImages = train.Count, TrainSeconds = clock.Elapsed.TotalSeconds, FinalLoss = lastLoss,
             FinalTrainAccuracy = lastTrainAccuracy, FinalValidationAccuracy = lastValidation, FinalValidationLoss = lastValidationLoss,
             StoppedEarly = stoppedEarly, BestEpoch = controls.BestEpoch + 1, RestoredBestWeights = restored,
             TrainedParameters = _module.parameters().Where(p => p.requires_grad).Sum(p => p.numel()),

@@ -18,6 +18,8 @@ namespace CnnMl.Tests.Evaluation;
 [TestCategory("Evaluation")]
 public sealed class BigLittleEvaluationTests
 {
+    private const double Margin = 0.013;
+
     [TestMethod]
     public void BigLittleOneEpochOnTenThousandImagesBeats90PercentAndTheMlp()
     {

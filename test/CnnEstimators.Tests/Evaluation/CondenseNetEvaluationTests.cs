@@ -24,6 +24,7 @@ public sealed class CondenseNetEvaluationTests
     // to the training form, so the test can watch its learned group convolutions while Fit runs.
     private const string Probe = "condensenet-evaluation-probe";
     private const int Batches = 157; // ⌈10,000 / 64⌉
+    private const double Margin = 0.015;
     private static CondenseNet? _trainingForm;
 
     private readonly List<(int Batch, int[] Stages)> _stages = new();
@@ -96,5 +97,4 @@ public sealed class CondenseNetEvaluationTests
         Assert.IsLessThan(training.TotalParameters, inference.TotalParameters);
         Assert.IsLessThan(training.Macs, inference.Macs);
     }
-
 }

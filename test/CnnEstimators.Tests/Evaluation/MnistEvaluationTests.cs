@@ -16,6 +16,9 @@ namespace CnnMl.Tests.Evaluation;
 [TestCategory("Evaluation")]
 public sealed class MnistEvaluationTests
 {
+    private const double MnistCnnMargin = 0.014;
+    private const double LeNet5Margin = 0.007;
+
     [TestMethod]
     public void MnistCnnOneEpochReaches98PercentAndBeatsAnMlp()
     {

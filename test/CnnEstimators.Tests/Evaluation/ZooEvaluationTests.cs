@@ -19,6 +19,10 @@ public sealed class ZooEvaluationTests
 {
     private const int TrainingImages = 10_000;
     private const double Required = 0.90;
+    private const double DepthwiseSeparableMargin = 0.028;
+    private const double GroupConvMargin = 0.021;
+    private const double ResNetBottleneckMargin = 0.020;
+    private const double Conv3dMargin = 0.019;
 
     private static MnistEvaluation.Data? _digits;
 

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
+using CnnMl.Tests.ConsoleApp;
 using CnnMl.Tests.Support;
 
 namespace CnnMl.Tests.Integration;
@@ -11,36 +11,18 @@ namespace CnnMl.Tests.Integration;
 [TestClass]
 public sealed class TwoProcessDeterminismTests
 {
-    private static string Console => Path.Combine(TestPaths.RepositoryRoot, "src", "Demo", "bin",
-        new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, new DirectoryInfo(AppContext.BaseDirectory).Name, "cnnml.dll");
-
     private static JsonElement Train(string metricsPath)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[]
-                 {
-                     Console, "train", "--arch", "mnist-cnn", "--epochs", "1", "--train-limit", "512", "--test-limit", "500",
-                     "--batch-size", "64", "--seed", "7", "--threads", "1", "--report-every", "0", "--data", TestPaths.RequireMnist(),
-                     "--metrics-json", metricsPath,
-                 })
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        Assert.IsTrue(process.WaitForExit(TimeSpan.FromMinutes(5)), "cnnml train did not finish in 5 minutes");
-        Assert.AreEqual(0, process.ExitCode, $"cnnml train failed:\n{output.Result}\n{error.Result}");
+        var run = CnnmlProcess.Run(TimeSpan.FromMinutes(5), "train", "--arch", "mnist-cnn", "--epochs", "1", "--train-limit", "512",
+            "--test-limit", "500", "--batch-size", "64", "--seed", "7", "--threads", "1", "--report-every", "0", "--metrics-json", metricsPath);
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
         return JsonDocument.Parse(File.ReadAllText(metricsPath)).RootElement;
     }
 
     [TestMethod]
     public void TwoProcessesWithOneThreadTrainBitIdenticalWeightsAndMetrics()
     {
-        Assert.IsTrue(File.Exists(Console), $"{Console} not built");
+        TestPaths.RequireMnist();
         var folder = Directory.CreateTempSubdirectory("cnnml-determinism-").FullName;
         try
         {

@@ -25,7 +25,7 @@ internal static class MnistEvaluation
         var ml = new MLContext(seed: 1);
         var train = ml.Data.LoadMnist(dir, MnistSplit.Train, trainingImages);
         var test = ml.Data.LoadMnist(dir, MnistSplit.Test);
-        var shape = new ImageShape(1, 28, 28);
+        var shape = KnownInputs.Mnist;
         if (!asVolumes) return new Data(train, test, shape);
         return new Data(ShiftedFrames.Transform(ml, train, shape), ShiftedFrames.Transform(ml, test, shape), ShiftedFrames.VolumeShape(shape));
     }
