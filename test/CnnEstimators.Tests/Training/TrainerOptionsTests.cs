@@ -127,6 +127,22 @@ public sealed class TrainerOptionsTests
             (o => o.ClassWeights = [0f, 0f], "ClassWeights must be finite, 0 or more, and not all 0 (got 0, 0)."),
             (o => o.ClassWeights = [1f, -1f], "ClassWeights must be finite, 0 or more, and not all 0 (got 1, -1)."),
             (o => o.EarlyStopping = new EarlyStopping(), "EarlyStopping watches the validation set: set ValidationSet too."),
+            (o =>
+            {
+                o.ValidationSet = SyntheticImages.Create(4);
+                o.EarlyStopping = new EarlyStopping();
+                o.ResumeFrom = "run.ckpt";
+            }, "EarlyStopping cannot continue a resumed run: a checkpoint does not hold its best epoch and weights."),
+            (o =>
+            {
+                o.Optimizer = CnnOptimizer.Sgd;
+                o.CheckpointPath = "run.ckpt";
+            }, "Checkpoints hold Adam's state; Optimizer = Sgd cannot be checkpointed or resumed."),
+            (o =>
+            {
+                o.CustomArchitecture = new CnnMl.Architectures.CnnArchitecture("mine", "", new ImageShape(1, 28, 28), 2, (_, _) => null!);
+                o.ResumeFrom = "run.ckpt";
+            }, "ResumeFrom rebuilds the network from the registry by name; CustomArchitecture 'mine' is not in it."),
             (o => o.LabelColumnName = " ", "LabelColumnName must not be empty."),
             (o => o.FeatureColumnName = "", "FeatureColumnName must not be empty."),
             (o => o.Architecture = "", "Architecture must not be empty."),
@@ -167,7 +183,7 @@ public sealed class TrainerOptionsTests
 
         var none = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 5).Select(_ => new KeyRow { Label = 4 }).ToArray());
         var ex = Assert.ThrowsExactly<InvalidOperationException>(() => ml.MulticlassClassification.Trainers.Cnn(Small()).Fit(none));
-        StringAssert.StartsWith(ex.Message, "The training data has no rows with a label (label column 'Label'; 5 rows had a missing key).");
+        StringAssert.StartsWith(ex.Message, "The training data has no rows with a label and finite pixels (label column 'Label'; 5 rows had a missing key, 0 non-finite pixels).");
     }
 
     [TestMethod]
