@@ -9,8 +9,15 @@ namespace CnnMl.Tests.Evaluation;
 /// beside a network without convolutions trained under the same protocol on the same loaded data.
 /// </summary>
 /// <remarks>
-/// Margins are half the smallest gap measured over MLContext seeds 1–3 (same protocol, one thread):
-/// MARGIN_FIGURES
+/// Margins are half the smallest gap measured over MLContext seeds 1–3 under this protocol (one thread; seed 1 is what
+/// the tests run), rounded down to a tenth of a point:
+/// <code>
+///                          seed 1   seed 2   seed 3   smallest gap → margin
+/// mnist-cnn, 1 epoch       98.24%   98.69%   98.89%
+/// 784-256-10 MLP, 1 epoch  95.44%   95.57%   95.14%   2.80 points → 1.4
+/// lenet5, 2 epochs         94.78%   93.46%   94.26%
+/// one linear layer, 2 ep.  91.69%   91.94%   91.87%   1.52 points → 0.7
+/// </code>
 /// </remarks>
 [TestClass]
 [TestCategory("Evaluation")]

@@ -11,7 +11,17 @@ namespace CnnMl.Tests.Evaluation;
 /// by a margin: half the smallest gap measured over MLContext seeds 1–3.
 /// </summary>
 /// <remarks>
-/// MARGIN_FIGURES
+/// Micro-accuracy under this protocol (one thread; seed 1 is what the tests run); margin = half the smallest gap,
+/// rounded down to a tenth of a point:
+/// <code>
+///                               seed 1   seed 2   seed 3   smallest gap → margin
+/// 784-256-10 MLP (digits)       90.74%   90.82%   90.28%
+/// depthwise-separable           96.34%   96.42%   96.06%   5.60 points → 2.8
+/// group-conv                    96.57%   95.20%   96.39%   4.38 points → 2.1
+/// resnet-bottleneck             95.01%   94.84%   94.71%   4.02 points → 2.0
+/// 6272-256-10 MLP (8-frame clips) 92.22% 92.82%   92.79%
+/// conv3d                        96.16%   97.14%   96.93%   3.94 points → 1.9
+/// </code>
 /// </remarks>
 [TestClass]
 [TestCategory("Evaluation")]
