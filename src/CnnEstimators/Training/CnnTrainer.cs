@@ -33,8 +33,8 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     /// <summary>The options this trainer was created with.</summary>
     public CnnTrainerOptions Options { get; }
 
-    /// <summary>The architecture's registry entry.</summary>
-    public CnnArchitecture Architecture => CnnArchitectures.Get(Options.Architecture);
+    /// <summary>The network trained: <see cref="CnnTrainerOptions.CustomArchitecture"/>, else the registry's entry.</summary>
+    public CnnArchitecture Architecture => Options.ResolveArchitecture();
 
     /// <summary>
     /// <see cref="CnnTrainerOptions.ImageShape"/>, or else the architecture's default input. Without the option,
@@ -52,7 +52,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        InputSchemaValidator.Check(inputSchema, Options.LabelColumnName, Options.FeatureColumnName, Options.Architecture, ImageShape);
+        InputSchemaValidator.Check(inputSchema, Options.LabelColumnName, Options.FeatureColumnName, Architecture.Name, ImageShape);
         var label = inputSchema.First(c => c.Name == Options.LabelColumnName);
         return OutputColumns.Promise(inputSchema, label, Options.ScoreColumnName, Options.PredictedLabelColumnName);
     }
@@ -62,23 +62,48 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     {
         if (Options.ImageShape is { } shape) return shape;
         if (schema.GetColumnOrNull(Options.FeatureColumnName) is { Type: VectorDataViewType vector }
-            && ColumnDimensions.ShapeOf(Options.FeatureColumnName, vector, Options.Architecture) is { } fromColumn)
+            && ColumnDimensions.ShapeOf(Options.FeatureColumnName, vector, Architecture.Name) is { } fromColumn)
             return fromColumn;
         return Architecture.DefaultInput;
     }
 
     /// <summary>Trains the network and returns the transformer that scores with it.</summary>
+    /// <remarks>
+    /// <c>Fit</c> leaves no process-wide setting changed: the thread count (<see cref="CnnTrainerOptions.NumberOfThreads"/>)
+    /// is set on the calling thread and put back, and the oneDNN switch is held through a process-wide scope that
+    /// concurrent <c>Fit</c> calls share or wait for, then restored. Seeding and building the network take libtorch's
+    /// default generator exclusively, so concurrent calls give the weights sequential calls give.
+    /// </remarks>
     public CnnTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var architecture = Architecture;
         var shape = ShapeFor(input.Schema);
-        var classes = InputSchemaValidator.CheckForTraining(input.Schema, Options.LabelColumnName, Options.FeatureColumnName, Options.Architecture, shape);
+        var classes = InputSchemaValidator.CheckForTraining(input.Schema, Options.LabelColumnName, Options.FeatureColumnName, architecture.Name, shape);
         if (Options.ValidationSet is { } validationSet)
-            InputSchemaValidator.CheckForTraining(validationSet.Schema, Options.LabelColumnName, Options.FeatureColumnName, Options.Architecture, shape);
+        {
+            int validationClasses;
+            try
+            {
+                validationClasses = InputSchemaValidator.CheckForTraining(validationSet.Schema, Options.LabelColumnName, Options.FeatureColumnName, architecture.Name, shape);
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                var reason = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", "");
+                throw new ArgumentOutOfRangeException(nameof(CnnTrainerOptions.ValidationSet), $"ValidationSet: {reason}");
+            }
+            if (validationClasses != classes)
+                throw new ArgumentOutOfRangeException(nameof(CnnTrainerOptions.ValidationSet),
+                    $"ValidationSet: label column '{Options.LabelColumnName}' has {validationClasses} classes; the training data's has {classes}. Map both with the same MapValueToKey transformer.");
+        }
+        if (Options.ClassWeights is { } weights && weights.Count != classes)
+            throw new ArgumentException(
+                $"ClassWeights has {weights.Count} values; the label column '{Options.LabelColumnName}' has {classes} classes. Give one weight per class, in key order.",
+                nameof(CnnTrainerOptions.ClassWeights));
 
         using var channel = _host.Start("Training");
         var (device, deviceName) = TorchDeviceSelector.Select(CatalogEnvironment.GpuDeviceId(_environment), CatalogEnvironment.FallbackToCpu(_environment));
-        if (Options.NumberOfThreads is { } threads) torch.set_num_threads(threads);
+        using var threads = ThreadCountScope.Enter(Options.NumberOfThreads);
         var seed = Options.Seed ?? _host.Rand.Next();
 
         var featureSize = checked((int)shape.ElementCount);
@@ -100,7 +125,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
         var label = input.Schema[Options.LabelColumnName];
         CnnModelDefinition Definition(bool converted) => new()
         {
-            Architecture = Options.Architecture,
+            Architecture = architecture.Name,
             ImageShape = shape,
             ClassCount = classes,
             ClassNames = KeyValueAnnotations.ReadNames(label),
@@ -115,13 +140,15 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
         if (checkpoints.Resume is { Training: { } resumed } resume)
             channel.Info(MessageSensitivity.None, $"Resuming from '{resume.Path}' after epoch {resumed.EpochsCompleted}.");
 
-        torch.random.manual_seed(seed);
-        var module = checkpoints.TakeResumedModule() ?? Architecture.Create(shape, classes);
+        using var random = DefaultGeneratorLease.Seed(seed, Options.CancellationToken);
+        var module = checkpoints.TakeResumedModule() ?? architecture.Create(shape, classes);
         try
         {
+            random.KeepWhileTraining(module);
             if (device.type != DeviceType.CPU) module.to(device);
-            using var oneDnn = OneDnnGuard.Apply(Options.OneDnn, module);
+            using var oneDnn = OneDnnGuard.Apply(Options.OneDnn, module, Options.CancellationToken);
             channel.Info(MessageSensitivity.None, oneDnn.Reason);
+            channel.Info(MessageSensitivity.None, OptimizerFactory.Describe(Options));
             var loop = new TrainingLoop(module, shape, device, deviceName, Options, report =>
             {
                 channel.Info(MessageSensitivity.None, report.ToString());
@@ -139,12 +166,12 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                     module = inference;
                     if (device.type != DeviceType.CPU) module.to(device);
                     converted = true;
-                    channel.Info(MessageSensitivity.None, $"Converted '{Options.Architecture}' to its inference form ({module.parameters().Sum(p => p.numel()):N0} parameters).");
+                    channel.Info(MessageSensitivity.None, $"Converted '{architecture.Name}' to its inference form ({module.parameters().Sum(p => p.numel()):N0} parameters).");
                 }
             }
 
             var definition = Definition(converted);
-            return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize, _environment);
+            return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize, _environment, Options.ScoringThreads);
         }
         catch
         {

@@ -2,14 +2,16 @@ using System.Diagnostics;
 using CnnMl.Architectures;
 using CnnMl.Data;
 using CnnMl.Persistence;
+using CnnMl.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CnnMl.Training;
 
 /// <summary>
-/// The training loop: Adam on cross-entropy (plus the architecture's loss terms), a fresh shuffle every
-/// epoch, one dispose scope per step, periodic reports and optional validation outside the timed work.
+/// The training loop: the optimizer on cross-entropy (plus the architecture's loss terms), a fresh shuffle every
+/// epoch, one dispose scope per step, periodic reports and optional validation outside the timed work. The options'
+/// training controls (schedule, augmentation, loss, early stopping) come through <see cref="TrainingControls"/>.
 /// </summary>
 internal sealed class TrainingLoop
 {
@@ -56,9 +58,11 @@ internal sealed class TrainingLoop
         var shuffle = new Random(seed);
         var reports = new List<TrainingReport>();
         var clock = new Stopwatch();
-        double lastLoss = double.NaN, lastTrainAccuracy = double.NaN;
-        double? lastValidation = null;
+        double lastLoss = double.NaN, lastTrainAccuracy = double.NaN, lastRate = double.NaN;
+        double? lastValidation = null, lastValidationLoss = null;
         long totalImages = 0;
+        var stoppedEarly = false;
+        using var controls = new TrainingControls(_options, seed, batchesPerEpoch, epochs, _device);
 
         void Emit(TrainingReport r)
         {
@@ -70,13 +74,14 @@ internal sealed class TrainingLoop
         {
             Kind = kind, Epoch = epoch + 1, Epochs = epochs, Batch = batch, BatchesPerEpoch = batchesPerEpoch,
             ImagesSeen = seen, ImagesPerEpoch = train.Count, Loss = lastLoss, TrainAccuracy = lastTrainAccuracy,
-            ValidationAccuracy = validationAccuracy, TrainSeconds = clock.Elapsed.TotalSeconds,
-            TotalImagesTrained = totalImages, Device = _deviceName,
+            ValidationAccuracy = validationAccuracy, ValidationLoss = validationAccuracy is null ? null : lastValidationLoss,
+            LearningRate = lastRate, TrainSeconds = clock.Elapsed.TotalSeconds, TotalImagesTrained = totalImages, Device = _deviceName,
         };
 
         var firstEpoch = resume?.Training?.EpochsCompleted ?? 0;
+        var lastEpoch = firstEpoch;
         Emit(Report(TrainingReportKind.Started, firstEpoch, 0, 0, null));
-        using var optimizer = optim.Adam(_module.parameters(), _options.LearningRate);
+        using var optimizer = controls.CreateOptimizer(_module.parameters());
         if (resume is not null)
         {
             resume.Optimizer!.RestoreInto(optimizer);
@@ -84,7 +89,7 @@ internal sealed class TrainingLoop
             // the order and the Random where the interrupted run left them.
             for (var epoch = 0; epoch < firstEpoch; epoch++) shuffle.Shuffle(order);
             using var generator = tensor(resume.GeneratorState!);
-            torch.random.set_rng_state(generator);
+            DefaultGeneratorLease.Restore(generator);
         }
         _module.train();
         for (var epoch = firstEpoch; epoch < epochs; epoch++)
@@ -104,10 +109,12 @@ internal sealed class TrainingLoop
                     train.Features.AsSpan(row * featureSize, featureSize).CopyTo(features.AsSpan(i * featureSize));
                     labels[i] = train.Labels[row];
                 }
-                var (loss, hits) = Step(optimizer, features, labels, count);
+                controls.SetLearningRate(optimizer, epoch, batch);
+                var (loss, hits) = Step(optimizer, controls, epoch, features, labels, count);
+                lastRate = optimizer.ParamGroups.First().LearningRate; // what the optimizer used, as reports show it
                 clock.Stop();
                 // The loss is read every step anyway: checking it costs no extra device sync.
-                if (!double.IsFinite(loss)) throw new NonFiniteLossException(loss, epoch + 1, batch + 1, batchesPerEpoch, _options.LearningRate);
+                if (!double.IsFinite(loss)) throw new NonFiniteLossException(loss, epoch + 1, batch + 1, batchesPerEpoch, lastRate);
 
                 seen += count;
                 totalImages += count;
@@ -116,37 +123,45 @@ internal sealed class TrainingLoop
                 lastTrainAccuracy = (double)correct / seen;
                 var batchNumber = batch + 1;
                 var validateNow = validation is not null && _options.ValidateEveryBatches > 0 && batchNumber % _options.ValidateEveryBatches == 0;
-                if (validateNow) lastValidation = Accuracy(validation!);
+                if (validateNow) (lastValidation, lastValidationLoss) = Validate(validation!);
                 var reportNow = _options.ReportEveryBatches > 0 && batchNumber % _options.ReportEveryBatches == 0 && batchNumber < batchesPerEpoch;
                 if (reportNow || validateNow)
                     Emit(Report(TrainingReportKind.Batch, epoch, batchNumber, seen, validateNow ? lastValidation : null));
             }
-            if (validation is not null) lastValidation = Accuracy(validation);
+            if (validation is not null) (lastValidation, lastValidationLoss) = Validate(validation);
+            lastEpoch = epoch + 1;
             epochCompleted?.Invoke(epoch + 1, optimizer);
             Emit(Report(TrainingReportKind.EpochEnd, epoch, batchesPerEpoch, seen, validation is null ? null : lastValidation));
+            if (validation is not null && controls.EndOfEpoch(epoch, lastValidation!.Value, lastValidationLoss!.Value, _module))
+            {
+                stoppedEarly = epoch + 1 < epochs;
+                break;
+            }
         }
+        var restored = controls.RestoreBestWeights(_module);
         // The last step's update comes after its (finite) loss: make sure it left finite weights.
         if (NonFiniteWeights.FirstParameter(_module) is { } diverged)
-            throw new NonFiniteLossException(double.NaN, epochs, batchesPerEpoch, batchesPerEpoch, _options.LearningRate, $"weight '{diverged}'");
+            throw new NonFiniteLossException(double.NaN, lastEpoch, batchesPerEpoch, batchesPerEpoch, lastRate, $"weight '{diverged}'");
         _module.eval();
-        Emit(Report(TrainingReportKind.Completed, epochs - 1, batchesPerEpoch, train.Count, null));
+        Emit(Report(TrainingReportKind.Completed, lastEpoch - 1, batchesPerEpoch, train.Count, null));
 
         return new TrainingSummary
         {
-            Epochs = epochs - firstEpoch, TrainImages = train.Count, TrainSeconds = clock.Elapsed.TotalSeconds, FinalLoss = lastLoss,
-            FinalTrainAccuracy = lastTrainAccuracy, FinalValidationAccuracy = lastValidation,
+            Epochs = lastEpoch - firstEpoch, TrainImages = train.Count, TrainSeconds = clock.Elapsed.TotalSeconds, FinalLoss = lastLoss,
+            FinalTrainAccuracy = lastTrainAccuracy, FinalValidationAccuracy = lastValidation, FinalValidationLoss = lastValidationLoss,
+            StoppedEarly = stoppedEarly, BestEpoch = controls.BestEpoch + 1, RestoredBestWeights = restored,
             TrainedParameters = _module.parameters().Where(p => p.requires_grad).Sum(p => p.numel()),
             Device = _deviceName, Seed = seed, Reports = reports,
         };
     }
 
-    private (double Loss, long Correct) Step(optim.Optimizer optimizer, float[] features, long[] labels, int count)
+    private (double Loss, long Correct) Step(optim.Optimizer optimizer, TrainingControls controls, int epoch, float[] features, long[] labels, int count)
     {
         using var scope = NewDisposeScope();
-        var x = ToDevice(tensor(features.AsMemory(0, count * (int)_shape.ElementCount), _shape.WithBatch(count)));
+        var x = controls.Augment(ToDevice(tensor(features.AsMemory(0, count * (int)_shape.ElementCount), _shape.WithBatch(count))), epoch);
         var y = ToDevice(tensor(labels.AsMemory(0, count), [count]));
         var logits = _module.call(x);
-        var loss = nn.functional.cross_entropy(logits, y);
+        var loss = controls.Loss.Compute(logits, y);
         foreach (var term in _lossTerms)
         {
             if (term.ComputeLossTerm() is { } extra) loss = loss + extra;
@@ -157,11 +172,12 @@ internal sealed class TrainingLoop
         return (loss.item<float>(), logits.argmax(1).eq(y).sum().item<long>());
     }
 
-    /// <summary>Accuracy of the current weights on <paramref name="data"/>, in eval mode; restores training mode.</summary>
-    private double Accuracy(InMemoryExamples data)
+    /// <summary>Accuracy and mean cross-entropy of the current weights on <paramref name="data"/>, in eval mode; restores training mode.</summary>
+    private (double Accuracy, double Loss) Validate(InMemoryExamples data)
     {
         _module.eval();
         long correct = 0;
+        double loss = 0;
         using (no_grad())
         {
             for (var start = 0; start < data.Count; start += ValidationBatchSize)
@@ -170,11 +186,13 @@ internal sealed class TrainingLoop
                 var count = Math.Min(ValidationBatchSize, data.Count - start);
                 var x = ToDevice(tensor(data.Features.AsMemory(start * data.FeatureSize, count * data.FeatureSize), _shape.WithBatch(count)));
                 var y = ToDevice(tensor(data.Labels.AsMemory(start, count), [count]));
-                correct += _module.call(x).argmax(1).eq(y).sum().item<long>();
+                var logits = _module.call(x);
+                correct += logits.argmax(1).eq(y).sum().item<long>();
+                loss += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).to(float64).item<double>();
             }
         }
         _module.train();
-        return data.Count == 0 ? double.NaN : (double)correct / data.Count;
+        return data.Count == 0 ? (double.NaN, double.NaN) : ((double)correct / data.Count, loss / data.Count);
     }
 
     private Tensor ToDevice(Tensor t) => _device.type == DeviceType.CPU ? t : t.to(_device);
