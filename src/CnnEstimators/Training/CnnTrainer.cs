@@ -82,12 +82,15 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             if (device.type != DeviceType.CPU) module.to(device);
             using var oneDnn = OneDnnGuard.Apply(Options.OneDnn, module);
             channel.Info(MessageSensitivity.None, oneDnn.Reason);
+            using var oneDnnLayers = OneDnnLayerPolicy.ForTraining(Options.OneDnn, oneDnn.Enabled, device, module, shape, train.Count, Options.BatchSize);
+            if (oneDnnLayers is not null) channel.Info(MessageSensitivity.None, oneDnnLayers.Description);
             var loop = new TrainingLoop(module, shape, device, deviceName, Options, report =>
             {
                 channel.Info(MessageSensitivity.None, report.ToString());
                 Options.Progress?.Report(report);
             });
-            var summary = loop.Run(train, validation, seed);
+            var summary = loop.Run(train, validation, seed) with { OneDnn = oneDnnLayers?.Description ?? oneDnn.Reason };
+            oneDnnLayers?.Dispose(); // the hooks are for training only
 
             var converted = false;
             if (module is IConvertibleAfterTraining convertible)

@@ -61,8 +61,8 @@ public sealed class CnnTrainerOptions
     public int? NumberOfThreads { get; set; }
 
     /// <summary>
-    /// Whether training uses libtorch's oneDNN convolutions. Default <see cref="OneDnnMode.Auto"/>: off only for
-    /// networks with convolution shapes whose oneDNN gradients are wrong in libtorch 2.10.
+    /// Whether training uses libtorch's oneDNN convolutions. Default <see cref="OneDnnMode.Auto"/>: each convolution
+    /// configuration is probed against float64 once per process, and only layers where oneDNN is wrong avoid it.
     /// </summary>
     public OneDnnMode OneDnn { get; set; } = OneDnnMode.Auto;
 

@@ -10,9 +10,6 @@ namespace CnnMl.Training;
 /// </summary>
 internal sealed class OneDnnGuard : IDisposable
 {
-    /// <summary>oneDNN's AVX-512 channel block: convolutions whose output channels fill whole blocks are unaffected.</summary>
-    private const long ChannelBlock = 16;
-
     private readonly bool? _previous;
 
     private OneDnnGuard(bool? previous, bool enabled, string reason)
@@ -34,29 +31,10 @@ internal sealed class OneDnnGuard : IDisposable
         {
             OneDnnMode.On => (true, "oneDNN on (OneDnn = On)"),
             OneDnnMode.Off => (false, "oneDNN off (OneDnn = Off)"),
-            _ => FirstAffectedConvolution(module) is { } name
-                ? (false, $"oneDNN off: convolution '{name}' has output channels per group that are not a multiple of {ChannelBlock}, whose oneDNN backward pass is wrong in libtorch 2.10")
-                : (true, "oneDNN on"),
+            _ => (true, "oneDNN on, except in layers where the oneDNN probe finds it wrong (OneDnn = Auto)"),
         };
         OneDnnConvolutions.TrySet(enabled);
         return new OneDnnGuard(previous, enabled, reason);
-    }
-
-    /// <summary>The first convolution, after the network's first one (its input needs no gradient), with an affected shape.</summary>
-    internal static string? FirstAffectedConvolution(nn.Module module)
-    {
-        var first = true;
-        foreach (var (name, child) in module.named_modules())
-        {
-            if (child is not (Conv1d or Conv2d or Conv3d) || ((Convolution)child).weight is not { } weight) continue;
-            if (first)
-            {
-                first = false;
-                continue;
-            }
-            if (weight.shape[0] / ((Convolution)child).groups % ChannelBlock != 0) return name;
-        }
-        return null;
     }
 
     public void Dispose()

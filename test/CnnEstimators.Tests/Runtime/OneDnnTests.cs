@@ -1,13 +1,11 @@
-using CnnMl.Architectures;
 using CnnMl.Runtime;
-using CnnMl.Training;
 using static TorchSharp.torch;
 
 namespace CnnMl.Tests.Runtime;
 
 /// <summary>
-/// libtorch 2.10's oneDNN convolution backward returns wrong input gradients (sometimes NaN) for output
-/// channel counts that are not a multiple of the SIMD block; CnnMl trains such networks without oneDNN.
+/// libtorch's oneDNN switch, and libtorch's native convolutions (what a layer falls back to) against float64.
+/// The probe and the per-layer fallback are tested in <see cref="OneDnnLayerTests"/>.
 /// </summary>
 [TestClass]
 [DoNotParallelize]
@@ -49,18 +47,5 @@ public sealed class OneDnnTests
         {
             OneDnnConvolutions.TrySet(before);
         }
-    }
-
-    [TestMethod]
-    public void AutoModeFindsTheAffectedConvolutions()
-    {
-        using var mnist = CnnArchitectures.Get(CnnArchitectures.MnistCnn).Create();
-        Assert.IsNull(OneDnnGuard.FirstAffectedConvolution(mnist), "mnist-cnn: 16→32→32→64, all whole blocks");
-        using var lenet = CnnArchitectures.Get(CnnArchitectures.LeNet5).Create();
-        Assert.IsNull(OneDnnGuard.FirstAffectedConvolution(lenet), "lenet5: the first conv (1→6) needs no input gradient; 6→16 is a whole block");
-        using var biglittle = CnnArchitectures.Get(CnnArchitectures.BigLittle).Create();
-        Assert.IsNotNull(OneDnnGuard.FirstAffectedConvolution(biglittle));
-        using var condensenet = CnnArchitectures.Get(CnnArchitectures.CondenseNet).Create();
-        Assert.IsNotNull(OneDnnGuard.FirstAffectedConvolution(condensenet));
     }
 }
