@@ -3,7 +3,7 @@ namespace CnnMl.Abstractions;
 /// <summary>What a finished <c>Fit</c> measured.</summary>
 public sealed record TrainingSummary
 {
-    /// <summary>Epochs trained.</summary>
+    /// <summary>Epochs trained by this <c>Fit</c> (after <c>CnnTrainerOptions.ResumeFrom</c>, only the epochs it added).</summary>
     public required int Epochs { get; init; }
 
     /// <summary>Training examples per epoch.</summary>

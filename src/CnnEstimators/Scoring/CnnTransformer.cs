@@ -1,4 +1,6 @@
 using CnnMl.Data;
+using CnnMl.Persistence;
+using CnnMl.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using static TorchSharp.torch;
@@ -12,8 +14,8 @@ namespace CnnMl.Scoring;
 /// </summary>
 /// <remarks>
 /// ML.NET keeps model persistence internal (<c>ModelSaveContext</c>), so <c>mlContext.Model.Save</c>
-/// cannot store this transformer. It holds everything needed to rebuild it: <see cref="Definition"/> and
-/// the weights in <see cref="Module"/> (<c>Module.state_dict()</c>).
+/// cannot store this transformer. <see cref="SaveCheckpoint(string)"/> writes CnnMl's own checkpoint (definition,
+/// label key values and weights; docs/checkpoint-format.md) and <see cref="Load"/> reads it back.
 /// </remarks>
 public sealed class CnnTransformer : ITransformer, IDisposable
 {
@@ -76,6 +78,53 @@ public sealed class CnnTransformer : ITransformer, IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         var schema = GetOutputSchema(inputSchema);
         return new CnnRowToRowMapper(inputSchema, schema, _scorer, inputSchema[Definition.FeatureColumnName]);
+    }
+
+    /// <summary>
+    /// Writes this transformer to <paramref name="path"/> as a CnnMl checkpoint: a zip of JSON (definition, the
+    /// label's key values, scoring batch size) and safetensors (the module's state dict under PyTorch names), sealed
+    /// with a SHA-256. The file is replaced atomically: on any failure an existing file is left untouched.
+    /// <see cref="Load"/> reads it back.
+    /// </summary>
+    /// <param name="path">The file to write; its folder must exist.</param>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder or file cannot be written.</exception>
+    /// <exception cref="IOException">Writing failed (disk full, …); the target is unchanged.</exception>
+    public void SaveCheckpoint(string path) => SaveCheckpoint(path, interpose: null);
+
+    /// <summary><see cref="SaveCheckpoint(string)"/> with a wrapper around the file stream (tests inject failures with it).</summary>
+    internal void SaveCheckpoint(string path, Func<Stream, Stream>? interpose)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        CnnCheckpoint.WriteModel(path, DefinitionDocuments.ToDocument(Definition, _labelKeyValues, _scoringBatchSize), Module, interpose);
+    }
+
+    /// <summary>
+    /// Loads a transformer from a checkpoint written by <see cref="SaveCheckpoint(string)"/> (or, through
+    /// <see cref="CnnTrainerOptions.CheckpointPath"/>, during training). It scores with TorchSharp on the CPU, gives
+    /// bitwise the scores of the saved transformer, and has the same output schema (<c>Score</c>, and
+    /// <c>PredictedLabel</c> with the same key values). <see cref="TrainingSummary"/> is null.
+    /// </summary>
+    /// <remarks>
+    /// Everything is validated before use: the file's seal, the zip's entries and sizes, every JSON document against
+    /// its schema and version, and every tensor's name, dtype and shape against the network the registry builds from
+    /// the definition; the network then runs once on zeros.
+    /// </remarks>
+    /// <param name="path">The checkpoint file.</param>
+    /// <exception cref="InvalidDataException">
+    /// The file is not a valid checkpoint: the only exception for damaged, truncated, altered or foreign content.
+    /// The message names the file and the defect.
+    /// </exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="DirectoryNotFoundException">Its folder does not exist.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file cannot be opened for reading.</exception>
+    /// <exception cref="IOException">The file cannot be read (locked, disk error).</exception>
+    public static CnnTransformer Load(string path)
+    {
+        using var checkpoint = CnnCheckpoint.Read(path);
+        var document = checkpoint.Definition;
+        var annotations = document.LabelKeyValues?.ToAnnotations() ?? new DataViewSchema.Annotations.Builder().ToAnnotations();
+        return new CnnTransformer(DefinitionDocuments.ToDefinition(document), checkpoint.TakeModule(), CPU, annotations, trainingSummary: null, document.ScoringBatchSize);
     }
 
     /// <summary>Not supported: ML.NET's model format is closed to third-party transformers.</summary>

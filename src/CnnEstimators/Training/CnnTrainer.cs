@@ -75,8 +75,24 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             channel.Warning(MessageSensitivity.None, $"Skipped {train.SkippedMissingLabels} rows whose label is missing.");
         var validation = Options.ValidationSet is { } v ? InMemoryExamples.Load(v, Options.FeatureColumnName, Options.LabelColumnName, featureSize) : null;
 
+        var label = input.Schema[Options.LabelColumnName];
+        CnnModelDefinition Definition(bool converted) => new()
+        {
+            Architecture = Options.Architecture,
+            ImageShape = shape,
+            ClassCount = classes,
+            ClassNames = KeyValueAnnotations.ReadNames(label),
+            FeatureColumnName = Options.FeatureColumnName,
+            LabelColumnName = Options.LabelColumnName,
+            IsConvertedForInference = converted,
+        };
+        using var checkpoints = TrainingCheckpoints.Open(Options, Definition(converted: false), label.Annotations, train, seed);
+        seed = checkpoints.Seed;
+        if (checkpoints.Resume is { Training: { } resumed } resume)
+            channel.Info(MessageSensitivity.None, $"Resuming from '{resume.Path}' after epoch {resumed.EpochsCompleted}.");
+
         torch.random.manual_seed(seed);
-        var module = Architecture.Create(shape, classes);
+        var module = checkpoints.TakeResumedModule() ?? Architecture.Create(shape, classes);
         try
         {
             if (device.type != DeviceType.CPU) module.to(device);
@@ -89,7 +105,8 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                 channel.Info(MessageSensitivity.None, report.ToString());
                 Options.Progress?.Report(report);
             });
-            var summary = loop.Run(train, validation, seed) with { OneDnn = oneDnnLayers?.Description ?? oneDnn.Reason };
+            var summary = loop.Run(train, validation, seed, checkpoints.Resume, checkpoints.EpochCompleted(module))
+                with { OneDnn = oneDnnLayers?.Description ?? oneDnn.Reason };
             oneDnnLayers?.Dispose(); // the hooks are for training only
 
             var converted = false;
@@ -106,17 +123,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                 }
             }
 
-            var label = input.Schema[Options.LabelColumnName];
-            var definition = new CnnModelDefinition
-            {
-                Architecture = Options.Architecture,
-                ImageShape = shape,
-                ClassCount = classes,
-                ClassNames = KeyValueAnnotations.ReadNames(label),
-                FeatureColumnName = Options.FeatureColumnName,
-                LabelColumnName = Options.LabelColumnName,
-                IsConvertedForInference = converted,
-            };
+            var definition = Definition(converted);
             return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize);
         }
         catch

@@ -66,6 +66,24 @@ public sealed class CnnTrainerOptions
     /// </summary>
     public OneDnnMode OneDnn { get; set; } = OneDnnMode.Auto;
 
+    /// <summary>
+    /// Where to write a training checkpoint at the end of every epoch (null: none). The file is replaced atomically
+    /// (a temporary file in the same folder, flushed to disk, renamed over it), so it always holds the last finished
+    /// epoch: the weights, Adam's state, the epoch and step counts, the seed and libtorch's generator state. Its folder
+    /// must exist. Format: docs/checkpoint-format.md.
+    /// </summary>
+    public string? CheckpointPath { get; set; }
+
+    /// <summary>
+    /// A checkpoint written through <see cref="CheckpointPath"/> to continue training from (null: start afresh).
+    /// <see cref="Epochs"/> counts every epoch of the run, those already done included: a run of 3 epochs stopped
+    /// after 2 resumes with <c>Epochs = 3</c> and trains one more. The options (architecture, shape, columns, batch
+    /// size, learning rate, seed if set) and the training data must be those of the interrupted run; <c>Fit</c>
+    /// throws <see cref="InvalidOperationException"/> naming the first difference. On the CPU with one thread the
+    /// result is bitwise the weights of the uninterrupted run. A damaged file throws <see cref="InvalidDataException"/>.
+    /// </summary>
+    public string? ResumeFrom { get; set; }
+
     internal void Validate()
     {
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1.");
@@ -76,6 +94,10 @@ public sealed class CnnTrainerOptions
         if (ValidateEveryBatches < 0) throw new ArgumentOutOfRangeException(nameof(ValidateEveryBatches), ValidateEveryBatches, "ValidateEveryBatches must be 0 or more.");
         if (ScoringBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(ScoringBatchSize), ScoringBatchSize, "ScoringBatchSize must be at least 1.");
         if (NumberOfThreads is < 1) throw new ArgumentOutOfRangeException(nameof(NumberOfThreads), NumberOfThreads, "NumberOfThreads must be at least 1.");
+        if (CheckpointPath is not null && string.IsNullOrWhiteSpace(CheckpointPath))
+            throw new ArgumentException("CheckpointPath must be a file path or null.", nameof(CheckpointPath));
+        if (ResumeFrom is not null && string.IsNullOrWhiteSpace(ResumeFrom))
+            throw new ArgumentException("ResumeFrom must be a file path or null.", nameof(ResumeFrom));
         foreach (var (name, value) in new[] { (nameof(LabelColumnName), LabelColumnName), (nameof(FeatureColumnName), FeatureColumnName), (nameof(Architecture), Architecture) })
         {
             if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"{name} must not be empty.", name);
