@@ -19,6 +19,9 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     private readonly IHostEnvironment _environment;
     private readonly IHost _host;
 
+    /// <summary>Images per forward pass when measuring validation accuracy.</summary>
+    private const int ValidationBatchSize = 1000;
+
     internal CnnTrainer(IHostEnvironment environment, CnnTrainerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -105,7 +108,9 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                 channel.Info(MessageSensitivity.None, report.ToString());
                 Options.Progress?.Report(report);
             });
-            var summary = loop.Run(train, validation, seed, checkpoints.Resume, checkpoints.EpochCompleted(module))
+            using var trainBatches = InMemoryBatches.Shuffled(train, Options.BatchSize, seed, shape, pinned: device.type == DeviceType.CUDA);
+            using var validationBatches = validation is null ? null : InMemoryBatches.InOrder(validation, ValidationBatchSize, shape);
+            var summary = loop.Run(trainBatches, validationBatches, seed, checkpoints.Resume, checkpoints.EpochCompleted(module))
                 with { OneDnn = oneDnnLayers?.Description ?? oneDnn.Reason };
             oneDnnLayers?.Dispose(); // the hooks are for training only
 
