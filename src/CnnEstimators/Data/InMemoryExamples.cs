@@ -33,6 +33,9 @@ internal sealed class InMemoryExamples
     /// <summary>Rows dropped because their label was missing (key 0).</summary>
     public long SkippedMissingLabels { get; }
 
+    /// <summary>No examples (a placeholder where examples are not needed).</summary>
+    public static InMemoryExamples Empty(int featureSize) => new([], [], 0, featureSize, 0);
+
     /// <summary>Reads the feature vectors and key labels of every row.</summary>
     public static InMemoryExamples Load(IDataView data, string featureColumn, string labelColumn, int featureSize)
     {

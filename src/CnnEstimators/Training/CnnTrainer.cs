@@ -56,6 +56,16 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             .GetOutputSchema(inputSchema);
     }
 
+    /// <summary>The in-memory examples checkpoints fingerprint; streamed data cannot be checkpointed yet.</summary>
+    private InMemoryExamples CheckpointExamples(TrainingData train)
+    {
+        if (train.Examples is { } examples) return examples;
+        if (Options.CheckpointPath is null && Options.ResumeFrom is null) return InMemoryExamples.Empty(checked((int)ImageShape.ElementCount));
+        throw new NotSupportedException(
+            $"CheckpointPath and ResumeFrom need the training data in memory (they fingerprint it), but it is streamed: {train.Description} " +
+            "Raise MaxInMemoryBytes above the data's size, or train without checkpoints.");
+    }
+
     /// <summary>Trains the network and returns the transformer that scores with it.</summary>
     public CnnTransformer Fit(IDataView input)
     {
@@ -70,13 +80,12 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
         if (Options.NumberOfThreads is { } threads) torch.set_num_threads(threads);
         var seed = Options.Seed ?? _host.Rand.Next();
 
-        var featureSize = checked((int)shape.ElementCount);
-        var train = InMemoryExamples.Load(input, Options.FeatureColumnName, Options.LabelColumnName, featureSize);
+        var train = TrainingData.Open(input, Options, shape, "Training");
         if (train.Count == 0)
             throw new InvalidOperationException($"The training data has no rows with a label (label column '{Options.LabelColumnName}'; {train.SkippedMissingLabels} rows had a missing key).");
         if (train.SkippedMissingLabels > 0)
             channel.Warning(MessageSensitivity.None, $"Skipped {train.SkippedMissingLabels} rows whose label is missing.");
-        var validation = Options.ValidationSet is { } v ? InMemoryExamples.Load(v, Options.FeatureColumnName, Options.LabelColumnName, featureSize) : null;
+        var validation = Options.ValidationSet is { } v ? TrainingData.Open(v, Options, shape, "Validation") : null;
 
         var label = input.Schema[Options.LabelColumnName];
         CnnModelDefinition Definition(bool converted) => new()
@@ -89,7 +98,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             LabelColumnName = Options.LabelColumnName,
             IsConvertedForInference = converted,
         };
-        using var checkpoints = TrainingCheckpoints.Open(Options, Definition(converted: false), label.Annotations, train, seed);
+        using var checkpoints = TrainingCheckpoints.Open(Options, Definition(converted: false), label.Annotations, CheckpointExamples(train), seed);
         seed = checkpoints.Seed;
         if (checkpoints.Resume is { Training: { } resumed } resume)
             channel.Info(MessageSensitivity.None, $"Resuming from '{resume.Path}' after epoch {resumed.EpochsCompleted}.");
@@ -108,8 +117,11 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                 channel.Info(MessageSensitivity.None, report.ToString());
                 Options.Progress?.Report(report);
             });
-            using var trainBatches = InMemoryBatches.Shuffled(train, Options.BatchSize, seed, shape, pinned: device.type == DeviceType.CUDA);
-            using var validationBatches = validation is null ? null : InMemoryBatches.InOrder(validation, ValidationBatchSize, shape);
+            var pinned = device.type == DeviceType.CUDA;
+            using var trainBatches = train.TrainingBatches(seed, pinned, out var dataDescription);
+            channel.Info(MessageSensitivity.None, dataDescription);
+            using var validationBatches = validation?.OrderedBatches(ValidationBatchSize, pinned);
+            if (validation is not null) channel.Info(MessageSensitivity.None, validation.Description);
             var summary = loop.Run(trainBatches, validationBatches, seed, checkpoints.Resume, checkpoints.EpochCompleted(module))
                 with { OneDnn = oneDnnLayers?.Description ?? oneDnn.Reason };
             oneDnnLayers?.Dispose(); // the hooks are for training only

@@ -41,6 +41,9 @@ public static class BenchSections
 
     /// <summary>Estimator vs raw loop at several training set sizes.</summary>
     public const string DataScaling = "data-scaling";
+
+    /// <summary>Training from an image folder, streamed: batches prepared ahead (decoding overlaps training) vs on the training thread.</summary>
+    public const string Streaming = "streaming";
 }
 
 /// <summary>Runs the sections of <c>cnnml bench</c> into a <see cref="BenchReport"/>.</summary>
@@ -85,6 +88,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchReport report, Ca
             case BenchSections.Memory: Memory(); break;
             case BenchSections.BatchScaling: BatchScaling(); break;
             case BenchSections.DataScaling: DataScaling(); break;
+            case BenchSections.Streaming: Streaming(); break;
             default: throw new ArgumentOutOfRangeException(nameof(section), section, "Unknown bench section.");
         }
     }
@@ -221,6 +225,89 @@ internal sealed class BenchRunner(BenchSettings settings, BenchReport report, Ca
         ScoringBatchSize = ScoringBatchSize,
     };
 
+    /// <summary>
+    /// The folder case: PNG files → LoadImages → ResizeImages → ConvertToGrayscale → ExtractPixels → the estimator with
+    /// the data streamed (MaxInMemoryBytes = 0). With batches prepared ahead on a background task, decoding overlaps the
+    /// steps; with PrefetchBatches = 0 each batch is decoded on the training thread when the step asks for it. Step
+    /// time includes waiting for batches, so the difference is the overlap.
+    /// </summary>
+    private void Streaming()
+    {
+        var data = TrainImages(settings.Images);
+        var folder = Directory.CreateTempSubdirectory("cnnml-bench-png-").FullName;
+        try
+        {
+            var files = WritePngs(data, folder);
+            var ml = new MLContext(seed: Seed);
+            var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", "Digit")
+                .Append(ml.Transforms.LoadImages("Picture", imageFolder: "", inputColumnName: "Path"))
+                .Append(ml.Transforms.ResizeImages("Picture", data.Dataset.Columns, data.Dataset.Rows))
+                .Append(ml.Transforms.ConvertToGrayscale("Picture"))
+                .Append(ml.Transforms.ExtractPixels("Image", "Picture", colorsToExtract: Microsoft.ML.Transforms.Image.ImagePixelExtractingEstimator.ColorBits.Red, scaleImage: 1f / 255));
+            var view = pipeline.Fit(files).Transform(files);
+
+            double DecodeOnly()
+            {
+                var clock = Stopwatch.StartNew();
+                var rows = 0;
+                using var cursor = view.GetRowCursor([view.Schema["Image"]]);
+                var getter = cursor.GetGetter<VBuffer<float>>(view.Schema["Image"]);
+                var vector = default(VBuffer<float>);
+                while (cursor.MoveNext())
+                {
+                    getter(ref vector);
+                    rows++;
+                }
+                return rows / clock.Elapsed.TotalSeconds;
+            }
+
+            double Streamed(int prefetch)
+            {
+                var options = Options(CnnArchitectures.MnistCnn, settings.BatchSize, 1);
+                options.FeatureColumnName = "Image";
+                options.MaxInMemoryBytes = 0;
+                options.PrefetchBatches = prefetch;
+                using var model = new MLContext(seed: Seed).MulticlassClassification.Trainers.Cnn(options).Fit(view);
+                return model.TrainingSummary!.ImagesPerSecond;
+            }
+
+            DecodeOnly();
+            Streamed(2);
+            var (ahead, onThread) = Interleaved.Run(settings.Repeats, "images/s", () => Checked(Streamed(2)), () => Checked(Streamed(0)));
+            var decode = new Measurement("images/s", Enumerable.Range(0, settings.Repeats).Select(_ => DecodeOnly()).ToArray());
+            var name = $"{CnnArchitectures.MnistCnn}, {data.Count:N0} PNG files";
+            report.Compare(BenchSections.Streaming, name, "streamed, 2 batches prepared ahead", ahead, "streamed, prepared on the training thread", onThread,
+                $"decoding alone (LoadImages → ExtractPixels): {decode.Median:N0} images/s; step time includes waiting for batches");
+            report.Add(BenchSections.Streaming, name, "decoding alone", decode);
+            Progress($"streamed: prepared ahead {ahead.Median:N0}, on the training thread {onThread.Median:N0} images/s; decoding alone {decode.Median:N0} images/s");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Writes every image of <paramref name="data"/> as a PNG; returns the (Path, Digit) rows.</summary>
+    private static IDataView WritePngs(BenchImages data, string folder)
+    {
+        var (width, height) = (data.Dataset.Columns, data.Dataset.Rows);
+        var rows = new List<PngRow>(data.Count);
+        var bgra = new byte[width * height * 4];
+        for (var i = 0; i < data.Count; i++)
+        {
+            for (var p = 0; p < width * height; p++)
+            {
+                var value = data.Dataset.Pixels[i * width * height + p];
+                bgra[4 * p] = bgra[4 * p + 1] = bgra[4 * p + 2] = value;
+                bgra[4 * p + 3] = 255;
+            }
+            var path = Path.Combine(folder, $"{i:D6}.png");
+            using (var image = MLImage.CreateFromPixels(width, height, MLPixelFormat.Bgra32, bgra)) image.Save(path);
+            rows.Add(new PngRow { Path = path, Digit = data.Dataset.Labels[i].ToString(CultureInfo.InvariantCulture) });
+        }
+        return new MLContext(seed: Seed).Data.LoadFromEnumerable(rows);
+    }
+
     private void Scoring()
     {
         var test = TestImages();
@@ -343,6 +430,13 @@ internal sealed class BenchRunner(BenchSettings settings, BenchReport report, Ca
             using var process = Process.GetCurrentProcess();
             Samples.Add((value.Epoch, process.WorkingSet64, GC.GetTotalMemory(forceFullCollection: false)));
         }
+    }
+
+    private sealed class PngRow
+    {
+        public string Path { get; set; } = "";
+
+        public string Digit { get; set; } = "";
     }
 
     private sealed class BenchRow

@@ -16,13 +16,13 @@ public sealed class BenchSettings : CommandSettings
 {
     /// <summary>Every section, in the order they run.</summary>
     public static readonly string[] AllSections = [BenchSections.Gemm, BenchSections.BatchPreparation, BenchSections.Training, BenchSections.Scoring, BenchSections.Latency,
-        BenchSections.Memory, BenchSections.BatchScaling, BenchSections.DataScaling];
+        BenchSections.Memory, BenchSections.BatchScaling, BenchSections.DataScaling, BenchSections.Streaming];
 
-    /// <summary>The sections of a run without <c>--sections</c>: everything but the two scaling sweeps.</summary>
+    /// <summary>The sections of a run without <c>--sections</c>: everything but the two scaling sweeps and the image-folder streaming.</summary>
     public static readonly string[] DefaultSections = [BenchSections.Gemm, BenchSections.BatchPreparation, BenchSections.Training, BenchSections.Scoring, BenchSections.Latency, BenchSections.Memory];
 
     [CommandOption("--sections <LIST>")]
-    [Description("Comma-separated: gemm, batch-prep, training, scoring, latency, memory, batch-scaling, data-scaling, or all. Default: all but the two scaling sweeps.")]
+    [Description("Comma-separated: gemm, batch-prep, training, scoring, latency, memory, batch-scaling, data-scaling, streaming, or all. Default: all but the scaling sweeps and streaming.")]
     public string? Sections { get; init; }
 
     [CommandOption("--arch <LIST>")]
