@@ -108,6 +108,14 @@ public sealed class CnnTrainerOptions
     /// </summary>
     public int PrefetchBatches { get; set; } = 2;
 
+    /// <summary>
+    /// Automatic mixed precision for the forward pass (libtorch's autocast, bound by CnnMl since TorchSharp 0.107 does
+    /// not expose it): <see cref="Training.MixedPrecision.BFloat16"/>, or <see cref="Training.MixedPrecision.Float16"/>
+    /// with dynamic loss scaling. Default <see cref="Training.MixedPrecision.None"/>. Tested on the CPU (bfloat16, and
+    /// float16 where the CPU build supports it); untested on CUDA. The oneDNN probe checks float32 kernels only.
+    /// </summary>
+    public MixedPrecision MixedPrecision { get; set; }
+
     internal void Validate()
     {
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1.");

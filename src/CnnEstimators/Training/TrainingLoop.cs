@@ -21,6 +21,7 @@ internal sealed class TrainingLoop
     private readonly Action<TrainingReport> _report;
     private readonly ITrainingProgressObserver[] _observers;
     private readonly ITrainingLossTerm[] _lossTerms;
+    private readonly MixedPrecisionTraining _precision;
 
     public TrainingLoop(nn.Module<Tensor, Tensor> module, ImageShape shape, Device device, string deviceName,
         CnnTrainerOptions options, Action<TrainingReport> report)
@@ -34,6 +35,7 @@ internal sealed class TrainingLoop
         var tree = module.modules().Prepend(module).Distinct().ToArray();
         _observers = tree.OfType<ITrainingProgressObserver>().ToArray();
         _lossTerms = tree.OfType<ITrainingLossTerm>().ToArray();
+        _precision = new MixedPrecisionTraining(options.MixedPrecision, device, module);
     }
 
     /// <param name="train">Training batches (they draw their own order each epoch).</param>
@@ -127,16 +129,19 @@ internal sealed class TrainingLoop
         using var scope = NewDisposeScope();
         var x = ToDevice(examples.Images(), examples.Pinned);
         var y = ToDevice(examples.Labels(), examples.Pinned);
-        var logits = _module.call(x);
-        var loss = nn.functional.cross_entropy(logits, y);
-        foreach (var term in _lossTerms)
+        Tensor logits, loss;
+        using (_precision.Forward())
         {
-            if (term.ComputeLossTerm() is { } extra) loss = loss + extra;
+            logits = _module.call(x);
+            loss = nn.functional.cross_entropy(logits, y);
+            foreach (var term in _lossTerms)
+            {
+                if (term.ComputeLossTerm() is { } extra) loss = loss + extra;
+            }
         }
         optimizer.zero_grad();
-        loss.backward();
-        optimizer.step();
-        return (loss.item<float>(), logits.argmax(1).eq(y).sum().item<long>());
+        _precision.BackwardAndStep(loss, optimizer);
+        return (loss.to(float32).item<float>(), logits.argmax(1).eq(y).sum().item<long>());
     }
 
     /// <summary>Accuracy of the current weights on <paramref name="data"/>, in eval mode; restores training mode.</summary>
