@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -9,13 +10,14 @@ namespace CnnMl.Data;
 /// </summary>
 internal sealed class InMemoryExamples
 {
-    private InMemoryExamples(float[] features, long[] labels, int count, int featureSize, long skippedMissingLabels)
+    private InMemoryExamples(float[] features, long[] labels, int count, int featureSize, long skippedMissingLabels, long skippedNonFinite)
     {
         Features = features;
         Labels = labels;
         Count = count;
         FeatureSize = featureSize;
         SkippedMissingLabels = skippedMissingLabels;
+        SkippedNonFinite = skippedNonFinite;
     }
 
     /// <summary>Count × FeatureSize values, row-major.</summary>
@@ -33,11 +35,21 @@ internal sealed class InMemoryExamples
     /// <summary>Rows dropped because their label was missing (key 0).</summary>
     public long SkippedMissingLabels { get; }
 
+    /// <summary>Rows dropped because their features held NaN or ±Infinity (only with <c>skipNonFinite</c>).</summary>
+    public long SkippedNonFinite { get; }
+
     /// <summary>No examples (a placeholder where examples are not needed).</summary>
-    public static InMemoryExamples Empty(int featureSize) => new([], [], 0, featureSize, 0);
+    public static InMemoryExamples Empty(int featureSize) => new([], [], 0, featureSize, 0, 0);
 
     /// <summary>Reads the feature vectors and key labels of every row.</summary>
-    public static InMemoryExamples Load(IDataView data, string featureColumn, string labelColumn, int featureSize)
+    /// <param name="data">The rows.</param>
+    /// <param name="featureColumn">The image column.</param>
+    /// <param name="labelColumn">The key label column.</param>
+    /// <param name="featureSize">Values per image.</param>
+    /// <param name="skipNonFinite">Skip rows whose image holds NaN or ±Infinity instead of throwing.</param>
+    /// <param name="role">What the data is, for messages: "training" or "validation".</param>
+    /// <exception cref="InvalidOperationException">A row's image holds NaN or ±Infinity and <paramref name="skipNonFinite"/> is false.</exception>
+    public static InMemoryExamples Load(IDataView data, string featureColumn, string labelColumn, int featureSize, bool skipNonFinite = false, string role = "training")
     {
         var feature = data.Schema[featureColumn];
         var label = data.Schema[labelColumn];
@@ -45,7 +57,7 @@ internal sealed class InMemoryExamples
         var features = new float[(long)capacity * featureSize];
         var labels = new long[capacity];
         var count = 0;
-        long skipped = 0;
+        long skipped = 0, skippedNonFinite = 0;
 
         using var cursor = data.GetRowCursor([feature, label]);
         var getFeatures = cursor.GetGetter<VBuffer<float>>(feature);
@@ -66,10 +78,18 @@ internal sealed class InMemoryExamples
                 Array.Resize(ref features, checked(grown * featureSize));
             }
             getFeatures(ref vector);
-            FeatureVectors.CopyDense(vector, features.AsSpan(count * featureSize, featureSize), featureColumn, cursor.Position);
+            var row = features.AsSpan(count * featureSize, featureSize);
+            FeatureVectors.CopyDense(vector, row, featureColumn, cursor.Position);
+            // One NaN pixel makes every weight NaN after a step: refuse (or skip) it here, naming the row.
+            if (NonFiniteValues.IndexOfFirst(row) is var bad and >= 0)
+            {
+                if (!skipNonFinite) throw NonFiniteValues.RowError(cursor.Position, role, featureColumn, row[bad], bad, featureSize);
+                skippedNonFinite++;
+                continue;
+            }
             labels[count] = (long)(key - 1);
             count++;
         }
-        return new InMemoryExamples(features, labels, count, featureSize, skipped);
+        return new InMemoryExamples(features, labels, count, featureSize, skipped, skippedNonFinite);
     }
 }

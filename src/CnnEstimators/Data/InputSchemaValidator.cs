@@ -42,7 +42,10 @@ internal static class InputSchemaValidator
         return (int)key.Count;
     }
 
-    /// <summary>Checks the image column of a <see cref="DataViewSchema"/>: a vector&lt;Single&gt; of exactly shape.ElementCount values.</summary>
+    /// <summary>
+    /// Checks the image column of a <see cref="DataViewSchema"/>: a vector&lt;Single&gt; of exactly shape.ElementCount
+    /// values, whose dimensions, when it has them, are that shape channels first.
+    /// </summary>
     public static void CheckFeatures(DataViewSchema schema, string featureColumn, string architecture, ImageShape shape)
     {
         var feature = schema.GetColumnOrNull(featureColumn)
@@ -56,6 +59,8 @@ internal static class InputSchemaValidator
         if (vector.Size != shape.ElementCount)
             throw new ArgumentOutOfRangeException(nameof(schema),
                 $"Image column '{featureColumn}' has {vector.Size} values; architecture '{architecture}' expects {Expected(shape)}. Set ImageShape or resize.");
+        // The same number of values can still be another shape or layout (e.g. 28x28x3 for 3x28x28).
+        ColumnDimensions.Check(featureColumn, vector, architecture, shape);
     }
 
     private static bool TryFind(SchemaShape schema, string name, out SchemaShape.Column column)

@@ -26,6 +26,8 @@ internal sealed class StreamingBatches : IExampleBatches
     private readonly int? _seed;
     private readonly int _prefetch;
     private readonly ExampleBatch[] _buffers;
+    private readonly bool _skipNonFinite;
+    private readonly string _role;
     private int _pass = -1;
 
     /// <param name="data">The rows.</param>
@@ -38,9 +40,13 @@ internal sealed class StreamingBatches : IExampleBatches
     /// <param name="seed">Seed of the shuffles (ignored when <paramref name="shuffleRows"/> is 0).</param>
     /// <param name="prefetch">Batches prepared ahead on a background task; 0 prepares each batch on the calling thread when asked.</param>
     /// <param name="pinned">Page-lock the batch buffers (for asynchronous copies to a GPU).</param>
+    /// <param name="skipNonFinite">Skip rows whose image holds NaN or ±Infinity (<paramref name="count"/> must exclude them); otherwise such a row is an error.</param>
+    /// <param name="role">"training" or "validation", for messages.</param>
     public StreamingBatches(IDataView data, string featureColumn, string labelColumn, ImageShape shape, long count, int batchSize,
-        int shuffleRows, int seed, int prefetch, bool pinned)
+        int shuffleRows, int seed, int prefetch, bool pinned, bool skipNonFinite = false, string role = "training")
     {
+        _skipNonFinite = skipNonFinite;
+        _role = role;
         _data = data;
         _feature = data.Schema[featureColumn];
         _label = data.Schema[labelColumn];
@@ -141,17 +147,23 @@ internal sealed class StreamingBatches : IExampleBatches
             cancellation.ThrowIfCancellationRequested();
             var key = getLabel();
             if (key == 0) continue;
-            read++;
             getImage(ref vector);
             var label = (long)(key - 1);
+            // In order, the row goes straight into the batch (it is overwritten by the next one if skipped).
+            var target = shuffle is null ? batch.ImageRow(inBatch) : row;
+            FeatureVectors.CopyDense(vector, target, _feature.Name, cursor.Position);
+            if (NonFiniteValues.IndexOfFirst(target) is var bad and >= 0)
+            {
+                if (!_skipNonFinite) throw NonFiniteValues.RowError(cursor.Position, _role, _feature.Name, target[bad], bad, _featureSize);
+                continue;
+            }
+            read++;
             if (shuffle is null)
             {
-                FeatureVectors.CopyDense(vector, batch.ImageRow(inBatch), _feature.Name, cursor.Position);
                 batch.LabelRows[inBatch] = label;
             }
             else
             {
-                FeatureVectors.CopyDense(vector, row, _feature.Name, cursor.Position);
                 if (!shuffle.IsFull)
                 {
                     shuffle.Add(row, label);

@@ -11,11 +11,10 @@ internal sealed class CheckpointContents : IDisposable
 {
     private nn.Module<Tensor, Tensor>? _module;
 
-    public CheckpointContents(string path, string kind, DefinitionDocument definition,
+    public CheckpointContents(string path, DefinitionDocument definition,
         nn.Module<Tensor, Tensor> module, AdamState? optimizer, TrainingDocument? training, byte[]? generatorState)
     {
         Path = path;
-        Kind = kind;
         Definition = definition;
         _module = module;
         Optimizer = optimizer;
@@ -25,9 +24,6 @@ internal sealed class CheckpointContents : IDisposable
 
     /// <summary>The checkpoint's full path.</summary>
     public string Path { get; }
-
-    /// <summary><see cref="ManifestDocument.ModelKind"/> or <see cref="ManifestDocument.TrainingKind"/>.</summary>
-    public string Kind { get; }
 
     /// <summary>Architecture, input, classes, columns, key values and scoring batch size, validated.</summary>
     public DefinitionDocument Definition { get; }

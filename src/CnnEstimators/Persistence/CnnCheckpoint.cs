@@ -131,7 +131,7 @@ internal static class CnnCheckpoint
                 state.EnsureEnded();
             }
             CheckRuns(module, definition);
-            return new CheckpointContents(path, manifest.Kind, definition, module, optimizer, progress, generator);
+            return new CheckpointContents(path, definition, module, optimizer, progress, generator);
         }
         catch
         {

@@ -28,6 +28,12 @@ internal sealed record DefinitionDocument
     /// <summary>The label column used in training.</summary>
     public required string LabelColumnName { get; init; }
 
+    /// <summary>The score column the transformer adds.</summary>
+    public required string ScoreColumnName { get; init; }
+
+    /// <summary>The predicted-label column the transformer adds.</summary>
+    public required string PredictedLabelColumnName { get; init; }
+
     /// <summary>True when the weights are the architecture's inference form (CondenseNet's condensed model).</summary>
     public required bool ConvertedForInference { get; init; }
 
@@ -60,6 +66,10 @@ internal sealed record DefinitionDocument
         LabelKeyValues?.Validate(ClassCount, entry);
         CheckColumn(FeatureColumnName, "featureColumnName");
         CheckColumn(LabelColumnName, "labelColumnName");
+        CheckColumn(ScoreColumnName, "scoreColumnName");
+        CheckColumn(PredictedLabelColumnName, "predictedLabelColumnName");
+        if (ScoreColumnName == PredictedLabelColumnName)
+            throw new InvalidDataException($"{CheckpointEntries.Definition}: scoreColumnName and predictedLabelColumnName are both '{SafetensorsReader.Shorten(ScoreColumnName)}'.");
         if (ScoringBatchSize is < 1 or > 1 << 16)
             throw new InvalidDataException($"{entry}: scoringBatchSize {ScoringBatchSize} is outside 1..65536.");
     }

@@ -10,8 +10,10 @@ namespace CnnMl.Runtime;
 /// behind the internal <c>IInternalCatalog.Environment</c>, and the device settings
 /// (<see cref="MLContext.GpuDeviceId"/>, <see cref="MLContext.FallbackToCpu"/>) live on the internal
 /// <c>IHostEnvironmentInternal</c>. Both are read by reflection here; a test fails loudly if ML.NET
-/// renames them. The tests also reach <c>SchemaShape.Create(DataViewSchema)</c> through here
-/// (<see cref="SchemaShapeOf"/>), so that this file stays the only bridge.
+/// renames them. <c>SchemaShape.Create(DataViewSchema)</c> is reached through here too (<see cref="SchemaShapeOf"/>):
+/// the estimator's promise (<c>CnnTrainer.GetOutputSchema</c>) is made from the schema its transformer delivers,
+/// as <see cref="SchemaShape.Column"/> has no public constructor; the tests use it as ML.NET's pipelines do.
+/// This file stays the only bridge.
 /// </summary>
 internal static class CatalogEnvironment
 {

@@ -25,6 +25,12 @@ public sealed record CnnModelDefinition
     /// <summary>The label column used in training.</summary>
     public required string LabelColumnName { get; init; }
 
+    /// <summary>The score column the transformer adds (softmax probabilities). Default "Score".</summary>
+    public string ScoreColumnName { get; init; } = OutputColumns.DefaultScore;
+
+    /// <summary>The predicted-label column the transformer adds (the label's key type). Default "PredictedLabel".</summary>
+    public string PredictedLabelColumnName { get; init; } = OutputColumns.DefaultPredictedLabel;
+
     /// <summary>True when the module is the architecture's inference form (<see cref="IConvertibleAfterTraining"/>).</summary>
     public bool IsConvertedForInference { get; init; }
 }

@@ -17,6 +17,8 @@ internal static class DefinitionDocuments
         LabelKeyValues = LabelKeyValues.From(labelKeyValues),
         FeatureColumnName = definition.FeatureColumnName,
         LabelColumnName = definition.LabelColumnName,
+        ScoreColumnName = definition.ScoreColumnName,
+        PredictedLabelColumnName = definition.PredictedLabelColumnName,
         ConvertedForInference = definition.IsConvertedForInference,
         ScoringBatchSize = scoringBatchSize,
     };
@@ -30,6 +32,8 @@ internal static class DefinitionDocuments
         ClassNames = document.ClassNames,
         FeatureColumnName = document.FeatureColumnName,
         LabelColumnName = document.LabelColumnName,
+        ScoreColumnName = document.ScoreColumnName,
+        PredictedLabelColumnName = document.PredictedLabelColumnName,
         IsConvertedForInference = document.ConvertedForInference,
     };
 }

@@ -3,6 +3,7 @@ using CnnMl.Data;
 using CnnMl.Runtime;
 using CnnMl.Scoring;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -38,22 +39,35 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     /// <summary>The architecture's registry entry.</summary>
     public CnnArchitecture Architecture => CnnArchitectures.Get(Options.Architecture);
 
-    /// <summary>The input shape used: <see cref="CnnTrainerOptions.ImageShape"/> or the architecture's default.</summary>
+    /// <summary>
+    /// <see cref="CnnTrainerOptions.ImageShape"/>, or else the architecture's default input. Without the option,
+    /// <see cref="Fit"/> takes the shape from the image column's dimensions when it has them; the shape it used is
+    /// the transformer's <c>Definition.ImageShape</c>.
+    /// </summary>
     public ImageShape ImageShape => Options.ImageShape ?? Architecture.DefaultInput;
 
     /// <summary>
-    /// The input columns plus <c>Score</c> and <c>PredictedLabel</c>. Checks first that the label is a key
-    /// and the image column a known-size float vector (sizes are checked by <see cref="Fit"/>).
+    /// The input columns plus the score and predicted-label columns (<see cref="CnnTrainerOptions.ScoreColumnName"/>,
+    /// <see cref="CnnTrainerOptions.PredictedLabelColumnName"/>) with the annotations the fitted transformer delivers.
+    /// Checks first that the label is a key and the image column a known-size float vector (sizes are checked by
+    /// <see cref="Fit"/>).
     /// </summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         InputSchemaValidator.Check(inputSchema, Options.LabelColumnName, Options.FeatureColumnName, Options.Architecture, ImageShape);
-        // SchemaShape.Column cannot be built outside ML.NET; a built-in multiclass trainer describes the
-        // same two output columns (Score, PredictedLabel) with ML.NET's own annotations.
-        return new MLContext().MulticlassClassification.Trainers
-            .SdcaMaximumEntropy(Options.LabelColumnName, Options.FeatureColumnName)
-            .GetOutputSchema(inputSchema);
+        var label = inputSchema.First(c => c.Name == Options.LabelColumnName);
+        return OutputColumns.Promise(inputSchema, label, Options.ScoreColumnName, Options.PredictedLabelColumnName);
+    }
+
+    /// <summary>The option, else the image column's dimensions (C×H×W, as ExtractPixels sets them), else the architecture's default.</summary>
+    private ImageShape ShapeFor(DataViewSchema schema)
+    {
+        if (Options.ImageShape is { } shape) return shape;
+        if (schema.GetColumnOrNull(Options.FeatureColumnName) is { Type: VectorDataViewType vector }
+            && ColumnDimensions.ShapeOf(Options.FeatureColumnName, vector, Options.Architecture) is { } fromColumn)
+            return fromColumn;
+        return Architecture.DefaultInput;
     }
 
     /// <summary>The in-memory examples checkpoints fingerprint; streamed data cannot be checkpointed yet.</summary>
@@ -70,7 +84,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     public CnnTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var shape = ImageShape;
+        var shape = ShapeFor(input.Schema);
         var classes = InputSchemaValidator.CheckForTraining(input.Schema, Options.LabelColumnName, Options.FeatureColumnName, Options.Architecture, shape);
         if (Options.ValidationSet is { } validationSet)
             InputSchemaValidator.CheckForTraining(validationSet.Schema, Options.LabelColumnName, Options.FeatureColumnName, Options.Architecture, shape);
@@ -82,10 +96,16 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
 
         var train = TrainingData.Open(input, Options, shape, "Training");
         if (train.Count == 0)
-            throw new InvalidOperationException($"The training data has no rows with a label (label column '{Options.LabelColumnName}'; {train.SkippedMissingLabels} rows had a missing key).");
+            throw new InvalidOperationException($"The training data has no rows with a label and finite pixels (label column '{Options.LabelColumnName}'; " +
+                                                $"{train.SkippedMissingLabels} rows had a missing key, {train.SkippedNonFinite} non-finite pixels).");
         if (train.SkippedMissingLabels > 0)
             channel.Warning(MessageSensitivity.None, $"Skipped {train.SkippedMissingLabels} rows whose label is missing.");
         var validation = Options.ValidationSet is { } v ? TrainingData.Open(v, Options, shape, "Validation") : null;
+        foreach (var data in new[] { train, validation })
+        {
+            if (data is { SkippedNonFinite: > 0 })
+                channel.Warning(MessageSensitivity.None, $"Skipped {data.SkippedNonFinite} {data.Role} rows whose image holds NaN or infinite values (AllowNonFiniteFeatures).");
+        }
 
         var label = input.Schema[Options.LabelColumnName];
         CnnModelDefinition Definition(bool converted) => new()
@@ -96,6 +116,8 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             ClassNames = KeyValueAnnotations.ReadNames(label),
             FeatureColumnName = Options.FeatureColumnName,
             LabelColumnName = Options.LabelColumnName,
+            ScoreColumnName = Options.ScoreColumnName,
+            PredictedLabelColumnName = Options.PredictedLabelColumnName,
             IsConvertedForInference = converted,
         };
         using var checkpoints = TrainingCheckpoints.Open(Options, Definition(converted: false), label.Annotations, CheckpointExamples(train), seed);
@@ -141,7 +163,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             }
 
             var definition = Definition(converted);
-            return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize);
+            return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize, _environment);
         }
         catch
         {

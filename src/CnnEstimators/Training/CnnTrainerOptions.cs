@@ -15,11 +15,30 @@ public sealed class CnnTrainerOptions
     /// <summary>The image column: a known-size <c>vector&lt;float&gt;</c> of C·H·W values (channels first). Default "Image".</summary>
     public string FeatureColumnName { get; set; } = "Image";
 
+    /// <summary>The score column the transformer adds: a vector of softmax probabilities, slot i for class index i. Default "Score".</summary>
+    public string ScoreColumnName { get; set; } = "Score";
+
+    /// <summary>The predicted-label column the transformer adds, of the label's key type. Default "PredictedLabel".</summary>
+    public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
+
     /// <summary>Registry name of the network (<see cref="CnnArchitectures"/>). Default <see cref="CnnArchitectures.MnistCnn"/>.</summary>
     public string Architecture { get; set; } = CnnArchitectures.MnistCnn;
 
-    /// <summary>Shape of one example, channels first. Null: the architecture's default input (1×28×28 for the MNIST networks).</summary>
+    /// <summary>
+    /// Shape of one example, channels first. Null: the image column's dimensions when it has them (C×H×W, as
+    /// <c>ExtractPixels</c> sets them), else the architecture's default input (1×28×28 for the MNIST networks).
+    /// When the column has dimensions, they must agree with this shape.
+    /// </summary>
     public ImageShape? ImageShape { get; set; }
+
+    /// <summary>
+    /// What <c>Fit</c> does with a training or validation row whose image holds NaN or ±Infinity. False (default):
+    /// it stops with an <see cref="InvalidOperationException"/> naming the row, before training starts. True: such
+    /// rows are skipped — not trained on, not counted in validation — and their number is written to
+    /// <c>MLContext.Log</c> as a warning, as ML.NET's own trainers skip rows with missing features. Scoring does
+    /// not depend on this option: a row with non-finite pixels always scores NaN with a missing predicted label (key 0).
+    /// </summary>
+    public bool AllowNonFiniteFeatures { get; set; }
 
     /// <summary>Passes over the training data. Default 3.</summary>
     public int Epochs { get; set; } = 3;
@@ -133,10 +152,16 @@ public sealed class CnnTrainerOptions
             throw new ArgumentException("CheckpointPath must be a file path or null.", nameof(CheckpointPath));
         if (ResumeFrom is not null && string.IsNullOrWhiteSpace(ResumeFrom))
             throw new ArgumentException("ResumeFrom must be a file path or null.", nameof(ResumeFrom));
-        foreach (var (name, value) in new[] { (nameof(LabelColumnName), LabelColumnName), (nameof(FeatureColumnName), FeatureColumnName), (nameof(Architecture), Architecture) })
+        foreach (var (name, value) in new[]
+                 {
+                     (nameof(LabelColumnName), LabelColumnName), (nameof(FeatureColumnName), FeatureColumnName), (nameof(Architecture), Architecture),
+                     (nameof(ScoreColumnName), ScoreColumnName), (nameof(PredictedLabelColumnName), PredictedLabelColumnName),
+                 })
         {
             if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"{name} must not be empty.", name);
         }
+        if (ScoreColumnName == PredictedLabelColumnName)
+            throw new ArgumentException($"{nameof(ScoreColumnName)} and {nameof(PredictedLabelColumnName)} are both '{ScoreColumnName}'; the two output columns need different names.", nameof(PredictedLabelColumnName));
         CnnArchitectures.Get(Architecture);
     }
 }

@@ -17,8 +17,11 @@ internal sealed class TrainingData
     private readonly CnnTrainerOptions _options;
     private readonly ImageShape _shape;
 
-    private TrainingData(IDataView data, CnnTrainerOptions options, ImageShape shape, InMemoryExamples? examples, long count, long skipped, string description)
+    private TrainingData(IDataView data, CnnTrainerOptions options, ImageShape shape, string role, InMemoryExamples? examples, long count, long skipped,
+        long skippedNonFinite, string description)
     {
+        Role = role;
+        SkippedNonFinite = skippedNonFinite;
         _data = data;
         _options = options;
         _shape = shape;
@@ -39,6 +42,12 @@ internal sealed class TrainingData
 
     /// <summary>Rows skipped because their label is missing.</summary>
     public long SkippedMissingLabels { get; }
+
+    /// <summary>"training" or "validation", for messages.</summary>
+    public string Role { get; }
+
+    /// <summary>Rows skipped because their image holds NaN or ±Infinity (only with <see cref="CnnTrainerOptions.AllowNonFiniteFeatures"/>).</summary>
+    public long SkippedNonFinite { get; }
 
     /// <summary>One line for the training log: in memory or streamed, and why.</summary>
     public string Description { get; }
@@ -61,16 +70,21 @@ internal sealed class TrainingData
         var pastArrayLimit = rows.Value * valuesPerImage > Array.MaxLength;
         if (bytes <= options.MaxInMemoryBytes && !pastArrayLimit)
         {
-            var examples = InMemoryExamples.Load(data, options.FeatureColumnName, options.LabelColumnName, checked((int)valuesPerImage));
-            return new TrainingData(data, options, shape, examples, examples.Count, examples.SkippedMissingLabels,
+            var examples = InMemoryExamples.Load(data, options.FeatureColumnName, options.LabelColumnName, checked((int)valuesPerImage),
+                options.AllowNonFiniteFeatures, role.ToLowerInvariant());
+            return new TrainingData(data, options, shape, role.ToLowerInvariant(), examples, examples.Count, examples.SkippedMissingLabels, examples.SkippedNonFinite,
                 string.Create(CultureInfo.InvariantCulture, $"{role} data in memory: {examples.Count:N0} images, {bytes / 1e6:N1} MB (MaxInMemoryBytes {options.MaxInMemoryBytes:N0})."));
         }
 
-        var count = counted ?? LabeledRowCount.Of(data, options.LabelColumnName);
+        // Rows with NaN or infinite pixels are found while streaming: an error there, unless they are to be skipped —
+        // then they must be known before training (the loop counts its batches), so the count pass reads the images too.
+        var count = options.AllowNonFiniteFeatures
+            ? LabeledRowCount.Of(data, options.LabelColumnName, options.FeatureColumnName, checked((int)valuesPerImage))
+            : counted ?? LabeledRowCount.Of(data, options.LabelColumnName);
         var why = pastArrayLimit
             ? $"{rows.Value * valuesPerImage:N0} values exceed .NET's array limit ({Array.MaxLength:N0})"
             : $"{bytes / 1e6:N1} MB exceed MaxInMemoryBytes ({options.MaxInMemoryBytes:N0} bytes)";
-        return new TrainingData(data, options, shape, null, count.Labeled, count.MissingLabel,
+        return new TrainingData(data, options, shape, role.ToLowerInvariant(), null, count.Labeled, count.MissingLabel, count.NonFinite,
             string.Create(CultureInfo.InvariantCulture, $"{role} data streamed from the IDataView ({why}): {count.Labeled:N0} images per pass"));
     }
 
@@ -94,7 +108,7 @@ internal sealed class TrainingData
             return InMemoryBatches.Shuffled(examples, _options.BatchSize, seed, _shape, pinned);
         }
         var batches = new StreamingBatches(_data, _options.FeatureColumnName, _options.LabelColumnName, _shape, Count, _options.BatchSize,
-            ShuffleRows, seed, _options.PrefetchBatches, pinned);
+            ShuffleRows, seed, _options.PrefetchBatches, pinned, _options.AllowNonFiniteFeatures, Role);
         description = string.Create(CultureInfo.InvariantCulture,
             $"{Description}, a shuffle buffer of {batches.ShuffleRows:N0} rows ({(double)batches.ShuffleRows * _shape.ElementCount * BytesPerValue / 1e6:N1} MB), " +
             $"{(batches.Prefetch == 0 ? "batches prepared on the training thread" : $"up to {batches.Prefetch} batches prepared ahead on a background task")}.");
@@ -104,5 +118,6 @@ internal sealed class TrainingData
     /// <summary>Batches in the data's order (validation), <paramref name="batchSize"/> rows each.</summary>
     public IExampleBatches OrderedBatches(int batchSize, bool pinned) => Examples is { } examples
         ? InMemoryBatches.InOrder(examples, batchSize, _shape)
-        : new StreamingBatches(_data, _options.FeatureColumnName, _options.LabelColumnName, _shape, Count, batchSize, 0, 0, _options.PrefetchBatches, pinned);
+        : new StreamingBatches(_data, _options.FeatureColumnName, _options.LabelColumnName, _shape, Count, batchSize, 0, 0, _options.PrefetchBatches, pinned,
+            _options.AllowNonFiniteFeatures, Role);
 }

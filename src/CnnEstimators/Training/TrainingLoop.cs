@@ -95,6 +95,8 @@ internal sealed class TrainingLoop
                 var count = batches.Current.Count;
                 var (loss, hits) = Step(optimizer, batches.Current);
                 clock.Stop();
+                // The loss is read every step anyway: checking it costs no extra device sync.
+                if (!double.IsFinite(loss)) throw new NonFiniteLossException(loss, epoch + 1, batch + 1, batchesPerEpoch, _options.LearningRate);
 
                 seen += count;
                 totalImages += count;
@@ -112,6 +114,9 @@ internal sealed class TrainingLoop
             epochCompleted?.Invoke(epoch + 1, optimizer);
             Emit(Report(TrainingReportKind.EpochEnd, epoch, batchesPerEpoch, seen, validation is null ? null : lastValidation));
         }
+        // The last step's update comes after its (finite) loss: make sure it left finite weights.
+        if (NonFiniteWeights.FirstParameter(_module) is { } diverged)
+            throw new NonFiniteLossException(double.NaN, epochs, batchesPerEpoch, batchesPerEpoch, _options.LearningRate, $"weight '{diverged}'");
         _module.eval();
         Emit(Report(TrainingReportKind.Completed, epochs - 1, batchesPerEpoch, train.Count, null));
 

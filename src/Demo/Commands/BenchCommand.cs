@@ -12,7 +12,7 @@ using TorchSharp;
 namespace CnnMl.Demo.Commands;
 
 /// <summary>Options of <c>cnnml bench</c>.</summary>
-public sealed class BenchSettings : CommandSettings
+public sealed class BenchSettings : CnnmlSettings
 {
     /// <summary>Every section, in the order they run.</summary>
     public static readonly string[] AllSections = [BenchSections.Gemm, BenchSections.BatchPreparation, BenchSections.Training, BenchSections.Scoring, BenchSections.Latency,
@@ -40,6 +40,7 @@ public sealed class BenchSettings : CommandSettings
     public int Repeats { get; init; } = 5;
 
     [CommandOption("--batch-size <N>")]
+    [Description("Images per training step (scoring uses batches of 256, the estimator's default).")]
     [DefaultValue(64)]
     public int BatchSize { get; init; } = 64;
 
@@ -79,6 +80,7 @@ public sealed class BenchSettings : CommandSettings
     public string BatchSizes { get; init; } = "16,64,256";
 
     [CommandOption("--data <DIR>")]
+    [Description("Folder with the MNIST idx files. Default: $CNNML_DATA, else data/mnist.")]
     public string? Data { get; init; }
 
     [CommandOption("--json <FILE>")]
@@ -125,7 +127,7 @@ public sealed class BenchSettings : CommandSettings
         if (Sections is not null && Split(Sections).FirstOrDefault(s => s != "all" && !AllSections.Contains(s)) is { } unknown)
             return ValidationResult.Error($"--sections: unknown section '{unknown}'. Sections: {string.Join(", ", AllSections)}, or all.");
         if (SelectedArchitectures.FirstOrDefault(a => !CnnArchitectures.TryGet(a, out _)) is { } name)
-            return ValidationResult.Error(CnnArchitectures.UnknownArchitectureMessage(name));
+            return ValidationResult.Error(TrainSettings.UnknownArchitecture(name));
         if (SelectedArchitectures.FirstOrDefault(a => !CnnArchitectures.Get(a).DefaultInput.Equals(KnownInputs.Mnist)) is { } notMnist)
             return ValidationResult.Error($"--arch: '{notMnist}' does not take 1×28×28 MNIST images (its default input is {CnnArchitectures.Get(notMnist).DefaultInput}).");
         foreach (var (option, list) in new[] { ("--data-sizes", DataSizes), ("--batch-sizes", BatchSizes) })
@@ -150,6 +152,7 @@ public sealed class BenchCommand : Command<BenchSettings>
 {
     public override int Execute(CommandContext context, BenchSettings settings, CancellationToken cancellation)
     {
+        OutputFiles.EnsureWritable("--json", settings.Json);
         torch.set_num_threads(settings.Threads);
         var rawOneDnn = settings.OneDnnMode != OneDnnMode.Off;
         OneDnnConvolutions.TrySet(rawOneDnn);

@@ -12,9 +12,9 @@ namespace CnnMl.Demo.Commands;
 /// C# <c>Corr2d</c> (samples/ConvFromScratch): the 3×3 example, edge detection on the 6×8 image and on its transpose, and learning
 /// the 1×2 kernel back from the edges.
 /// </summary>
-public sealed class ConvDemoCommand : Command
+public sealed class ConvDemoCommand : Command<CnnmlSettings>
 {
-    public override int Execute(CommandContext context, CancellationToken cancellation)
+    public override int Execute(CommandContext context, CnnmlSettings settings, CancellationToken cancellation)
     {
         using var scope = NewDisposeScope();
 

@@ -92,8 +92,13 @@ public sealed class TrainingResumeTests
         });
         Assert.ThrowsExactly<OperationCanceledException>(() => _ml.MulticlassClassification.Trainers.Cnn(options).Fit(_train));
 
-        using var resumed = Fit(epochs: 3, resume: checkpoint);
+        // Resume from and keep writing to the same file, as the console's --checkpoint/--resume pair would.
+        using var resumed = Fit(epochs: 3, checkpoint, resume: checkpoint);
         AssertBitwiseEqual(_threeEpochs, Weights(resumed.Module));
+        using var final = CnnCheckpoint.Read(checkpoint);
+        Assert.AreEqual(3, final.Training!.EpochsCompleted);
+        using var finalModule = final.TakeModule();
+        AssertBitwiseEqual(_threeEpochs, Weights(finalModule));
     }
 
     [TestMethod]

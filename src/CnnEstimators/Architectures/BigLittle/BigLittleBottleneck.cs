@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -16,7 +17,7 @@ namespace CnnMl.Architectures;
 /// planes/4→planes, BN · + shortcut (identity or <c>downsample</c>) · ReLU unless <c>last_relu</c> is off.
 /// Attribute names are the official ones, so state-dict keys match.
 /// </remarks>
-public sealed class BigLittleBottleneck : Module<Tensor, Tensor>, IZeroInitLast
+public sealed class BigLittleBottleneck : Module<Tensor, Tensor>, IZeroInitLast, IOnnxExportable
 {
     /// <summary>Output width over inner width (the official <c>Bottleneck.expansion</c>).</summary>
     public const int Expansion = 4;
@@ -83,5 +84,16 @@ public sealed class BigLittleBottleneck : Module<Tensor, Tensor>, IZeroInitLast
         @out = @out.add_(residual);
         if (last_relu) @out = relu.call(@out);
         return @out.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var @out = graph.Module(relu, graph.Module(bn1, graph.Module(conv1, input)));
+        @out = graph.Module(relu, graph.Module(bn2, graph.Module(conv2, @out)));
+        @out = graph.Module(bn3, graph.Module(conv3, @out));
+        var residual = downsample is null ? input : graph.Module(downsample, input);
+        @out = graph.Add(@out, residual);
+        return last_relu ? graph.Module(relu, @out) : @out;
     }
 }

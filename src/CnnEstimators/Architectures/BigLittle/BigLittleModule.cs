@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -17,7 +18,7 @@ namespace CnnMl.Architectures;
 /// Children are named as in the official code (<c>big</c>, <c>little</c>, <c>little_e</c>, <c>fusion</c>)
 /// and invoked with <c>call</c>, so forward hooks and summaries see each branch.
 /// </remarks>
-public sealed class BigLittleModule : Module<Tensor, Tensor>
+public sealed class BigLittleModule : Module<Tensor, Tensor>, IOnnxExportable
 {
     /// <summary>Resolution ratio between the two branches: the big branch runs at 1/2.</summary>
     public const int BigBranchStride = 2;
@@ -85,5 +86,15 @@ public sealed class BigLittleModule : Module<Tensor, Tensor>
         var upsampled = functional.interpolate(bigOut, size: littleOut.shape[2..], mode: InterpolationMode.Nearest);
         var merged = relu.call(upsampled.add_(littleOut));
         return fusion.call(merged).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Exports both branches, the nearest upsampling of the big one as <c>Resize</c>, the sum, ReLU and the fusion block.</summary>
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var bigOut = graph.Module(big, input);
+        var littleOut = graph.Module(little_e, graph.Module(little, input));
+        var upsampled = graph.ResizeNearestLike(bigOut, littleOut);
+        var merged = graph.Module(relu, graph.Add(upsampled, littleOut));
+        return graph.Module(fusion, merged);
     }
 }

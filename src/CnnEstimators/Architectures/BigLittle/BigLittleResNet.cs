@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -17,7 +18,7 @@ namespace CnnMl.Architectures;
 /// Initialisation as the official code: Kaiming-normal (fan-out) convolutions, BN scale 1 and shift 0,
 /// then every bottleneck's last BN scale 0.
 /// </remarks>
-public sealed class BigLittleResNet : Module<Tensor, Tensor>
+public sealed class BigLittleResNet : Module<Tensor, Tensor>, IOnnxExportable
 {
     /// <summary>Strides of layer1..layer4 in the official code.</summary>
     private static readonly int[] StageStrides = [2, 2, 1, 2];
@@ -139,5 +140,21 @@ public sealed class BigLittleResNet : Module<Tensor, Tensor>
         x = layer4.call(layer3.call(layer2.call(layer1.call(x))));
         x = gappool.call(x).flatten(1);
         return fc.call(x).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var x = graph.Module(relu, graph.Module(bn1, graph.Module(conv1, input)));
+
+        var bx = graph.Module(bn_b0, graph.Module(b_conv0, x));
+        var lx = graph.Module(relu, graph.Module(bn_l0, graph.Module(l_conv0, x)));
+        lx = graph.Module(relu, graph.Module(bn_l1, graph.Module(l_conv1, lx)));
+        lx = graph.Module(bn_l2, graph.Module(l_conv2, lx));
+        x = graph.Module(relu, graph.Add(bx, lx));
+        x = graph.Module(relu, graph.Module(bn_bl_init, graph.Module(bl_init, x)));
+
+        x = graph.Sequence([layer1, layer2, layer3, layer4], x);
+        return graph.Module(fc, graph.Flatten(graph.Module(gappool, x), 1));
     }
 }

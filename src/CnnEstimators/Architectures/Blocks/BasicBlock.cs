@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -9,7 +10,7 @@ namespace CnnMl.Architectures;
 /// the identity — or a projection <c>downsample</c> when the shape changes — then ReLU.
 /// Names are torchvision's: <c>conv1</c>, <c>bn1</c>, <c>conv2</c>, <c>bn2</c>, <c>downsample.0/1</c>.
 /// </summary>
-public sealed class BasicBlock : Module<Tensor, Tensor>, IZeroInitLast
+public sealed class BasicBlock : Module<Tensor, Tensor>, IZeroInitLast, IOnnxExportable
 {
     /// <summary>Output channels = <c>planes · Expansion</c>.</summary>
     public const int Expansion = 1;
@@ -58,5 +59,14 @@ public sealed class BasicBlock : Module<Tensor, Tensor>, IZeroInitLast
         @out = bn2.call(conv2.call(@out));
         var identity = downsample is null ? x : downsample.call(x);
         return relu.call(@out + identity).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var @out = graph.Module(relu, graph.Module(bn1, graph.Module(conv1, input)));
+        @out = graph.Module(bn2, graph.Module(conv2, @out));
+        var identity = downsample is null ? input : graph.Module(downsample, input);
+        return graph.Module(relu, graph.Add(@out, identity));
     }
 }

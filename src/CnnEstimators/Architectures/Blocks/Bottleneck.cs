@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -12,7 +13,7 @@ namespace CnnMl.Architectures;
 /// ResNeXt block (see <see cref="ResNeXt"/>).
 /// Names are torchvision's: <c>conv1</c>, <c>bn1</c>, <c>conv2</c>, <c>bn2</c>, <c>conv3</c>, <c>bn3</c>, <c>downsample.0/1</c>.
 /// </summary>
-public sealed class Bottleneck : Module<Tensor, Tensor>, IZeroInitLast
+public sealed class Bottleneck : Module<Tensor, Tensor>, IZeroInitLast, IOnnxExportable
 {
     /// <summary>Output channels = <c>planes · Expansion</c>.</summary>
     public const int Expansion = 4;
@@ -86,5 +87,15 @@ public sealed class Bottleneck : Module<Tensor, Tensor>, IZeroInitLast
         @out = bn3.call(conv3.call(@out));
         var identity = downsample is null ? x : downsample.call(x);
         return relu.call(@out + identity).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var @out = graph.Module(relu, graph.Module(bn1, graph.Module(conv1, input)));
+        @out = graph.Module(relu, graph.Module(bn2, graph.Module(conv2, @out)));
+        @out = graph.Module(bn3, graph.Module(conv3, @out));
+        var identity = downsample is null ? input : graph.Module(downsample, input);
+        return graph.Module(relu, graph.Add(@out, identity));
     }
 }

@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -12,7 +13,7 @@ namespace CnnMl.Architectures;
 /// Initialised as torchvision initialises ResNets. The bottlenecks hold most parameters and
 /// multiply-accumulates.
 /// </summary>
-public sealed class BottleneckNet : Module<Tensor, Tensor>
+public sealed class BottleneckNet : Module<Tensor, Tensor>, IOnnxExportable
 {
     /// <summary>The stages: bottleneck width (output = width · 4), blocks, stride of the first block.</summary>
     private static readonly (int Planes, int Blocks, int Stride)[] Stages =
@@ -58,5 +59,13 @@ public sealed class BottleneckNet : Module<Tensor, Tensor>
         var y = maxpool.call(stem.call(x));
         y = layer3.call(layer2.call(layer1.call(y)));
         return SmallNetworkParts.Classify(y, avgpool, fc).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var y = graph.Module(maxpool, graph.Module(stem, input));
+        y = graph.Sequence([layer1, layer2, layer3], y);
+        return SmallNetworkParts.ExportClassify(graph, y, avgpool, fc);
     }
 }

@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -13,7 +14,7 @@ namespace CnnMl.Architectures;
 /// </summary>
 /// <remarks>State-dict keys: <c>depthwise.weight</c>, <c>pointwise.weight</c>, and with normalisation
 /// <c>bn1.*</c> / <c>bn2.*</c>; with <c>bias: true</c> also <c>depthwise.bias</c>, <c>pointwise.bias</c>.</remarks>
-public sealed class DepthwiseSeparableConv : Module<Tensor, Tensor>
+public sealed class DepthwiseSeparableConv : Module<Tensor, Tensor>, IOnnxExportable
 {
     // Field names are the state-dict keys; their order is the state-dict order.
     private readonly Conv2d depthwise;
@@ -78,6 +79,16 @@ public sealed class DepthwiseSeparableConv : Module<Tensor, Tensor>
         y = pointwise.call(y);
         if (bn2 is not null) y = relu!.call(bn2.call(y));
         return y.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var y = graph.Module(depthwise, input);
+        if (bn1 is not null) y = graph.Module(relu!, graph.Module(bn1, y));
+        y = graph.Module(pointwise, y);
+        if (bn2 is not null) y = graph.Module(relu!, graph.Module(bn2, y));
+        return y;
     }
 
     private static void RequirePositive(long value, string name)

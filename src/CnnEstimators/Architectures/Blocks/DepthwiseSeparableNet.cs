@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -11,7 +12,7 @@ namespace CnnMl.Architectures;
 /// block see the whole digit (receptive field 40 pixels) before the global pooling. The separable blocks
 /// hold most parameters and multiply-accumulates.
 /// </summary>
-public sealed class DepthwiseSeparableNet : Module<Tensor, Tensor>
+public sealed class DepthwiseSeparableNet : Module<Tensor, Tensor>, IOnnxExportable
 {
     /// <summary>The separable blocks: output channels and whether a 2×2 max-pool follows.</summary>
     private static readonly (int Width, bool PoolAfter)[] Blocks =
@@ -54,5 +55,11 @@ public sealed class DepthwiseSeparableNet : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         return SmallNetworkParts.Classify(features.call(stem.call(x)), avgpool, fc).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        return SmallNetworkParts.ExportClassify(graph, graph.Module(features, graph.Module(stem, input)), avgpool, fc);
     }
 }

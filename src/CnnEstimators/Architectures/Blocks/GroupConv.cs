@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -16,7 +17,7 @@ namespace CnnMl.Architectures;
 /// with <c>groups &gt; 1</c>) between them. State-dict keys: <c>conv.weight</c> (and <c>conv.bias</c>),
 /// <c>bn.*</c>.
 /// </remarks>
-public sealed class GroupConv : Module<Tensor, Tensor>
+public sealed class GroupConv : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Conv2d conv;
     private readonly BatchNorm2d? bn;
@@ -66,5 +67,12 @@ public sealed class GroupConv : Module<Tensor, Tensor>
         if (bn is null) return conv.call(x);
         using var scope = NewDisposeScope();
         return relu!.call(bn.call(conv.call(x))).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var y = graph.Module(conv, input);
+        return bn is null ? y : graph.Module(relu!, graph.Module(bn, y));
     }
 }

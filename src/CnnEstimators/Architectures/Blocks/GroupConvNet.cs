@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -11,7 +12,7 @@ namespace CnnMl.Architectures;
 /// last lets the next one's groups see every previous group (stacked group convolutions alone never
 /// exchange information between groups). The group convolutions hold most parameters and multiply-accumulates.
 /// </summary>
-public sealed class GroupConvNet : Module<Tensor, Tensor>
+public sealed class GroupConvNet : Module<Tensor, Tensor>, IOnnxExportable
 {
     /// <summary>The group convolutions: output channels, groups, and whether a 2×2 max-pool follows.</summary>
     private static readonly (int Width, int Groups, bool PoolAfter)[] Blocks =
@@ -58,5 +59,12 @@ public sealed class GroupConvNet : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         return SmallNetworkParts.Classify(features.call(maxpool.call(stem.call(x))), avgpool, fc).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var y = graph.Module(features, graph.Module(maxpool, graph.Module(stem, input)));
+        return SmallNetworkParts.ExportClassify(graph, y, avgpool, fc);
     }
 }

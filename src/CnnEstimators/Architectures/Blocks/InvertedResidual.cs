@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -11,7 +12,7 @@ namespace CnnMl.Architectures;
 /// torchvision: <c>conv.0</c> (pw, absent when t = 1), then dw, the pw-linear convolution and its BN —
 /// e.g. <c>features.3.conv.1.0.weight</c> is block 3's depthwise kernel.
 /// </summary>
-public sealed class InvertedResidual : Module<Tensor, Tensor>
+public sealed class InvertedResidual : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Sequential conv;
 
@@ -51,5 +52,12 @@ public sealed class InvertedResidual : Module<Tensor, Tensor>
         if (!UseResidual) return conv.call(x);
         using var scope = NewDisposeScope();
         return (x + conv.call(x)).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var y = graph.Module(conv, input);
+        return UseResidual ? graph.Add(input, y) : y;
     }
 }

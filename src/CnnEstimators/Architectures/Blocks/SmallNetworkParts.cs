@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -37,4 +38,8 @@ internal static class SmallNetworkParts
 
     /// <summary>The head: global average pooling, flatten, linear classifier.</summary>
     public static Tensor Classify(Tensor features, AdaptiveAvgPool2d avgpool, Linear fc) => fc.call(avgpool.call(features).flatten(1));
+
+    /// <summary>The ONNX form of <see cref="Classify"/>: the pooled, flattened features through the classifier.</summary>
+    public static string ExportClassify(OnnxGraphBuilder graph, string features, AdaptiveAvgPool2d avgpool, Linear fc) =>
+        graph.Module(fc, graph.Flatten(graph.Module(avgpool, features), 1));
 }

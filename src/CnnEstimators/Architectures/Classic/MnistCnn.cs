@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -15,7 +16,7 @@ namespace CnnMl.Architectures;
 /// max-pool 2 · conv3: conv 32→64, ReLU · out: linear 64·(H/4)·(W/4) → classes.
 /// For 1×28×28 and 10 classes: 121,514 parameters.
 /// </remarks>
-public sealed class MnistCnn : Module<Tensor, Tensor>
+public sealed class MnistCnn : Module<Tensor, Tensor>, IOnnxExportable
 {
     private const int Kernel = 5;
     private const int Padding = 2; // (kernel − 1) / 2 keeps H×W
@@ -58,5 +59,12 @@ public sealed class MnistCnn : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var features = conv3.call(conv2.call(conv1.call(x)));
         return @out.call(features.flatten(1)).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var features = graph.Module(conv3, graph.Module(conv2, graph.Module(conv1, input)));
+        return graph.Module(@out, graph.Flatten(features, 1));
     }
 }

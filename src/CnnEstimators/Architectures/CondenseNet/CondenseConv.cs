@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -15,7 +16,7 @@ namespace CnnMl.Architectures;
 /// State-dict entries are the official names: <c>norm.*</c>, <c>conv.weight</c> (Cout × Cin/C × 1 × 1) and
 /// the buffer <c>index</c> (G · Cin / C channel numbers), so a model converted by the official code loads.
 /// </remarks>
-public sealed class CondenseConv : Module<Tensor, Tensor>
+public sealed class CondenseConv : Module<Tensor, Tensor>, IOnnxExportable
 {
     // Field names are the official attribute names: they become the state-dict keys.
     private readonly BatchNorm2d norm;
@@ -104,5 +105,13 @@ public sealed class CondenseConv : Module<Tensor, Tensor>
         x = x.index_select(1, index);
         x = conv.call(relu.call(norm.call(x)));
         return ChannelShuffle.Apply(x, Groups).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Exports <c>index_select</c> as <c>Gather</c>, then BN → ReLU → grouped 1×1 conv → channel shuffle.</summary>
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var x = graph.Gather(input, index, axis: 1);
+        x = graph.Module(conv, graph.Module(relu, graph.Module(norm, x)));
+        return graph.ChannelShuffle(x, Groups);
     }
 }

@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace CnnMl.Architectures;
 /// trained <c>Linear</c>, it keeps the inputs with the largest L1 weight column (summed over the outputs).
 /// </summary>
 /// <remarks>State-dict entries are the official names: <c>linear.weight</c>, <c>linear.bias</c>, <c>index</c>.</remarks>
-public sealed class CondenseLinear : Module<Tensor, Tensor>
+public sealed class CondenseLinear : Module<Tensor, Tensor>, IOnnxExportable
 {
     /// <summary>Fraction of the inputs the official conversion keeps (its <c>drop_rate=0.5</c>, which is in fact the kept fraction).</summary>
     public const double OfficialKeepFraction = 0.5;
@@ -73,6 +74,10 @@ public sealed class CondenseLinear : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         return linear.call(x.index_select(1, index)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>Exports <c>index_select</c> of the kept features as <c>Gather</c>, then the linear layer.</summary>
+    public string ExportOnnx(OnnxGraphBuilder graph, string input) =>
+        graph.Module(linear, graph.Gather(input, index, axis: 1));
 
     private static long KeptCount(long inFeatures, double keepFraction)
     {

@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -17,7 +18,7 @@ namespace CnnMl.Architectures;
 /// training the trainer replaces this module by <see cref="ConvertForInference"/>, the condensed
 /// <see cref="CondensedCondenseNet"/> (official <c>utils.convert_model</c>).</para>
 /// </remarks>
-public sealed class CondenseNet : Module<Tensor, Tensor>, IConvertibleAfterTraining
+public sealed class CondenseNet : Module<Tensor, Tensor>, IConvertibleAfterTraining, IOnnxExportable
 {
     // Field names are the official attribute names: they become the state-dict keys.
     private readonly Sequential features;
@@ -94,4 +95,8 @@ public sealed class CondenseNet : Module<Tensor, Tensor>, IConvertibleAfterTrain
         var pooled = features.call(x);
         return classifier.call(pooled.flatten(1)).MoveToOuterDisposeScope();
     }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input) =>
+        graph.Module(classifier, graph.Flatten(graph.Module(features, input), 1));
 }

@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -8,7 +9,7 @@ namespace CnnMl.Architectures;
 /// 1×1 to bottleneck·k, or its condensed <see cref="CondenseConv"/>), then <c>conv_2</c> (BN → ReLU → 3×3 group
 /// conv to k), concatenated after the layer's input.
 /// </summary>
-internal sealed class CondenseNetDenseLayer : Module<Tensor, Tensor>
+internal sealed class CondenseNetDenseLayer : Module<Tensor, Tensor>, IOnnxExportable
 {
     // Field names are the official attribute names: they become the state-dict keys.
     private readonly Module<Tensor, Tensor> conv_1;
@@ -29,5 +30,12 @@ internal sealed class CondenseNetDenseLayer : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var fresh = conv_2.call(conv_1.call(x));
         return cat([x, fresh], 1).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var fresh = graph.Module(conv_2, graph.Module(conv_1, input));
+        return graph.Concat(1, input, fresh);
     }
 }

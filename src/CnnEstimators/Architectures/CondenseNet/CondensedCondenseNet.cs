@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -12,7 +13,7 @@ namespace CnnMl.Architectures;
 /// Obtained from a trained network with <see cref="CondenseNet.Condense"/>, or built empty from a configuration to
 /// load condensed weights (for instance the official converted checkpoints, whose names it shares).
 /// </summary>
-public sealed class CondensedCondenseNet : Module<Tensor, Tensor>
+public sealed class CondensedCondenseNet : Module<Tensor, Tensor>, IOnnxExportable
 {
     // Field names are the official attribute names: they become the state-dict keys.
     private readonly Sequential features;
@@ -77,4 +78,8 @@ public sealed class CondensedCondenseNet : Module<Tensor, Tensor>
         var pooled = features.call(x);
         return classifier.call(pooled.flatten(1)).MoveToOuterDisposeScope();
     }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input) =>
+        graph.Module(classifier, graph.Flatten(graph.Module(features, input), 1));
 }

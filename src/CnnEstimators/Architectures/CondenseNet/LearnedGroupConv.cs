@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -30,7 +31,7 @@ namespace CnnMl.Architectures;
 /// <c>measure_model</c> counts 1/C of it instead: the cost of the condensed layer, which
 /// <see cref="CondenseConv"/> reports.</para>
 /// </remarks>
-public sealed class LearnedGroupConv : Module<Tensor, Tensor>, ITrainingProgressObserver, ITrainingLossTerm, ICountsOwnMacs, IRunsOwnConvolution
+public sealed class LearnedGroupConv : Module<Tensor, Tensor>, ITrainingProgressObserver, ITrainingLossTerm, ICountsOwnMacs, IOnnxExportable, IRunsOwnConvolution
 {
     /// <summary>Below this the group norms in <see cref="LassoLoss"/> are clamped, as in the official code (keeps sqrt differentiable).</summary>
     private const double LassoNormFloor = 1e-6;
@@ -240,6 +241,19 @@ public sealed class LearnedGroupConv : Module<Tensor, Tensor>, ITrainingProgress
         if (drop is not null) x = drop.call(x);
         var weight = conv.weight * _mask;
         return nn.functional.conv2d(x, weight).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Exports the eval-mode forward: BN → ReLU → (dropout: identity) → a 1×1 <c>Conv</c> whose weight is the
+    /// effective weight <c>conv.weight · _mask</c>, so the masked-out connections are exact zeros.
+    /// </summary>
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var x = graph.Module(relu, graph.Module(norm, input));
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var weight = conv.weight * _mask;
+        return graph.Conv(x, weight, null, [1, 1], [0, 0, 0, 0], [1, 1], 1);
     }
 
     /// <summary>

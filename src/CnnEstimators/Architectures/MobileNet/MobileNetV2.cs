@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -11,7 +12,7 @@ namespace CnnMl.Architectures;
 /// Names and shapes are torchvision's (<c>features.0.0.weight</c>, <c>features.3.conv.1.0.weight</c>,
 /// <c>classifier.1.weight</c>, …), so a torchvision <c>state_dict</c> loads unchanged.
 /// </summary>
-public sealed class MobileNetV2 : Module<Tensor, Tensor>
+public sealed class MobileNetV2 : Module<Tensor, Tensor>, IOnnxExportable
 {
     /// <summary>One row of the configuration table.</summary>
     /// <param name="T">Expansion factor of each block.</param>
@@ -96,5 +97,12 @@ public sealed class MobileNetV2 : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var y = avgpool.call(features.call(x)).flatten(1);
         return classifier.call(y).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var y = graph.Flatten(graph.Module(avgpool, graph.Module(features, input)), 1);
+        return graph.Module(classifier, y);
     }
 }

@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -11,7 +12,7 @@ namespace CnnMl.Architectures;
 /// torchvision's (<c>conv1.weight</c>, <c>bn1.running_mean</c>, <c>layer1.0.bn2.running_var</c>,
 /// <c>layer2.0.downsample.0.weight</c>, <c>fc.weight</c>, …), so a torchvision <c>state_dict</c> loads unchanged.
 /// </summary>
-public sealed class ResNet : Module<Tensor, Tensor>
+public sealed class ResNet : Module<Tensor, Tensor>, IOnnxExportable
 {
     /// <summary>Channels of the stem (and of the first stage's input).</summary>
     public const long StemWidth = 64;
@@ -108,5 +109,14 @@ public sealed class ResNet : Module<Tensor, Tensor>
         y = layer4.call(layer3.call(layer2.call(layer1.call(y))));
         y = avgpool.call(y).flatten(1);
         return fc.call(y).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var y = graph.Module(maxpool, graph.Module(relu, graph.Module(bn1, graph.Module(conv1, input))));
+        y = graph.Sequence([layer1, layer2, layer3, layer4], y);
+        y = graph.Flatten(graph.Module(avgpool, y), 1);
+        return graph.Module(fc, y);
     }
 }

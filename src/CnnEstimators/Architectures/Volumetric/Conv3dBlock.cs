@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -10,7 +11,7 @@ namespace CnnMl.Architectures;
 /// is the source document's <c>nn.Conv3d(16, 33, (3, 3, 3), padding=(1, 1, 1))</c>: the kernel also slides
 /// along D, so each output frame mixes neighbouring frames. State-dict keys: <c>conv.*</c>, <c>bn.*</c>.
 /// </summary>
-public sealed class Conv3dBlock : Module<Tensor, Tensor>
+public sealed class Conv3dBlock : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Conv3d conv;
     private readonly BatchNorm3d? bn;
@@ -66,5 +67,12 @@ public sealed class Conv3dBlock : Module<Tensor, Tensor>
         if (bn is null) return conv.call(x);
         using var scope = NewDisposeScope();
         return relu!.call(bn.call(conv.call(x))).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var y = graph.Module(conv, input);
+        return bn is null ? y : graph.Module(relu!, graph.Module(bn, y));
     }
 }

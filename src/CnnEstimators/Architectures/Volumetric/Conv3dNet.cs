@@ -1,3 +1,4 @@
+using CnnMl.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -16,7 +17,7 @@ namespace CnnMl.Architectures;
 /// this trained to ~94.5% across seeds, where global pooling varied between 87% and 94% (its batch-norm
 /// running statistics still lag the fast-moving weights).
 /// </remarks>
-public sealed class Conv3dNet : Module<Tensor, Tensor>
+public sealed class Conv3dNet : Module<Tensor, Tensor>, IOnnxExportable
 {
     private const int StemWidth = 16;
     private static readonly (long Depth, long Height, long Width) StemStride = (1, 2, 2);
@@ -68,5 +69,12 @@ public sealed class Conv3dNet : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var y = features.call(stem.call(x)).flatten(1);
         return fc.call(y).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        var y = graph.Flatten(graph.Module(features, graph.Module(stem, input)), 1);
+        return graph.Module(fc, y);
     }
 }
