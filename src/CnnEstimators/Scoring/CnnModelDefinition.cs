@@ -26,6 +26,9 @@ public sealed record CnnModelDefinition
     /// <summary>The label column used in training.</summary>
     public required string LabelColumnName { get; init; }
 
+    /// <summary>The column of penultimate features the transformer adds, or null (<see cref="Training.CnnTrainerOptions.FeaturesColumnName"/>).</summary>
+    public string? FeaturesColumnName { get; init; }
+
     /// <summary>True when the module is the architecture's inference form (<see cref="Training.IConvertibleAfterTraining"/>).</summary>
     public bool IsConvertedForInference { get; init; }
 }

@@ -1,4 +1,5 @@
 using CnnMl.Architectures;
+using CnnMl.Interop;
 using CnnMl.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -19,6 +20,7 @@ namespace CnnMl.Scoring;
 public sealed class CnnTransformer : ITransformer, IDisposable
 {
     private readonly ModuleScorer _scorer;
+    private readonly PenultimateFeatures? _penultimate;
     private readonly DataViewSchema.Annotations _labelKeyValues;
     private readonly int _scoringBatchSize;
     private bool _disposed;
@@ -33,7 +35,13 @@ public sealed class CnnTransformer : ITransformer, IDisposable
         _labelKeyValues = labelKeyValues;
         _scoringBatchSize = scoringBatchSize;
         module.eval();
-        _scorer = new ModuleScorer(module, device, definition.ImageShape, definition.ClassCount);
+        if (definition.FeaturesColumnName is not null)
+        {
+            var classifier = CnnArchitectures.Get(definition.Architecture).ClassifierName
+                ?? throw new InvalidOperationException($"Architecture '{definition.Architecture}' names no classifier layer to read features from.");
+            _penultimate = new PenultimateFeatures(module, classifier, definition.ImageShape, device);
+        }
+        _scorer = new ModuleScorer(module, device, definition.ImageShape, definition.ClassCount, _penultimate);
     }
 
     /// <summary>Architecture, input shape, classes and columns: what, with the weights, rebuilds this transformer.</summary>
@@ -51,6 +59,28 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     /// <summary>Number of parameters of the scoring module.</summary>
     public long ParameterCount => Module.parameters().Sum(p => p.numel());
 
+    /// <summary>
+    /// Length of the penultimate features column (<see cref="CnnModelDefinition.FeaturesColumnName"/>): the number of
+    /// inputs of the classifier layer, e.g. 512 for resnet18, 3,136 for mnist-cnn at 28×28. 0 when the column is off.
+    /// </summary>
+    public int FeaturesLength => _scorer.PenultimateLength;
+
+    /// <summary>
+    /// Writes the weights as a PyTorch state dict, by extension: <c>.pt</c>/<c>.pth</c> in <c>torch.save</c>'s format
+    /// (Python: <c>model.load_state_dict(torch.load(path))</c>, strict) or <c>.safetensors</c>
+    /// (<c>safetensors.torch.load_file</c>). Names, shapes and order are those of PyTorch's <c>state_dict()</c> for the
+    /// same definition (the source document's classes, torchvision's builders, the official CondenseNet code; a condensed
+    /// CondenseNet under the official converted model's names). The file also loads back as
+    /// <see cref="CnnTrainerOptions.InitialWeights"/>.
+    /// </summary>
+    /// <param name="path">Target file; its folder is created; an existing file is replaced atomically.</param>
+    /// <exception cref="ArgumentException">The extension is neither .pt, .pth, .bin nor .safetensors.</exception>
+    public void SaveWeights(string path)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        StateDictFile.Write(path, StateDictOrder.Entries(Module));
+    }
+
     /// <summary>Always true: the transformer maps each row independently.</summary>
     public bool IsRowToRowMapper => true;
 
@@ -59,7 +89,8 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         InputSchemaValidator.CheckFeatures(inputSchema, Definition.FeatureColumnName, Definition.Architecture, Definition.ImageShape);
-        return OutputColumns.Build(inputSchema, Definition.ClassCount, _labelKeyValues);
+        return OutputColumns.Build(inputSchema, Definition.ClassCount, _labelKeyValues,
+            Definition.FeaturesColumnName is { } features ? (features, FeaturesLength) : null);
     }
 
     /// <summary>Scores <paramref name="input"/> lazily, one forward pass per batch of rows.</summary>
@@ -90,6 +121,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        _penultimate?.Dispose();
         Module.Dispose();
     }
 }

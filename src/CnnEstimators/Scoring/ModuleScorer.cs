@@ -13,13 +13,19 @@ internal sealed class ModuleScorer
     private readonly nn.Module<Tensor, Tensor> _module;
     private readonly Device _device;
 
-    public ModuleScorer(nn.Module<Tensor, Tensor> module, Device device, ImageShape shape, int classes)
+    private readonly PenultimateFeatures? _penultimate;
+
+    public ModuleScorer(nn.Module<Tensor, Tensor> module, Device device, ImageShape shape, int classes, PenultimateFeatures? penultimate = null)
     {
         _module = module;
         _device = device;
         Shape = shape;
         Classes = classes;
+        _penultimate = penultimate;
     }
+
+    /// <summary>Penultimate features per example, or 0 when the scorer does not output them.</summary>
+    public int PenultimateLength => _penultimate?.Length ?? 0;
 
     public ImageShape Shape { get; }
 
@@ -27,15 +33,21 @@ internal sealed class ModuleScorer
 
     public int FeatureSize => (int)Shape.ElementCount;
 
-    /// <summary>Scores <paramref name="count"/> examples from <paramref name="features"/> into <paramref name="probabilities"/> (count × classes).</summary>
-    public void Score(float[] features, int count, float[] probabilities)
+    /// <summary>
+    /// Scores <paramref name="count"/> examples from <paramref name="features"/> into <paramref name="probabilities"/>
+    /// (count × classes) and, when given, their penultimate features into <paramref name="penultimate"/>
+    /// (count × <see cref="PenultimateLength"/>), from the same forward pass.
+    /// </summary>
+    public void Score(float[] features, int count, float[] probabilities, float[]? penultimate = null)
     {
         if (count == 0) return;
         using var scope = NewDisposeScope();
         using var mode = inference_mode();
         var x = tensor(features.AsMemory(0, count * FeatureSize), Shape.WithBatch(count));
         if (_device.type != DeviceType.CPU) x = x.to(_device);
-        var logits = _module.call(x);
+        var logits = penultimate is not null && _penultimate is not null
+            ? _penultimate.Forward(() => _module.call(x), count, penultimate)
+            : _module.call(x);
         if (logits.ndim != 2 || logits.shape[0] != count || logits.shape[1] != Classes)
             throw new InvalidOperationException($"The network returned shape [{string.Join(", ", logits.shape)}]; expected [{count}, {Classes}].");
         var probs = nn.functional.softmax(logits, 1).cpu();

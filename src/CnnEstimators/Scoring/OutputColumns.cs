@@ -10,13 +10,18 @@ internal static class OutputColumns
     public const string Score = "Score";
     public const string PredictedLabel = "PredictedLabel";
 
-    /// <summary>Input columns (all, hidden ones too) followed by Score and PredictedLabel.</summary>
-    public static DataViewSchema Build(DataViewSchema input, int classes, DataViewSchema.Annotations labelKeyValues)
+    /// <summary>
+    /// Input columns (all, hidden ones too) followed by Score and PredictedLabel, and the penultimate features
+    /// column when <paramref name="features"/> names one.
+    /// </summary>
+    public static DataViewSchema Build(DataViewSchema input, int classes, DataViewSchema.Annotations labelKeyValues,
+        (string Name, int Length)? features = null)
     {
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(input);
         builder.AddColumn(Score, new VectorDataViewType(NumberDataViewType.Single, classes), ScoreAnnotations(labelKeyValues, classes));
         builder.AddColumn(PredictedLabel, new KeyDataViewType(typeof(uint), classes), PredictedLabelAnnotations(labelKeyValues));
+        if (features is { } f) builder.AddColumn(f.Name, new VectorDataViewType(NumberDataViewType.Single, f.Length));
         return builder.ToSchema();
     }
 

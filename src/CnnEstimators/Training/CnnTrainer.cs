@@ -48,9 +48,13 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
         InputSchemaValidator.Check(inputSchema, Options.LabelColumnName, Options.FeatureColumnName, Options.Architecture, ImageShape);
         // SchemaShape.Column cannot be built outside ML.NET; a built-in multiclass trainer describes the
         // same two output columns (Score, PredictedLabel) with ML.NET's own annotations.
-        return new MLContext().MulticlassClassification.Trainers
+        var scored = new MLContext().MulticlassClassification.Trainers
             .SdcaMaximumEntropy(Options.LabelColumnName, Options.FeatureColumnName)
             .GetOutputSchema(inputSchema);
+        // Likewise a known-size float vector column for the penultimate features: a concatenation describes one.
+        return Options.FeaturesColumnName is { } features
+            ? new MLContext().Transforms.Concatenate(features, Options.FeatureColumnName).GetOutputSchema(scored)
+            : scored;
     }
 
     /// <summary>Trains the network and returns the transformer that scores with it.</summary>
@@ -79,15 +83,22 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
         var module = Architecture.Create(shape, classes);
         try
         {
+            if (Options.InitialWeights is not null)
+                channel.Info(MessageSensitivity.None, InitialWeights.Load(module, Architecture, shape, classes, Options));
             if (device.type != DeviceType.CPU) module.to(device);
+            // After the move: to(device) may replace the parameter objects the freezing holds.
+            var freezing = BackboneFreezing.Create(module, Options.FreezeBackboneEpochs > 0
+                ? InitialWeights.RequireClassifier(Architecture, module, nameof(CnnTrainerOptions.FreezeBackboneEpochs)) : null, Options);
+            if (freezing is not null) channel.Info(MessageSensitivity.None, freezing.Description);
             using var oneDnn = OneDnnGuard.Apply(Options.OneDnn, module);
             channel.Info(MessageSensitivity.None, oneDnn.Reason);
             var loop = new TrainingLoop(module, shape, device, deviceName, Options, report =>
             {
                 channel.Info(MessageSensitivity.None, report.ToString());
                 Options.Progress?.Report(report);
-            });
+            }, freezing);
             var summary = loop.Run(train, validation, seed);
+            freezing?.Release();
 
             var converted = false;
             if (module is IConvertibleAfterTraining convertible)
@@ -113,6 +124,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                 FeatureColumnName = Options.FeatureColumnName,
                 LabelColumnName = Options.LabelColumnName,
                 IsConvertedForInference = converted,
+                FeaturesColumnName = Options.FeaturesColumnName,
             };
             return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize);
         }

@@ -23,9 +23,12 @@ internal sealed class TrainingLoop
     private readonly ITrainingProgressObserver[] _observers;
     private readonly ITrainingLossTerm[] _lossTerms;
 
+    private readonly BackboneFreezing? _freezing;
+
     public TrainingLoop(nn.Module<Tensor, Tensor> module, ImageShape shape, Device device, string deviceName,
-        CnnTrainerOptions options, Action<TrainingReport> report)
+        CnnTrainerOptions options, Action<TrainingReport> report, BackboneFreezing? freezing = null)
     {
+        _freezing = freezing;
         _module = module;
         _shape = shape;
         _device = device;
@@ -81,6 +84,7 @@ internal sealed class TrainingLoop
                 var count = Math.Min(batchSize, train.Count - start);
                 clock.Start();
                 foreach (var observer in _observers) observer.OnTrainingProgress(new TrainingProgress(epoch, batch, batchesPerEpoch, epochs));
+                _freezing?.BeforeBatch(epoch, optimizer);
                 for (var i = 0; i < count; i++)
                 {
                     var row = order[start + i];
