@@ -11,9 +11,9 @@ internal static class ClassicNetworks
     [
         new(CnnArchitectures.MnistCnn,
             "The source document's MNIST CNN: conv 16 → conv 32 ×2 → conv 64, max-pooling, one linear layer",
-            MnistInput, 10, (input, classes) => new MnistCnn(input, classes)),
+            MnistInput, 10, (input, classes) => new MnistCnn(input, classes)) { ClassifierName = "out" },
         new(CnnArchitectures.LeNet5,
             "LeNet-5 (d2l): sigmoid, average pooling, conv 6 → conv 16 → 120 → 84",
-            MnistInput, 10, LeNet5.Create),
+            MnistInput, 10, LeNet5.Create) { ClassifierName = "11" },
     ];
 }

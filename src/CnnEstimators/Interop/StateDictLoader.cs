@@ -36,7 +36,8 @@ internal static class StateDictLoader
 
         var targetNames = target.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         var missing = target.Where(t => Included(t.Name) && !file.ContainsKey(t.Name)).Select(t => t.Name).ToList();
-        var unexpected = file.Keys.Where(n => Included(n) && !targetNames.Contains(n)).ToList();
+        // A .pt file's names come back unordered (PyBridge reads the pickled OrderedDict into a Hashtable): sorted, they read better.
+        var unexpected = file.Keys.Where(n => Included(n) && !targetNames.Contains(n)).Order(StringComparer.Ordinal).ToList();
         var wrongShape = target
             .Where(t => Included(t.Name) && file.TryGetValue(t.Name, out var f) && !f.shape.SequenceEqual(t.Tensor.shape))
             .Select(t => new StateDictShapeMismatch(t.Name, file[t.Name].shape, t.Tensor.shape))
