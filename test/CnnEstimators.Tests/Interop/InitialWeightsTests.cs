@@ -39,7 +39,7 @@ public sealed class InitialWeightsTests
 
         Assert.AreEqual("fc", CnnArchitectures.Get(CnnArchitectures.ResNet18).ClassifierName);
         using var scope = NewDisposeScope();
-        using var file = new DisposableStateDict(weights);
+        using var file = new StateDictTensors(weights);
         var trained = model.Module.state_dict();
         CollectionAssert.AreEqual(new long[] { 10, 512 }, trained["fc.weight"].shape);
         CollectionAssert.AreEqual(new long[] { 1000, 512 }, file.Tensors["fc.weight"].shape);
@@ -227,16 +227,5 @@ public sealed class InitialWeightsTests
         for (var i = 0; i < logits.Length; i++) exp[i] = Math.Exp(logits[i] - max);
         var sum = exp.Sum();
         return exp.Select(e => e / sum).ToArray();
-    }
-
-    /// <summary>A state dict read with the library's reader, disposed with the test.</summary>
-    private sealed class DisposableStateDict(string path) : IDisposable
-    {
-        public Dictionary<string, Tensor> Tensors { get; } = StateDictFile.Read(path);
-
-        public void Dispose()
-        {
-            foreach (var tensor in Tensors.Values) tensor.Dispose();
-        }
     }
 }
