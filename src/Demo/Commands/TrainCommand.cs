@@ -41,8 +41,14 @@ public sealed class TrainCommand : Command<TrainSettings>
             ValidateEveryBatches = settings.ValidateEvery,
             NumberOfThreads = settings.Threads,
             CancellationToken = cancellation,
+            InitialWeights = settings.Weights,
+            ReplaceClassifier = settings.ReplaceClassifier,
+            FreezeBackboneEpochs = settings.FreezeEpochs,
         };
         AnsiConsole.MarkupLineInterpolated($"Training: Adam lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s), seed {settings.Seed}");
+        if (settings.Weights is { } weights)
+            AnsiConsole.MarkupLineInterpolated(
+                $"Starting from [bold]{weights}[/]{(settings.ReplaceClassifier ? $", new classifier '{architecture.ClassifierName}'" : "")}{(settings.FreezeEpochs > 0 ? $", backbone frozen for {settings.FreezeEpochs} epoch(s)" : "")}");
 
         CnnTransformer model;
         if (AnsiConsole.Profile.Capabilities.Interactive)
@@ -80,6 +86,12 @@ public sealed class TrainCommand : Command<TrainSettings>
             AnsiConsole.MarkupLineInterpolated(
                 $"Trained in [bold]{summary.TrainSeconds:F1} s[/] ({summary.ImagesPerSecond:N0} images/s, validation excluded) on {summary.Device}; {model.ParameterCount:N0} parameters.");
             AnsiConsole.MarkupLineInterpolated($"test accuracy: {metrics.MicroAccuracy:P2}");
+
+            if (settings.WeightsOut is { } weightsOut)
+            {
+                model.SaveWeights(weightsOut);
+                AnsiConsole.MarkupLineInterpolated($"Weights written to {Path.GetFullPath(weightsOut)} (PyTorch: model.load_state_dict(torch.load(path)); see scripts/pytorch)");
+            }
 
             TryAPrediction(ml, model, settings);
             ShowHowToConsume(architecture.Name);
