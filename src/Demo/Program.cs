@@ -1,36 +1,46 @@
+using CnnMl.Demo.Cli;
 using CnnMl.Demo.Commands;
-using CnnMl.Runtime;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 // Logs and CI capture the output: do not wrap report lines at 80 columns there.
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;
 
+var catalog = new CommandCatalog();
+var failures = new FailureReport(catalog, args, Console.Error);
+using var interrupt = new InterruptSignal();
+
 var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("cnnml");
-    config.AddCommand<TrainCommand>("train")
-        .WithDescription("Train an architecture on MNIST through the ML.NET pipeline, evaluate it and try a prediction.")
-        .WithExample("train", "--arch", "mnist-cnn", "--epochs", "3");
-    config.AddCommand<SummaryCommand>("summary")
+    // An unknown option is an error, not a silently ignored "remaining argument".
+    config.UseStrictParsing();
+    config.CancellationExitCode(ExitCodes.Cancelled);
+    catalog.Add<TrainCommand>(config, "train")
+        .WithDescription("Train an architecture on MNIST through the ML.NET pipeline, evaluate it, save the model zip (--out) and its consumption code.")
+        .WithExample("train", "--arch", "mnist-cnn", "--epochs", "3", "--out", "model.zip");
+    catalog.Add<EvaluateCommand>(config, "evaluate")
+        .WithDescription("Evaluate a saved model zip on MNIST's test images with plain ML.NET.")
+        .WithExample("evaluate", "--model", "model.zip", "--metrics-json", "metrics.json");
+    catalog.Add<PredictCommand>(config, "predict")
+        .WithDescription("Classify image files (PNG, JPEG, BMP) with a saved model zip: the label and the top classes of each.")
+        .WithExample("predict", "--model", "model.zip", "digit.png", "--json", "predictions.json");
+    catalog.Add<ExportCommand>(config, "export")
+        .WithDescription("Write the ONNX graph a saved model zip scores with.")
+        .WithExample("export", "--model", "model.zip", "--onnx", "model.onnx");
+    catalog.Add<SummaryCommand>(config, "summary")
         .WithDescription("Per-layer output shapes, parameters and multiply-accumulates of an architecture.")
         .WithExample("summary", "--arch", "resnet50", "--input", "3x224x224", "--json", "s.json");
-    config.AddCommand<ConvDemoCommand>("conv-demo")
+    catalog.Add<ConvDemoCommand>(config, "conv-demo")
         .WithDescription("The source document's hand-written convolution: corr2d, edge detection, learning a kernel.");
-    config.AddCommand<BenchCommand>("bench")
+    catalog.Add<BenchCommand>(config, "bench")
         .WithDescription("Training throughput of the estimator vs a raw TorchSharp loop; batched vs one-row scoring.");
-    config.AddCommand<ArchitecturesCommand>("architectures")
+    catalog.Add<ArchitecturesCommand>(config, "architectures")
         .WithDescription("List the architecture registry, one line each.");
-    config.SetExceptionHandler((exception, _) =>
-    {
-        // Bad input and a missing native library end with one clear line, not a stack trace.
-        var message = exception is TorchNativeLibraryException or ArgumentException or FileNotFoundException
-            or DirectoryNotFoundException or FormatException or InvalidOperationException or CommandAppException
-            ? exception.Message
-            : exception.ToString();
-        AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {message}");
-        return 1;
-    });
+    config.SetExceptionHandler((exception, _) => failures.Handle(exception));
 });
-return app.Run(args);
+
+var exitCode = failures.CheckOptionValues() ?? app.Run(args, interrupt.Token);
+if (interrupt.Interrupted && exitCode == ExitCodes.Cancelled) Console.Error.WriteLine("cnnml: cancelled");
+return exitCode;

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 
 namespace CnnMl.Architectures;
 
@@ -53,17 +53,24 @@ public static class CnnArchitectures
     /// <summary>A small bL-ResNet for 1×28×28 digits (<see cref="BigLittleResNet"/>, <see cref="BigLittleConfiguration.Mnist"/>).</summary>
     public const string BigLittle = "biglittle";
 
-    private static readonly ConcurrentDictionary<string, CnnArchitecture> Registry = new(StringComparer.OrdinalIgnoreCase);
-    private static readonly List<string> Order = new();
+    // One lock guards both: the map for look-up, the list for the order of `All`.
+    private static readonly object Gate = new();
+    private static readonly Dictionary<string, CnnArchitecture> Registry = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly List<CnnArchitecture> Order = new();
 
     static CnnArchitectures()
     {
-        // One line per family; each family lists its entries next to its modules.
-        RegisterAll(ClassicNetworks.Entries);
-        RegisterAll(ImageNetNetworks.Entries);
-        RegisterAll(BlockNetworks.Entries);
-        RegisterAll(CondenseNetworks.Entries);
-        RegisterAll(BigLittleNetworks.Entries);
+        // Each family declares its entries beside its modules (ICnnArchitectureFamily); they are found here
+        // once, in a fixed order, so `cnnml architectures` always lists them the same way.
+        var families = typeof(CnnArchitectures).Assembly.GetTypes()
+            .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(ICnnArchitectureFamily).IsAssignableFrom(t))
+            .Select(t => (ICnnArchitectureFamily)Activator.CreateInstance(t, nonPublic: true)!)
+            .OrderBy(f => f.Order)
+            .ThenBy(f => f.GetType().FullName, StringComparer.Ordinal);
+        foreach (var family in families)
+        {
+            foreach (var architecture in family.Entries) Register(architecture);
+        }
     }
 
     /// <summary>All registered architectures, in registration order.</summary>
@@ -71,37 +78,43 @@ public static class CnnArchitectures
     {
         get
         {
-            lock (Order) return Order.Select(n => Registry[n]).ToArray();
+            lock (Gate) return Order.ToArray();
         }
     }
 
     /// <summary>The architecture registered under <paramref name="name"/> (case-insensitive).</summary>
-    /// <exception cref="ArgumentException">No such architecture; the message lists the known names.</exception>
+    /// <exception cref="ArgumentException">No such architecture; the message (<see cref="UnknownArchitectureMessage"/>) lists the known names.</exception>
     public static CnnArchitecture Get(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (Registry.TryGetValue(name, out var architecture)) return architecture;
-        throw new ArgumentException(
-            $"Unknown architecture '{name}'. Known architectures: {string.Join(", ", All.Select(a => a.Name))}.", nameof(name));
+        if (TryGet(name, out var architecture)) return architecture;
+        throw new ArgumentException(UnknownArchitectureMessage(name), nameof(name));
     }
 
-    /// <summary>True and the entry if <paramref name="name"/> is registered.</summary>
-    public static bool TryGet(string name, out CnnArchitecture? architecture) => Registry.TryGetValue(name, out architecture);
-
-    private static void RegisterAll(IEnumerable<CnnArchitecture> family)
+    /// <summary>True and the entry if <paramref name="name"/> is registered (case-insensitive).</summary>
+    public static bool TryGet(string name, [NotNullWhen(true)] out CnnArchitecture? architecture)
     {
-        foreach (var architecture in family) Register(architecture);
+        ArgumentNullException.ThrowIfNull(name);
+        lock (Gate) return Registry.TryGetValue(name, out architecture);
     }
+
+    /// <summary>
+    /// What to say when <paramref name="name"/> is not registered: the name and every known name, e.g.
+    /// <c>Unknown architecture 'alexnet'. Known architectures: mnist-cnn, lenet5, …</c>. The library's
+    /// exceptions and the console's option checks use this one text.
+    /// </summary>
+    public static string UnknownArchitectureMessage(string name) =>
+        $"Unknown architecture '{name}'. Known architectures: {string.Join(", ", All.Select(a => a.Name))}.";
 
     /// <summary>Adds an architecture. Throws if the name is taken.</summary>
     public static void Register(CnnArchitecture architecture)
     {
         ArgumentNullException.ThrowIfNull(architecture);
-        lock (Order)
+        lock (Gate)
         {
             if (!Registry.TryAdd(architecture.Name, architecture))
                 throw new ArgumentException($"An architecture named '{architecture.Name}' is already registered.", nameof(architecture));
-            Order.Add(architecture.Name);
+            Order.Add(architecture);
         }
     }
 }

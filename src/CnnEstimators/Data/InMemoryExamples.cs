@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -9,13 +10,14 @@ namespace CnnMl.Data;
 /// </summary>
 internal sealed class InMemoryExamples
 {
-    private InMemoryExamples(float[] features, long[] labels, int count, int featureSize, long skippedMissingLabels)
+    private InMemoryExamples(float[] features, long[] labels, int count, int featureSize, long skippedMissingLabels, long skippedNonFinite)
     {
         Features = features;
         Labels = labels;
         Count = count;
         FeatureSize = featureSize;
         SkippedMissingLabels = skippedMissingLabels;
+        SkippedNonFinite = skippedNonFinite;
     }
 
     /// <summary>Count × FeatureSize values, row-major.</summary>
@@ -33,8 +35,18 @@ internal sealed class InMemoryExamples
     /// <summary>Rows dropped because their label was missing (key 0).</summary>
     public long SkippedMissingLabels { get; }
 
+    /// <summary>Rows dropped because their features held NaN or ±Infinity (only with <c>skipNonFinite</c>).</summary>
+    public long SkippedNonFinite { get; }
+
     /// <summary>Reads the feature vectors and key labels of every row.</summary>
-    public static InMemoryExamples Load(IDataView data, string featureColumn, string labelColumn, int featureSize)
+    /// <param name="data">The rows.</param>
+    /// <param name="featureColumn">The image column.</param>
+    /// <param name="labelColumn">The key label column.</param>
+    /// <param name="featureSize">Values per image.</param>
+    /// <param name="skipNonFinite">Skip rows whose image holds NaN or ±Infinity instead of throwing.</param>
+    /// <param name="role">What the data is, for messages: "training" or "validation".</param>
+    /// <exception cref="InvalidOperationException">A row's image holds NaN or ±Infinity and <paramref name="skipNonFinite"/> is false.</exception>
+    public static InMemoryExamples Load(IDataView data, string featureColumn, string labelColumn, int featureSize, bool skipNonFinite = false, string role = "training")
     {
         var feature = data.Schema[featureColumn];
         var label = data.Schema[labelColumn];
@@ -42,7 +54,7 @@ internal sealed class InMemoryExamples
         var features = new float[(long)capacity * featureSize];
         var labels = new long[capacity];
         var count = 0;
-        long skipped = 0;
+        long skipped = 0, skippedNonFinite = 0;
 
         using var cursor = data.GetRowCursor([feature, label]);
         var getFeatures = cursor.GetGetter<VBuffer<float>>(feature);
@@ -63,10 +75,22 @@ internal sealed class InMemoryExamples
                 Array.Resize(ref features, checked(grown * featureSize));
             }
             getFeatures(ref vector);
-            FeatureVectors.CopyDense(vector, features.AsSpan(count * featureSize, featureSize), featureColumn, cursor.Position);
+            var row = features.AsSpan(count * featureSize, featureSize);
+            FeatureVectors.CopyDense(vector, row, featureColumn, cursor.Position);
+            // One NaN pixel makes every weight NaN after a step: refuse (or skip) it here, naming the row.
+            if (NonFiniteValues.IndexOfFirst(row) is var bad and >= 0)
+            {
+                if (!skipNonFinite)
+                    throw new InvalidOperationException(
+                        $"Row {cursor.Position} of the {role} data holds {row[bad].ToString(CultureInfo.InvariantCulture)} in image column '{featureColumn}' (value {bad} of {featureSize}); " +
+                        "a network cannot learn from NaN or infinite pixels. Fix or drop such rows (mlContext.Data.FilterRowsByMissingValues drops rows with NaN), " +
+                        "or set CnnTrainerOptions.AllowNonFiniteFeatures = true to skip them.");
+                skippedNonFinite++;
+                continue;
+            }
             labels[count] = (long)(key - 1);
             count++;
         }
-        return new InMemoryExamples(features, labels, count, featureSize, skipped);
+        return new InMemoryExamples(features, labels, count, featureSize, skipped, skippedNonFinite);
     }
 }

@@ -6,7 +6,7 @@ namespace CnnMl.Data;
 public sealed class MnistDataset
 {
     /// <summary>Number of digit classes.</summary>
-    public const int ClassCount = 10;
+    public const int ClassCount = KnownInputs.MnistClasses;
 
     private MnistDataset(byte[] pixels, byte[] labels, int count, int rows, int columns)
     {

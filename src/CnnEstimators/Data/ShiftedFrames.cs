@@ -1,4 +1,3 @@
-using CnnMl.Architectures;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -12,7 +11,7 @@ namespace CnnMl.Data;
 public static class ShiftedFrames
 {
     /// <summary>Frames per clip for the <c>conv3d</c> network's default input (1×8×28×28).</summary>
-    public const int DefaultFrames = 8;
+    public const int DefaultFrames = KnownInputs.MnistClipFrames;
 
     /// <summary>The volume shape <c>C×D×H×W</c> made from a <c>C×H×W</c> image shape.</summary>
     /// <exception cref="ArgumentException">The image shape is not C×H×W, or frames is below 1.</exception>

@@ -1,5 +1,4 @@
 using System.Text;
-using CnnMl.Architectures;
 using static TorchSharp.torch;
 
 namespace CnnMl.Inspection;

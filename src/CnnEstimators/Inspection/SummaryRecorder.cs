@@ -1,4 +1,3 @@
-using CnnMl.Architectures;
 using TorchSharp;
 using static TorchSharp.torch;
 

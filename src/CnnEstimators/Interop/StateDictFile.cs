@@ -35,9 +35,9 @@ internal static class StateDictFile
         if (!File.Exists(path))
             throw new FileNotFoundException($"Weights file '{Path.GetFullPath(path)}' does not exist.", path);
         var format = Sniff(path);
+        if (format == WeightsFileFormat.Safetensors) return ReadSafetensors(path);
         try
         {
-            if (format == WeightsFileFormat.Safetensors) return SafetensorsFile.Read(path);
             using var stream = File.OpenRead(path);
             var table = PyTorchUnpickler.UnpickleStateDict(stream);
             var result = new Dictionary<string, Tensor>(table.Count);
@@ -52,40 +52,50 @@ internal static class StateDictFile
         catch (Exception ex) when (ex is not InvalidDataException and not OutOfMemoryException)
         {
             throw new InvalidDataException(
-                $"Cannot read '{path}' as a {(format == WeightsFileFormat.Safetensors ? "safetensors" : "PyTorch")} state dict: {ex.Message} " +
-                "Save it in Python with torch.save(model.state_dict(), path) (not the whole model), or with safetensors.torch.save_file.", ex);
+                $"Cannot read '{path}' as a PyTorch state dict: {ex.Message} " +
+                "Save it in Python with torch.save(model.state_dict(), path) (not the whole model).", ex);
         }
     }
 
     /// <summary>
     /// Writes <paramref name="entries"/> in the format the extension of <paramref name="path"/> names, atomically
-    /// (a temporary file beside it, then a rename). Tensors are copied to the CPU for writing.
+    /// (<see cref="AtomicFile"/>: a temporary file beside it, flushed, then renamed over it; the folder must exist).
     /// </summary>
     public static void Write(string path, IReadOnlyList<(string Name, Tensor Tensor)> entries)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var format = FormatFor(path);
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temporary = full + ".tmp";
-        using (var scope = NewDisposeScope())
+        AtomicFile.Write(path, stream =>
         {
-            var onCpu = entries.Select(e => (e.Name, e.Tensor.detach().cpu().contiguous())).ToList();
-            using (var stream = File.Create(temporary))
+            if (format == WeightsFileFormat.Safetensors)
             {
-                if (format == WeightsFileFormat.Safetensors)
-                {
-                    SafetensorsFile.Write(stream, onCpu);
-                }
-                else
-                {
-                    var dictionary = new Dictionary<string, Tensor>(onCpu.Count);
-                    foreach (var (name, tensor) in onCpu) dictionary.Add(name, tensor);
-                    PyTorchPickler.PickleStateDict(stream, dictionary, leaveOpen: true);
-                }
+                SafetensorsWriter.Write(stream, entries.Select(e => KeyValuePair.Create(e.Name, e.Tensor)).ToList());
+                return;
             }
+            using var scope = NewDisposeScope();
+            var dictionary = new Dictionary<string, Tensor>(entries.Count);
+            foreach (var (name, tensor) in entries) dictionary.Add(name, tensor.detach().cpu().contiguous());
+            PyTorchPickler.PickleStateDict(stream, dictionary, leaveOpen: true);
+        });
+    }
+
+    /// <summary>The checkpoint's validating safetensors reader, into tensors of the file's own dtypes and shapes.</summary>
+    private static Dictionary<string, Tensor> ReadSafetensors(string path)
+    {
+        using var stream = File.OpenRead(path);
+        var header = SafetensorsReader.ReadHeader(stream, stream.Length, path);
+        var tensors = new Dictionary<string, Tensor>(header.Count, StringComparer.Ordinal);
+        try
+        {
+            foreach (var info in header) tensors.Add(info.Name, empty(info.Shape, info.DType));
+            SafetensorsReader.ReadInto(stream, header, tensors, path);
+            return tensors;
         }
-        File.Move(temporary, full, overwrite: true);
+        catch
+        {
+            foreach (var tensor in tensors.Values) tensor.Dispose();
+            throw;
+        }
     }
 
     private static WeightsFileFormat Sniff(string path)
@@ -99,9 +109,17 @@ internal static class StateDictFile
             read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         }
         if (read >= 2 && head[0] == (byte)'P' && head[1] == (byte)'K') return WeightsFileFormat.PyTorch;
-        if (SafetensorsFile.LooksLikeSafetensors(head[..read], length)) return WeightsFileFormat.Safetensors;
+        if (LooksLikeSafetensors(head[..read], length)) return WeightsFileFormat.Safetensors;
         throw new InvalidDataException(
             $"'{path}' is neither a PyTorch state dict (a zip archive written by torch.save) nor a safetensors file. " +
             "PyTorch files from before 1.6 (the legacy, non-zip format) must be re-saved with a newer torch.save.");
+    }
+
+    /// <summary>A plausible 8-byte little-endian header length followed by a JSON object (the reader checks the rest).</summary>
+    private static bool LooksLikeSafetensors(ReadOnlySpan<byte> head, long fileLength)
+    {
+        if (head.Length < 9) return false;
+        var headerLength = BitConverter.ToUInt64(head[..8]);
+        return headerLength >= 2 && headerLength <= (ulong)(fileLength - 8) && head[8] == (byte)'{';
     }
 }

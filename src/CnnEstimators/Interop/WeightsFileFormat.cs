@@ -1,7 +1,7 @@
 namespace CnnMl.Interop;
 
 /// <summary>The two weight-file formats CnnMl reads and writes.</summary>
-public enum WeightsFileFormat
+internal enum WeightsFileFormat
 {
     /// <summary>
     /// PyTorch's <c>torch.save(model.state_dict(), path)</c> format (a zip archive holding a pickle and the raw

@@ -10,12 +10,16 @@ namespace CnnMl.Runtime;
 /// behind the internal <c>IInternalCatalog.Environment</c>, and the device settings
 /// (<see cref="MLContext.GpuDeviceId"/>, <see cref="MLContext.FallbackToCpu"/>) live on the internal
 /// <c>IHostEnvironmentInternal</c>. Both are read by reflection here; a test fails loudly if ML.NET
-/// renames them.
+/// renames them. <c>SchemaShape.Create(DataViewSchema)</c> is reached through here too (<see cref="SchemaShapeOf"/>):
+/// the estimator's promise (<c>CnnTrainer.GetOutputSchema</c>) is made from the schema its transformer delivers,
+/// as <see cref="SchemaShape.Column"/> has no public constructor; the tests use it as ML.NET's pipelines do.
+/// This file stays the only bridge.
 /// </summary>
 internal static class CatalogEnvironment
 {
     private const string InternalCatalogInterface = "IInternalCatalog";
     private const string EnvironmentProperty = "Environment";
+    private const string SchemaShapeCreate = "Create";
 
     /// <summary>The environment (the <see cref="MLContext"/>'s) behind a catalog.</summary>
     /// <exception cref="InvalidOperationException">ML.NET no longer exposes the environment this way.</exception>
@@ -35,6 +39,20 @@ internal static class CatalogEnvironment
 
     /// <summary>The environment's <see cref="MLContext.FallbackToCpu"/> (ML.NET's default: true).</summary>
     public static bool FallbackToCpu(IHostEnvironment environment) => Read(environment, nameof(MLContext.FallbackToCpu), true);
+
+    /// <summary>
+    /// ML.NET's internal <c>SchemaShape.Create(DataViewSchema)</c>: the shape a pipeline passes to an estimator's
+    /// <c>GetOutputSchema</c> for data with <paramref name="schema"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">ML.NET no longer has that method.</exception>
+    public static SchemaShape SchemaShapeOf(DataViewSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        var create = typeof(SchemaShape).GetMethod(SchemaShapeCreate, BindingFlags.Static | BindingFlags.NonPublic, [typeof(DataViewSchema)])
+            ?? throw new InvalidOperationException(
+                $"ML.NET's internal SchemaShape.{SchemaShapeCreate}(DataViewSchema) was not found. This ML.NET version is not supported by CnnMl.");
+        return (SchemaShape)create.Invoke(null, [schema])!;
+    }
 
     private static T Read<T>(IHostEnvironment environment, string name, T fallback)
     {

@@ -15,7 +15,7 @@ namespace CnnMl.Runtime;
 /// MNIST variants) then train to NaN or to poor accuracy. Without oneDNN, libtorch's native convolutions
 /// compute the right gradients.
 /// </remarks>
-public static class OneDnnConvolutions
+internal static class OneDnnConvolutions
 {
     private const string TorchCpu = "torch_cpu";
 

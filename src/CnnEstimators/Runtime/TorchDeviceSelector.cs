@@ -7,7 +7,7 @@ namespace CnnMl.Runtime;
 /// <c>MLContext.GpuDeviceId</c> is set; CUDA device N when it is set and CUDA is available; when it is
 /// set but CUDA is not available, CPU if <c>MLContext.FallbackToCpu</c> is true, else an error.
 /// </summary>
-public static class TorchDeviceSelector
+internal static class TorchDeviceSelector
 {
     /// <summary>Picks the device and says why, in one line for the training log.</summary>
     /// <exception cref="InvalidOperationException">A GPU was asked for, none is available and fallback is off.</exception>

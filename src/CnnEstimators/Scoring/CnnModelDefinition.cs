@@ -1,4 +1,3 @@
-using CnnMl.Architectures;
 
 namespace CnnMl.Scoring;
 
@@ -26,9 +25,15 @@ public sealed record CnnModelDefinition
     /// <summary>The label column used in training.</summary>
     public required string LabelColumnName { get; init; }
 
+    /// <summary>The score column the transformer adds (softmax probabilities). Default "Score".</summary>
+    public string ScoreColumnName { get; init; } = OutputColumns.DefaultScore;
+
+    /// <summary>The predicted-label column the transformer adds (the label's key type). Default "PredictedLabel".</summary>
+    public string PredictedLabelColumnName { get; init; } = OutputColumns.DefaultPredictedLabel;
+
     /// <summary>The column of penultimate features the transformer adds, or null (<see cref="Training.CnnTrainerOptions.FeaturesColumnName"/>).</summary>
     public string? FeaturesColumnName { get; init; }
 
-    /// <summary>True when the module is the architecture's inference form (<see cref="Training.IConvertibleAfterTraining"/>).</summary>
+    /// <summary>True when the module is the architecture's inference form (<see cref="IConvertibleAfterTraining"/>).</summary>
     public bool IsConvertedForInference { get; init; }
 }

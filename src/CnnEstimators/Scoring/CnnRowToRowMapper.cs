@@ -6,20 +6,25 @@ namespace CnnMl.Scoring;
 
 /// <summary>
 /// Row-at-a-time scoring for <c>mlContext.Model.CreatePredictionEngine</c>: maps one input row to the
-/// same row plus <c>Score</c> and <c>PredictedLabel</c>, with one forward pass per distinct image.
+/// same row plus the score and predicted-label columns, with one forward pass per distinct image.
+/// Each row it makes belongs to one thread at a time (one prediction engine per thread).
 /// </summary>
 internal sealed class CnnRowToRowMapper : IRowToRowMapper
 {
     private readonly ModuleScorer _scorer;
     private readonly DataViewSchema.Column _feature;
 
-    public CnnRowToRowMapper(DataViewSchema inputSchema, DataViewSchema outputSchema, ModuleScorer scorer, DataViewSchema.Column feature)
+    public CnnRowToRowMapper(DataViewSchema inputSchema, DataViewSchema outputSchema, ModuleScorer scorer, DataViewSchema.Column feature, object hold)
     {
         InputSchema = inputSchema;
         OutputSchema = outputSchema;
         _scorer = scorer;
         _feature = feature;
+        Hold = hold;
     }
+
+    /// <summary>The prediction engine's hold on the network (<see cref="ModuleHolds"/>): alive as long as this mapper is reachable.</summary>
+    public object Hold { get; }
 
     public DataViewSchema InputSchema { get; }
 
@@ -86,7 +91,7 @@ internal sealed class CnnRowToRowMapper : IRowToRowMapper
                 1 => (ValueGetter<uint>)((ref uint value) =>
                 {
                     EnsureScored();
-                    value = (uint)ScoringCursor.ArgMax(_probabilities) + 1;
+                    value = PredictedKey.FromScores(_probabilities);
                 }),
                 _ => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
                 {
@@ -109,12 +114,21 @@ internal sealed class CnnRowToRowMapper : IRowToRowMapper
         // itself, not on Position: a prediction engine reuses one input row object for every call.
         private void EnsureScored()
         {
+            // A freed network answers nothing, not even a cached score.
+            _owner._scorer.ThrowIfDisposed();
             _getFeatures ??= _input.GetGetter<VBuffer<float>>(_owner._feature);
             _getFeatures(ref _vector);
             FeatureVectors.CopyDense(_vector, _incoming, _owner._feature.Name, _input.Position);
             if (_scored && _incoming.AsSpan().SequenceEqual(_features)) return;
+            _scored = false;
             _incoming.CopyTo(_features, 0);
             _owner._scorer.Score(_features, 1, _probabilities, _penultimate);
+            // Non-finite pixels score NaN whatever the network makes of them (see ScoringCursor).
+            if (NonFiniteValues.IndexOfFirst(_features) >= 0)
+            {
+                _probabilities.AsSpan().Fill(float.NaN);
+                _penultimate?.AsSpan().Fill(float.NaN);
+            }
             _scored = true;
         }
     }

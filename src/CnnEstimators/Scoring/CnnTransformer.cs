@@ -1,54 +1,81 @@
 using CnnMl.Architectures;
+using CnnMl.Data;
 using CnnMl.Interop;
+using CnnMl.Onnx;
+using CnnMl.Persistence;
 using CnnMl.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 using static TorchSharp.torch;
 
 namespace CnnMl.Scoring;
 
 /// <summary>
-/// A trained CNN as an ML.NET transformer. It adds <c>Score</c> (vector of softmax probabilities; slot i
-/// is class index i, i.e. key value i + 1) and <c>PredictedLabel</c> (key type with the label's key
-/// values) to its input, scoring in batches. Owns its TorchSharp module: dispose the transformer to free it.
+/// A trained CNN as an ML.NET transformer. It adds a score column (vector of softmax probabilities; slot i
+/// is class index i, i.e. key value i + 1) and a predicted-label column (key type with the label's key
+/// values), named by <see cref="CnnModelDefinition.ScoreColumnName"/> and
+/// <see cref="CnnModelDefinition.PredictedLabelColumnName"/> ("Score" and "PredictedLabel" by default), to
+/// its input, scoring in batches. A row whose image holds NaN or ±Infinity scores NaN and gets the missing
+/// predicted label (key 0). Owns its TorchSharp module: dispose the transformer to free it.
 /// </summary>
 /// <remarks>
-/// ML.NET keeps model persistence internal (<c>ModelSaveContext</c>), so <c>mlContext.Model.Save</c>
-/// cannot store this transformer. It holds everything needed to rebuild it: <see cref="Definition"/> and
-/// the weights in <see cref="Module"/> (<c>Module.state_dict()</c>).
+/// <para><b>Threads.</b> <see cref="Transform"/>, <see cref="GetOutputSchema"/> and <see cref="GetRowToRowMapper"/>
+/// may be called from any number of threads at once, and the views and engines they return score
+/// concurrently on the one network (in eval mode, without gradients). As everywhere in ML.NET, one cursor
+/// and one <c>PredictionEngine</c> belong to one thread at a time: create an engine per thread (or use
+/// <c>PredictionEnginePool</c>); sharing one engine between threads is the caller's error.</para>
+/// <para><b>Lifetime.</b> ML.NET's <c>PredictionEngine.Dispose</c> disposes the model it was created from
+/// (<c>PredictionEngineOptions.OwnsTransformer</c> is true by default), so that call cannot free the network
+/// while others use it: every prediction engine made from this transformer holds the network, the owner
+/// holds it too, and each <see cref="Dispose"/> call releases one hold (an engine's hold also ends when the
+/// engine is garbage-collected). When the last hold goes, the network's native memory is freed; from then
+/// on <see cref="Transform"/>, <see cref="GetRowToRowMapper"/>, <see cref="Module"/>, and scoring through
+/// views and engines made earlier throw <see cref="ObjectDisposedException"/> naming this transformer.
+/// A <c>TransformerChain</c> passes only its first <c>Dispose</c> on; when an engine disposed the chain,
+/// dispose this transformer itself (<c>chain.LastTransformer</c>) to free the network at once.</para>
+/// <para><b>Saving.</b> <c>mlContext.Model.Save</c> stores it as ML.NET's own transformers (an ONNX export of the network plus public
+/// transforms; see <c>CnnMl.Scoring.MlNetScoringChain</c>), so the saved zip loads with a plain
+/// <c>mlContext.Model.Load</c> in a process without CnnMl; save with <c>mlContext.Model.SaveAtomically</c> to never
+/// leave a broken file behind. <see cref="SaveCheckpoint(string)"/> writes CnnMl's own checkpoint (definition,
+/// label key values and weights; docs/checkpoint-format.md) and <see cref="Load"/> reads it back.</para>
 /// </remarks>
 public sealed class CnnTransformer : ITransformer, IDisposable
 {
     private readonly ModuleScorer _scorer;
-    private readonly PenultimateFeatures? _penultimate;
+    private readonly ModuleHolds _holds = new();
     private readonly DataViewSchema.Annotations _labelKeyValues;
     private readonly int _scoringBatchSize;
-    private bool _disposed;
+    private readonly IHostEnvironment? _environment; // the trainer's (the user's MLContext): its log hears about saves
 
     internal CnnTransformer(CnnModelDefinition definition, nn.Module<Tensor, Tensor> module, Device device,
-        DataViewSchema.Annotations labelKeyValues, TrainingSummary? trainingSummary, int scoringBatchSize)
+        DataViewSchema.Annotations labelKeyValues, TrainingSummary? trainingSummary, int scoringBatchSize,
+        IHostEnvironment? environment = null)
     {
+        _environment = environment;
         Definition = definition;
-        Module = module;
         Device = device;
         TrainingSummary = trainingSummary;
         _labelKeyValues = labelKeyValues;
         _scoringBatchSize = scoringBatchSize;
         module.eval();
+        PenultimateFeatures? penultimate = null;
         if (definition.FeaturesColumnName is not null)
         {
             var classifier = CnnArchitectures.Get(definition.Architecture).ClassifierName
                 ?? throw new InvalidOperationException($"Architecture '{definition.Architecture}' names no classifier layer to read features from.");
-            _penultimate = new PenultimateFeatures(module, classifier, definition.ImageShape, device);
+            penultimate = new PenultimateFeatures(module, classifier, definition.ImageShape, device);
         }
-        _scorer = new ModuleScorer(module, device, definition.ImageShape, definition.ClassCount, _penultimate);
+        _scorer = new ModuleScorer(module, device, definition.ImageShape, definition.ClassCount,
+            $"{nameof(CnnTransformer)} ('{definition.Architecture}', {definition.ClassCount} classes)", penultimate);
     }
 
     /// <summary>Architecture, input shape, classes and columns: what, with the weights, rebuilds this transformer.</summary>
     public CnnModelDefinition Definition { get; }
 
     /// <summary>The trained network, in eval mode. Owned by the transformer.</summary>
-    public nn.Module<Tensor, Tensor> Module { get; }
+    /// <exception cref="ObjectDisposedException">The network has been freed (see the remarks on lifetime).</exception>
+    public nn.Module<Tensor, Tensor> Module => _scorer.Module;
 
     /// <summary>The device the module lives on.</summary>
     public Device Device { get; }
@@ -77,51 +104,134 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     /// <exception cref="ArgumentException">The extension is neither .pt, .pth, .bin nor .safetensors.</exception>
     public void SaveWeights(string path)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _scorer.ThrowIfDisposed();
         StateDictFile.Write(path, StateDictOrder.Entries(Module));
     }
 
     /// <summary>Always true: the transformer maps each row independently.</summary>
     public bool IsRowToRowMapper => true;
 
-    /// <summary>The input schema plus <c>Score</c> and <c>PredictedLabel</c>; checks the image column first.</summary>
+    /// <summary>The input schema plus the score and predicted-label columns; checks the image column first. Thread-safe.</summary>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         InputSchemaValidator.CheckFeatures(inputSchema, Definition.FeatureColumnName, Definition.Architecture, Definition.ImageShape);
-        return OutputColumns.Build(inputSchema, Definition.ClassCount, _labelKeyValues,
+        return OutputColumns.Build(inputSchema, Definition.ScoreColumnName, Definition.PredictedLabelColumnName, Definition.ClassCount, _labelKeyValues,
             Definition.FeaturesColumnName is { } features ? (features, FeaturesLength) : null);
     }
 
-    /// <summary>Scores <paramref name="input"/> lazily, one forward pass per batch of rows.</summary>
+    /// <summary>Scores <paramref name="input"/> lazily, one forward pass per batch of rows. Thread-safe.</summary>
+    /// <exception cref="ObjectDisposedException">The network has been freed.</exception>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _scorer.ThrowIfDisposed();
         var schema = GetOutputSchema(input.Schema);
         return new ScoredDataView(input, schema, _scorer, input.Schema[Definition.FeatureColumnName], _scoringBatchSize);
     }
 
-    /// <summary>A row mapper for <c>mlContext.Model.CreatePredictionEngine</c>.</summary>
+    /// <summary>
+    /// A row mapper for <c>mlContext.Model.CreatePredictionEngine</c>; it holds the network until the engine
+    /// is disposed or collected (see the remarks on lifetime). Thread-safe; each mapped row is for one thread.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The network has been freed.</exception>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _scorer.ThrowIfDisposed();
         var schema = GetOutputSchema(inputSchema);
-        return new CnnRowToRowMapper(inputSchema, schema, _scorer, inputSchema[Definition.FeatureColumnName]);
+        var hold = _holds.TakeEngineHold() ?? throw _scorer.DisposedError();
+        return new CnnRowToRowMapper(inputSchema, schema, _scorer, inputSchema[Definition.FeatureColumnName], hold);
     }
 
-    /// <summary>Not supported: ML.NET's model format is closed to third-party transformers.</summary>
-    /// <exception cref="NotSupportedException">Always.</exception>
-    void ICanSaveModel.Save(ModelSaveContext ctx) => throw new NotSupportedException(
-        "CnnTransformer cannot be saved with mlContext.Model.Save: ML.NET keeps its model-saving API (ModelSaveContext, " +
-        "LoadableClass) internal, so third-party transformers cannot take part. Keep Definition and Module.state_dict() instead.");
+    /// <summary>
+    /// Writes this transformer to <paramref name="path"/> as a CnnMl checkpoint: a zip of JSON (definition, the
+    /// label's key values, scoring batch size) and safetensors (the module's state dict under PyTorch names), sealed
+    /// with a SHA-256. The file is replaced atomically: on any failure an existing file is left untouched.
+    /// <see cref="Load"/> reads it back.
+    /// </summary>
+    /// <param name="path">The file to write; its folder must exist.</param>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder or file cannot be written.</exception>
+    /// <exception cref="IOException">Writing failed (disk full, …); the target is unchanged.</exception>
+    public void SaveCheckpoint(string path) => SaveCheckpoint(path, interpose: null);
 
-    /// <summary>Frees the module's native memory.</summary>
+    /// <summary><see cref="SaveCheckpoint(string)"/> with a wrapper around the file stream (tests inject failures with it).</summary>
+    internal void SaveCheckpoint(string path, Func<Stream, Stream>? interpose)
+    {
+        _scorer.ThrowIfDisposed();
+        CnnCheckpoint.WriteModel(path, DefinitionDocuments.ToDocument(Definition, _labelKeyValues, _scoringBatchSize), Module, interpose);
+    }
+
+    /// <summary>
+    /// Loads a transformer from a checkpoint written by <see cref="SaveCheckpoint(string)"/> (or, through
+    /// <see cref="CnnTrainerOptions.CheckpointPath"/>, during training). It scores with TorchSharp on the CPU, gives
+    /// bitwise the scores of the saved transformer, and has the same output schema (<c>Score</c>, and
+    /// <c>PredictedLabel</c> with the same key values). <see cref="TrainingSummary"/> is null.
+    /// </summary>
+    /// <remarks>
+    /// Everything is validated before use: the file's seal, the zip's entries and sizes, every JSON document against
+    /// its schema and version, and every tensor's name, dtype and shape against the network the registry builds from
+    /// the definition; the network then runs once on zeros.
+    /// </remarks>
+    /// <param name="path">The checkpoint file.</param>
+    /// <exception cref="InvalidDataException">
+    /// The file is not a valid checkpoint: the only exception for damaged, truncated, altered or foreign content.
+    /// The message names the file and the defect.
+    /// </exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="DirectoryNotFoundException">Its folder does not exist.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file cannot be opened for reading.</exception>
+    /// <exception cref="IOException">The file cannot be read (locked, disk error).</exception>
+    public static CnnTransformer Load(string path)
+    {
+        using var checkpoint = CnnCheckpoint.Read(path);
+        var document = checkpoint.Definition;
+        var annotations = document.LabelKeyValues?.ToAnnotations() ?? new DataViewSchema.Annotations.Builder().ToAnnotations();
+        return new CnnTransformer(DefinitionDocuments.ToDefinition(document), checkpoint.TakeModule(), CPU, annotations, trainingSummary: null, document.ScoringBatchSize);
+    }
+
+    /// <summary>
+    /// Saves this transformer for <c>mlContext.Model.Save</c> as an equivalent chain of ML.NET's own transformers (an
+    /// <c>OnnxTransformer</c> over <see cref="ExportOnnx(Stream)"/>'s graph, then public transforms that rebuild
+    /// <c>PredictedLabel</c>), which loads in plain ML.NET without CnnMl. The export and the chain are built and
+    /// checked (one probe image scored both ways) before anything is written to <paramref name="ctx"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A module of the network has no ONNX export.</exception>
+    /// <exception cref="InvalidOperationException">The chain would not score like this transformer.</exception>
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        _scorer.ThrowIfDisposed();
+        MlNetScoringChain.Save(this, ctx, _environment);
+    }
+
+    /// <summary>
+    /// Writes the trained network as an ONNX model (opset 17, dynamic batch): input <see cref="CnnModelDefinition.FeatureColumnName"/>
+    /// (the flat float vector, as this transformer reads it), output <c>Score</c> (softmax probabilities, slot i = class index i).
+    /// </summary>
+    /// <exception cref="NotSupportedException">A module of the network has no ONNX export.</exception>
+    public void ExportOnnx(Stream destination) =>
+        ExportOnnx(destination, new OnnxExportOptions { InputName = Definition.FeatureColumnName });
+
+    /// <summary>
+    /// Writes the trained network as an ONNX model with the given input and output names (e.g. an arg-max
+    /// <see cref="OnnxExportOptions.PredictedIndexOutputName"/>); <see cref="OnnxExportOptions.InputName"/> is used as given.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A module of the network has no ONNX export.</exception>
+    public void ExportOnnx(Stream destination, OnnxExportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(options);
+        _scorer.ThrowIfDisposed();
+        OnnxModelExporter.Export(Module, Definition.ImageShape, destination, options);
+    }
+
+    /// <summary>
+    /// Releases one hold on the network: the owner's, or that of a prediction engine made from this transformer
+    /// (ML.NET's engine calls this when it is disposed). The last release frees the network's native memory,
+    /// after any forward pass still running on another thread.
+    /// </summary>
     public void Dispose()
     {
-        if (_disposed) return;
-        _disposed = true;
-        _penultimate?.Dispose();
-        Module.Dispose();
+        if (_holds.Release()) _scorer.Dispose();
     }
 }

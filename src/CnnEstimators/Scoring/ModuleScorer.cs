@@ -1,28 +1,40 @@
-using CnnMl.Architectures;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CnnMl.Scoring;
 
 /// <summary>
-/// Runs the trained module on a batch buffer and writes softmax probabilities. Thread-safe: the module is
-/// in eval mode and each call has its own dispose scope and inference mode.
+/// Runs the trained module on a batch buffer and writes softmax probabilities; owns the module's native
+/// memory. Thread-safe: the module is in eval mode, each call has its own dispose scope and inference
+/// mode, and any number of calls run at once under a shared lock that <see cref="Dispose"/> takes
+/// exclusively, so the module is never freed under a running forward pass.
 /// </summary>
-internal sealed class ModuleScorer
+internal sealed class ModuleScorer : IDisposable
 {
     private readonly nn.Module<Tensor, Tensor> _module;
     private readonly Device _device;
+    private readonly string _owner;
+    // Never disposed itself: a thread may still be waiting on it when the module is freed.
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private volatile bool _disposed;
 
-    private readonly PenultimateFeatures? _penultimate;
-
-    public ModuleScorer(nn.Module<Tensor, Tensor> module, Device device, ImageShape shape, int classes, PenultimateFeatures? penultimate = null)
+    /// <param name="module">The network, in eval mode.</param>
+    /// <param name="device">Where the module lives.</param>
+    /// <param name="shape">One example's shape.</param>
+    /// <param name="classes">Number of logits per example.</param>
+    /// <param name="owner">How error messages name the owning transformer, e.g. "CnnTransformer ('mnist-cnn', 10 classes)".</param>
+    /// <param name="penultimate">Reads the classifier layer's input during the forward pass, or null.</param>
+    public ModuleScorer(nn.Module<Tensor, Tensor> module, Device device, ImageShape shape, int classes, string owner, PenultimateFeatures? penultimate = null)
     {
         _module = module;
         _device = device;
+        _owner = owner;
         Shape = shape;
         Classes = classes;
         _penultimate = penultimate;
     }
+
+    private readonly PenultimateFeatures? _penultimate;
 
     /// <summary>Penultimate features per example, or 0 when the scorer does not output them.</summary>
     public int PenultimateLength => _penultimate?.Length ?? 0;
@@ -33,6 +45,25 @@ internal sealed class ModuleScorer
 
     public int FeatureSize => (int)Shape.ElementCount;
 
+    /// <summary>True once the module has been freed.</summary>
+    public bool IsDisposed => _disposed;
+
+    /// <summary>The module, or <see cref="ObjectDisposedException"/> once it has been freed.</summary>
+    public nn.Module<Tensor, Tensor> Module
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _module;
+        }
+    }
+
+    /// <summary>Throws <see cref="ObjectDisposedException"/> naming the transformer once the module has been freed.</summary>
+    public void ThrowIfDisposed()
+    {
+        if (_disposed) throw DisposedError();
+    }
+
     /// <summary>
     /// Scores <paramref name="count"/> examples from <paramref name="features"/> into <paramref name="probabilities"/>
     /// (count × classes) and, when given, their penultimate features into <paramref name="penultimate"/>
@@ -41,16 +72,47 @@ internal sealed class ModuleScorer
     public void Score(float[] features, int count, float[] probabilities, float[]? penultimate = null)
     {
         if (count == 0) return;
-        using var scope = NewDisposeScope();
-        using var mode = inference_mode();
-        var x = tensor(features.AsMemory(0, count * FeatureSize), Shape.WithBatch(count));
-        if (_device.type != DeviceType.CPU) x = x.to(_device);
-        var logits = penultimate is not null && _penultimate is not null
-            ? _penultimate.Forward(() => _module.call(x), count, penultimate)
-            : _module.call(x);
-        if (logits.ndim != 2 || logits.shape[0] != count || logits.shape[1] != Classes)
-            throw new InvalidOperationException($"The network returned shape [{string.Join(", ", logits.shape)}]; expected [{count}, {Classes}].");
-        var probs = nn.functional.softmax(logits, 1).cpu();
-        probs.data<float>().CopyTo(probabilities.AsSpan(0, count * Classes));
+        _lock.EnterReadLock();
+        try
+        {
+            ThrowIfDisposed();
+            using var scope = NewDisposeScope();
+            using var mode = inference_mode();
+            var x = tensor(features.AsMemory(0, count * FeatureSize), Shape.WithBatch(count));
+            if (_device.type != DeviceType.CPU) x = x.to(_device);
+            var logits = penultimate is not null && _penultimate is not null
+                ? _penultimate.Forward(() => _module.call(x), count, penultimate)
+                : _module.call(x);
+            if (logits.ndim != 2 || logits.shape[0] != count || logits.shape[1] != Classes)
+                throw new InvalidOperationException($"The network returned shape [{string.Join(", ", logits.shape)}]; expected [{count}, {Classes}].");
+            var probs = nn.functional.softmax(logits, 1).cpu();
+            probs.data<float>().CopyTo(probabilities.AsSpan(0, count * Classes));
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
     }
+
+    /// <summary>Frees the module after any running forward pass has finished; later calls throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _penultimate?.Dispose();
+            _module.Dispose();
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>The exception every use of a freed network throws: it names the transformer and says why.</summary>
+    public ObjectDisposedException DisposedError() => new(nameof(CnnTransformer),
+        $"This {_owner} was disposed: its network's native memory is freed, so nothing made from it can score any more " +
+        "(views from Transform, prediction engines, row mappers). Keep the transformer undisposed while they are in use.");
 }

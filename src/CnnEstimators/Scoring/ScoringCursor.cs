@@ -22,6 +22,7 @@ internal sealed class ScoringCursor : DataViewRowCursor
     private readonly HashSet<int> _active;
     private readonly float[] _features;
     private readonly float[] _probabilities;
+    private readonly bool[] _nonFinite;
     private readonly int _classes;
     private readonly float[]? _penultimate;
     private readonly int _penultimateLength;
@@ -52,11 +53,13 @@ internal sealed class ScoringCursor : DataViewRowCursor
                 _penultimateLength = scorer.PenultimateLength;
                 _penultimate = new float[batchSize * _penultimateLength];
             }
+            _nonFinite = new bool[batchSize];
         }
         else
         {
             _features = [];
             _probabilities = [];
+            _nonFinite = [];
         }
     }
 
@@ -82,12 +85,22 @@ internal sealed class ScoringCursor : DataViewRowCursor
         while (count < capacity && _scoring!.MoveNext())
         {
             _getFeatures!(ref _vector);
-            FeatureVectors.CopyDense(_vector, _features.AsSpan(count * size, size), _featureName, _scoring.Position);
+            var row = _features.AsSpan(count * size, size);
+            FeatureVectors.CopyDense(_vector, row, _featureName, _scoring.Position);
+            _nonFinite[count] = NonFiniteValues.IndexOfFirst(row) >= 0;
             count++;
         }
         if (count == 0)
             throw new InvalidOperationException("The input data view gave a second cursor fewer rows than the first; scoring needs a data view that returns the same rows to every cursor.");
         _scorer.Score(_features, count, _probabilities, _penultimate);
+        // A row with NaN or infinite pixels scores NaN (and so a missing PredictedLabel) whatever the network
+        // makes of it: ReLU or pooling could otherwise turn -Infinity into an ordinary-looking class.
+        for (var i = 0; i < count; i++)
+        {
+            if (!_nonFinite[i]) continue;
+            _probabilities.AsSpan(i * _classes, _classes).Fill(float.NaN);
+            _penultimate?.AsSpan(i * _penultimateLength, _penultimateLength).Fill(float.NaN);
+        }
         _batchCount = count;
         _indexInBatch = 0;
     }
@@ -126,17 +139,7 @@ internal sealed class ScoringCursor : DataViewRowCursor
     }
 
     private void GetPredictedLabel(ref uint value)
-        => value = (uint)ArgMax(_probabilities.AsSpan(_indexInBatch * _classes, _classes)) + 1;
-
-    internal static int ArgMax(ReadOnlySpan<float> values)
-    {
-        var best = 0;
-        for (var i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best]) best = i;
-        }
-        return best;
-    }
+        => value = PredictedKey.FromScores(_probabilities.AsSpan(_indexInBatch * _classes, _classes));
 
     protected override void Dispose(bool disposing)
     {

@@ -3,6 +3,7 @@ using CnnMl.Data;
 using CnnMl.Runtime;
 using CnnMl.Scoring;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -35,33 +36,42 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     /// <summary>The architecture's registry entry.</summary>
     public CnnArchitecture Architecture => CnnArchitectures.Get(Options.Architecture);
 
-    /// <summary>The input shape used: <see cref="CnnTrainerOptions.ImageShape"/> or the architecture's default.</summary>
+    /// <summary>
+    /// <see cref="CnnTrainerOptions.ImageShape"/>, or else the architecture's default input. Without the option,
+    /// <see cref="Fit"/> takes the shape from the image column's dimensions when it has them; the shape it used is
+    /// the transformer's <c>Definition.ImageShape</c>.
+    /// </summary>
     public ImageShape ImageShape => Options.ImageShape ?? Architecture.DefaultInput;
 
     /// <summary>
-    /// The input columns plus <c>Score</c> and <c>PredictedLabel</c>. Checks first that the label is a key
-    /// and the image column a known-size float vector (sizes are checked by <see cref="Fit"/>).
+    /// The input columns plus the score and predicted-label columns (<see cref="CnnTrainerOptions.ScoreColumnName"/>,
+    /// <see cref="CnnTrainerOptions.PredictedLabelColumnName"/>) with the annotations the fitted transformer delivers.
+    /// Checks first that the label is a key and the image column a known-size float vector (sizes are checked by
+    /// <see cref="Fit"/>).
     /// </summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         InputSchemaValidator.Check(inputSchema, Options.LabelColumnName, Options.FeatureColumnName, Options.Architecture, ImageShape);
-        // SchemaShape.Column cannot be built outside ML.NET; a built-in multiclass trainer describes the
-        // same two output columns (Score, PredictedLabel) with ML.NET's own annotations.
-        var scored = new MLContext().MulticlassClassification.Trainers
-            .SdcaMaximumEntropy(Options.LabelColumnName, Options.FeatureColumnName)
-            .GetOutputSchema(inputSchema);
-        // Likewise a known-size float vector column for the penultimate features: a concatenation describes one.
-        return Options.FeaturesColumnName is { } features
-            ? new MLContext().Transforms.Concatenate(features, Options.FeatureColumnName).GetOutputSchema(scored)
-            : scored;
+        var label = inputSchema.First(c => c.Name == Options.LabelColumnName);
+        return OutputColumns.Promise(inputSchema, label, Options.ScoreColumnName, Options.PredictedLabelColumnName, Options.FeaturesColumnName);
+    }
+
+    /// <summary>The option, else the image column's dimensions (C×H×W, as ExtractPixels sets them), else the architecture's default.</summary>
+    private ImageShape ShapeFor(DataViewSchema schema)
+    {
+        if (Options.ImageShape is { } shape) return shape;
+        if (schema.GetColumnOrNull(Options.FeatureColumnName) is { Type: VectorDataViewType vector }
+            && ColumnDimensions.ShapeOf(Options.FeatureColumnName, vector, Options.Architecture) is { } fromColumn)
+            return fromColumn;
+        return Architecture.DefaultInput;
     }
 
     /// <summary>Trains the network and returns the transformer that scores with it.</summary>
     public CnnTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var shape = ImageShape;
+        var shape = ShapeFor(input.Schema);
         var classes = InputSchemaValidator.CheckForTraining(input.Schema, Options.LabelColumnName, Options.FeatureColumnName, Options.Architecture, shape);
         if (Options.ValidationSet is { } validationSet)
             InputSchemaValidator.CheckForTraining(validationSet.Schema, Options.LabelColumnName, Options.FeatureColumnName, Options.Architecture, shape);
@@ -72,18 +82,47 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
         var seed = Options.Seed ?? _host.Rand.Next();
 
         var featureSize = checked((int)shape.ElementCount);
-        var train = InMemoryExamples.Load(input, Options.FeatureColumnName, Options.LabelColumnName, featureSize);
+        var train = InMemoryExamples.Load(input, Options.FeatureColumnName, Options.LabelColumnName, featureSize, Options.AllowNonFiniteFeatures, "training");
         if (train.Count == 0)
-            throw new InvalidOperationException($"The training data has no rows with a label (label column '{Options.LabelColumnName}'; {train.SkippedMissingLabels} rows had a missing key).");
+            throw new InvalidOperationException($"The training data has no rows with a label and finite pixels (label column '{Options.LabelColumnName}'; " +
+                                                $"{train.SkippedMissingLabels} rows had a missing key, {train.SkippedNonFinite} non-finite pixels).");
         if (train.SkippedMissingLabels > 0)
             channel.Warning(MessageSensitivity.None, $"Skipped {train.SkippedMissingLabels} rows whose label is missing.");
-        var validation = Options.ValidationSet is { } v ? InMemoryExamples.Load(v, Options.FeatureColumnName, Options.LabelColumnName, featureSize) : null;
+        var validation = Options.ValidationSet is { } v
+            ? InMemoryExamples.Load(v, Options.FeatureColumnName, Options.LabelColumnName, featureSize, Options.AllowNonFiniteFeatures, "validation")
+            : null;
+        foreach (var (examples, role) in new[] { (train, "training"), (validation, "validation") })
+        {
+            if (examples is { SkippedNonFinite: > 0 })
+                channel.Warning(MessageSensitivity.None, $"Skipped {examples.SkippedNonFinite} {role} rows whose image holds NaN or infinite values (AllowNonFiniteFeatures).");
+        }
+
+        var label = input.Schema[Options.LabelColumnName];
+        CnnModelDefinition Definition(bool converted) => new()
+        {
+            Architecture = Options.Architecture,
+            ImageShape = shape,
+            ClassCount = classes,
+            ClassNames = KeyValueAnnotations.ReadNames(label),
+            FeatureColumnName = Options.FeatureColumnName,
+            LabelColumnName = Options.LabelColumnName,
+            ScoreColumnName = Options.ScoreColumnName,
+            PredictedLabelColumnName = Options.PredictedLabelColumnName,
+            IsConvertedForInference = converted,
+            FeaturesColumnName = Options.FeaturesColumnName,
+        };
+        using var checkpoints = TrainingCheckpoints.Open(Options, Definition(converted: false), label.Annotations, train, seed);
+        seed = checkpoints.Seed;
+        if (checkpoints.Resume is { Training: { } resumed } resume)
+            channel.Info(MessageSensitivity.None, $"Resuming from '{resume.Path}' after epoch {resumed.EpochsCompleted}.");
 
         torch.random.manual_seed(seed);
-        var module = Architecture.Create(shape, classes);
+        var resumedModule = checkpoints.TakeResumedModule();
+        var module = resumedModule ?? Architecture.Create(shape, classes);
         try
         {
-            if (Options.InitialWeights is not null)
+            // A resumed run continues from the checkpoint's weights, which started from InitialWeights already.
+            if (Options.InitialWeights is not null && resumedModule is null)
                 channel.Info(MessageSensitivity.None, InitialWeights.Load(module, Architecture, shape, classes, Options));
             if (device.type != DeviceType.CPU) module.to(device);
             // After the move: to(device) may replace the parameter objects the freezing holds.
@@ -97,7 +136,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                 channel.Info(MessageSensitivity.None, report.ToString());
                 Options.Progress?.Report(report);
             }, freezing);
-            var summary = loop.Run(train, validation, seed);
+            var summary = loop.Run(train, validation, seed, checkpoints.Resume, checkpoints.EpochCompleted(module));
             freezing?.Release();
 
             var converted = false;
@@ -114,19 +153,8 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                 }
             }
 
-            var label = input.Schema[Options.LabelColumnName];
-            var definition = new CnnModelDefinition
-            {
-                Architecture = Options.Architecture,
-                ImageShape = shape,
-                ClassCount = classes,
-                ClassNames = KeyValueAnnotations.ReadNames(label),
-                FeatureColumnName = Options.FeatureColumnName,
-                LabelColumnName = Options.LabelColumnName,
-                IsConvertedForInference = converted,
-                FeaturesColumnName = Options.FeaturesColumnName,
-            };
-            return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize);
+            var definition = Definition(converted);
+            return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize, _environment);
         }
         catch
         {

@@ -15,11 +15,30 @@ public sealed class CnnTrainerOptions
     /// <summary>The image column: a known-size <c>vector&lt;float&gt;</c> of C·H·W values (channels first). Default "Image".</summary>
     public string FeatureColumnName { get; set; } = "Image";
 
+    /// <summary>The score column the transformer adds: a vector of softmax probabilities, slot i for class index i. Default "Score".</summary>
+    public string ScoreColumnName { get; set; } = "Score";
+
+    /// <summary>The predicted-label column the transformer adds, of the label's key type. Default "PredictedLabel".</summary>
+    public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
+
     /// <summary>Registry name of the network (<see cref="CnnArchitectures"/>). Default <see cref="CnnArchitectures.MnistCnn"/>.</summary>
     public string Architecture { get; set; } = CnnArchitectures.MnistCnn;
 
-    /// <summary>Shape of one example, channels first. Null: the architecture's default input (1×28×28 for the MNIST networks).</summary>
+    /// <summary>
+    /// Shape of one example, channels first. Null: the image column's dimensions when it has them (C×H×W, as
+    /// <c>ExtractPixels</c> sets them), else the architecture's default input (1×28×28 for the MNIST networks).
+    /// When the column has dimensions, they must agree with this shape.
+    /// </summary>
     public ImageShape? ImageShape { get; set; }
+
+    /// <summary>
+    /// What <c>Fit</c> does with a training or validation row whose image holds NaN or ±Infinity. False (default):
+    /// it stops with an <see cref="InvalidOperationException"/> naming the row, before training starts. True: such
+    /// rows are skipped — not trained on, not counted in validation — and their number is written to
+    /// <c>MLContext.Log</c> as a warning, as ML.NET's own trainers skip rows with missing features. Scoring does
+    /// not depend on this option: a row with non-finite pixels always scores NaN with a missing predicted label (key 0).
+    /// </summary>
+    public bool AllowNonFiniteFeatures { get; set; }
 
     /// <summary>Passes over the training data. Default 3.</summary>
     public int Epochs { get; set; } = 3;
@@ -107,6 +126,24 @@ public sealed class CnnTrainerOptions
     /// </summary>
     public string? FeaturesColumnName { get; set; }
 
+    /// <summary>
+    /// Where to write a training checkpoint at the end of every epoch (null: none). The file is replaced atomically
+    /// (a temporary file in the same folder, flushed to disk, renamed over it), so it always holds the last finished
+    /// epoch: the weights, Adam's state, the epoch and step counts, the seed and libtorch's generator state. Its folder
+    /// must exist. Format: docs/checkpoint-format.md.
+    /// </summary>
+    public string? CheckpointPath { get; set; }
+
+    /// <summary>
+    /// A checkpoint written through <see cref="CheckpointPath"/> to continue training from (null: start afresh).
+    /// <see cref="Epochs"/> counts every epoch of the run, those already done included: a run of 3 epochs stopped
+    /// after 2 resumes with <c>Epochs = 3</c> and trains one more. The options (architecture, shape, columns, batch
+    /// size, learning rate, seed if set) and the training data must be those of the interrupted run; <c>Fit</c>
+    /// throws <see cref="InvalidOperationException"/> naming the first difference. On the CPU with one thread the
+    /// result is bitwise the weights of the uninterrupted run. A damaged file throws <see cref="InvalidDataException"/>.
+    /// </summary>
+    public string? ResumeFrom { get; set; }
+
     internal void Validate()
     {
         if (Epochs < 1 && !(Epochs == 0 && InitialWeights is not null && !ReplaceClassifier))
@@ -119,10 +156,20 @@ public sealed class CnnTrainerOptions
         if (ValidateEveryBatches < 0) throw new ArgumentOutOfRangeException(nameof(ValidateEveryBatches), ValidateEveryBatches, "ValidateEveryBatches must be 0 or more.");
         if (ScoringBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(ScoringBatchSize), ScoringBatchSize, "ScoringBatchSize must be at least 1.");
         if (NumberOfThreads is < 1) throw new ArgumentOutOfRangeException(nameof(NumberOfThreads), NumberOfThreads, "NumberOfThreads must be at least 1.");
-        foreach (var (name, value) in new[] { (nameof(LabelColumnName), LabelColumnName), (nameof(FeatureColumnName), FeatureColumnName), (nameof(Architecture), Architecture) })
+        if (CheckpointPath is not null && string.IsNullOrWhiteSpace(CheckpointPath))
+            throw new ArgumentException("CheckpointPath must be a file path or null.", nameof(CheckpointPath));
+        if (ResumeFrom is not null && string.IsNullOrWhiteSpace(ResumeFrom))
+            throw new ArgumentException("ResumeFrom must be a file path or null.", nameof(ResumeFrom));
+        foreach (var (name, value) in new[]
+                 {
+                     (nameof(LabelColumnName), LabelColumnName), (nameof(FeatureColumnName), FeatureColumnName), (nameof(Architecture), Architecture),
+                     (nameof(ScoreColumnName), ScoreColumnName), (nameof(PredictedLabelColumnName), PredictedLabelColumnName),
+                 })
         {
             if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"{name} must not be empty.", name);
         }
+        if (ScoreColumnName == PredictedLabelColumnName)
+            throw new ArgumentException($"{nameof(ScoreColumnName)} and {nameof(PredictedLabelColumnName)} are both '{ScoreColumnName}'; the two output columns need different names.", nameof(PredictedLabelColumnName));
         CnnArchitectures.Get(Architecture);
         TransferLearningOptions.Validate(this);
     }

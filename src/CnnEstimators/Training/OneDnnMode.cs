@@ -1,6 +1,6 @@
 namespace CnnMl.Training;
 
-/// <summary>Whether training uses libtorch's oneDNN convolution kernels (see <see cref="Runtime.OneDnnConvolutions"/>).</summary>
+/// <summary>Whether training uses libtorch's oneDNN convolution kernels (libtorch's process-wide switch <c>at::Context::setUserEnabledMkldnn</c>, set for the run and restored after it).</summary>
 public enum OneDnnMode
 {
     /// <summary>

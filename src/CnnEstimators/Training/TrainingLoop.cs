@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CnnMl.Architectures;
 using CnnMl.Data;
+using CnnMl.Persistence;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -40,7 +41,13 @@ internal sealed class TrainingLoop
         _lossTerms = tree.OfType<ITrainingLossTerm>().ToArray();
     }
 
-    public TrainingSummary Run(InMemoryExamples train, InMemoryExamples? validation, int seed)
+    /// <param name="train">Training examples.</param>
+    /// <param name="validation">Examples to measure accuracy on, or null.</param>
+    /// <param name="seed">Seed of the data order.</param>
+    /// <param name="resume">A training checkpoint to continue from: its optimizer state, finished epochs and generator state.</param>
+    /// <param name="epochCompleted">Called after each epoch with the epochs done and the optimizer (writes the checkpoint).</param>
+    public TrainingSummary Run(InMemoryExamples train, InMemoryExamples? validation, int seed,
+        CheckpointContents? resume = null, Action<int, optim.Optimizer>? epochCompleted = null)
     {
         var epochs = _options.Epochs;
         var batchSize = Math.Min(_options.BatchSize, train.Count);
@@ -70,10 +77,20 @@ internal sealed class TrainingLoop
             TotalImagesTrained = totalImages, Device = _deviceName,
         };
 
-        Emit(Report(TrainingReportKind.Started, 0, 0, 0, null));
+        var firstEpoch = resume?.Training?.EpochsCompleted ?? 0;
+        Emit(Report(TrainingReportKind.Started, firstEpoch, 0, 0, null));
         using var optimizer = optim.Adam(_module.parameters(), _options.LearningRate);
+        if (resume is not null)
+        {
+            resume.Optimizer!.RestoreInto(optimizer);
+            // Each epoch reshuffles the previous order in place: replaying the finished epochs' shuffles leaves
+            // the order and the Random where the interrupted run left them.
+            for (var epoch = 0; epoch < firstEpoch; epoch++) shuffle.Shuffle(order);
+            using var generator = tensor(resume.GeneratorState!);
+            torch.random.set_rng_state(generator);
+        }
         _module.train();
-        for (var epoch = 0; epoch < epochs; epoch++)
+        for (var epoch = firstEpoch; epoch < epochs; epoch++)
         {
             shuffle.Shuffle(order);
             long seen = 0, correct = 0;
@@ -93,6 +110,8 @@ internal sealed class TrainingLoop
                 }
                 var (loss, hits) = Step(optimizer, features, labels, count);
                 clock.Stop();
+                // The loss is read every step anyway: checking it costs no extra device sync.
+                if (!double.IsFinite(loss)) throw new NonFiniteLossException(loss, epoch + 1, batch + 1, batchesPerEpoch, _options.LearningRate);
 
                 seen += count;
                 totalImages += count;
@@ -107,14 +126,18 @@ internal sealed class TrainingLoop
                     Emit(Report(TrainingReportKind.Batch, epoch, batchNumber, seen, validateNow ? lastValidation : null));
             }
             if (validation is not null) lastValidation = Accuracy(validation);
+            epochCompleted?.Invoke(epoch + 1, optimizer);
             Emit(Report(TrainingReportKind.EpochEnd, epoch, batchesPerEpoch, seen, validation is null ? null : lastValidation));
         }
+        // The last step's update comes after its (finite) loss: make sure it left finite weights.
+        if (NonFiniteWeights.FirstParameter(_module) is { } diverged)
+            throw new NonFiniteLossException(double.NaN, epochs, batchesPerEpoch, batchesPerEpoch, _options.LearningRate, $"weight '{diverged}'");
         _module.eval();
         Emit(Report(TrainingReportKind.Completed, epochs - 1, batchesPerEpoch, train.Count, null));
 
         return new TrainingSummary
         {
-            Epochs = epochs, TrainImages = train.Count, TrainSeconds = clock.Elapsed.TotalSeconds, FinalLoss = lastLoss,
+            Epochs = epochs - firstEpoch, TrainImages = train.Count, TrainSeconds = clock.Elapsed.TotalSeconds, FinalLoss = lastLoss,
             FinalTrainAccuracy = lastTrainAccuracy, FinalValidationAccuracy = lastValidation,
             TrainedParameters = _module.parameters().Where(p => p.requires_grad).Sum(p => p.numel()),
             Device = _deviceName, Seed = seed, Reports = reports,

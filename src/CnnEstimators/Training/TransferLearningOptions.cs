@@ -31,7 +31,7 @@ internal static class TransferLearningOptions
         {
             if (string.IsNullOrWhiteSpace(features))
                 throw new ArgumentException("FeaturesColumnName must be a column name or null.", nameof(CnnTrainerOptions.FeaturesColumnName));
-            if (features == options.FeatureColumnName || features == options.LabelColumnName || features == Scoring.OutputColumns.Score || features == Scoring.OutputColumns.PredictedLabel)
+            if (features == options.FeatureColumnName || features == options.LabelColumnName || features == options.ScoreColumnName || features == options.PredictedLabelColumnName)
                 throw new ArgumentException(
                     $"FeaturesColumnName '{features}' would hide the '{features}' column; choose another name (e.g. \"CnnFeatures\"). " +
                     "FeaturesColumnName is the output of penultimate features; FeatureColumnName is the image column read.",

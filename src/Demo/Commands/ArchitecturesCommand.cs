@@ -4,9 +4,9 @@ using Spectre.Console.Cli;
 namespace CnnMl.Demo.Commands;
 
 /// <summary><c>cnnml architectures</c>: the registry, one line per network.</summary>
-public sealed class ArchitecturesCommand : Command
+public sealed class ArchitecturesCommand : Command<CnnmlSettings>
 {
-    public override int Execute(CommandContext context, CancellationToken cancellation)
+    public override int Execute(CommandContext context, CnnmlSettings settings, CancellationToken cancellation)
     {
         var width = CnnArchitectures.All.Max(a => a.Name.Length);
         foreach (var architecture in CnnArchitectures.All)

@@ -16,9 +16,10 @@ using TorchSharp;
 namespace CnnMl.Demo.Commands;
 
 /// <summary>Options of <c>cnnml bench</c>.</summary>
-public sealed class BenchSettings : CommandSettings
+public sealed class BenchSettings : CnnmlSettings
 {
     [CommandOption("--arch <NAME>")]
+    [Description("Architecture from the registry.")]
     [DefaultValue(CnnArchitectures.MnistCnn)]
     public string Architecture { get; init; } = CnnArchitectures.MnistCnn;
 
@@ -28,6 +29,7 @@ public sealed class BenchSettings : CommandSettings
     public int Images { get; init; } = 19_200;
 
     [CommandOption("--batch-size <N>")]
+    [Description("Images per training step and per scoring batch.")]
     [DefaultValue(64)]
     public int BatchSize { get; init; } = 64;
 
@@ -37,6 +39,7 @@ public sealed class BenchSettings : CommandSettings
     public int Threads { get; init; } = 2;
 
     [CommandOption("--data <DIR>")]
+    [Description("Folder with the MNIST idx files. Default: $CNNML_DATA, else data/mnist.")]
     public string? Data { get; init; }
 
     [CommandOption("--onednn <BOOL>")]
@@ -44,6 +47,7 @@ public sealed class BenchSettings : CommandSettings
     public bool? OneDnn { get; init; }
 
     [CommandOption("--json <FILE>")]
+    [Description("Also write the figures as JSON.")]
     public string? Json { get; init; }
 
     public string DataDirectory => OutputFiles.MnistDirectory(Data);
@@ -53,7 +57,7 @@ public sealed class BenchSettings : CommandSettings
         if (Images < BatchSize) return ValidationResult.Error($"--images must be at least the batch size (got {Images}).");
         if (BatchSize < 1) return ValidationResult.Error($"--batch-size must be at least 1 (got {BatchSize}).");
         if (Threads < 1) return ValidationResult.Error($"--threads must be at least 1 (got {Threads}).");
-        return CnnArchitectures.TryGet(Architecture, out _) ? ValidationResult.Success() : ValidationResult.Error($"Unknown architecture '{Architecture}'.");
+        return CnnArchitectures.TryGet(Architecture, out _) ? ValidationResult.Success() : ValidationResult.Error(TrainSettings.UnknownArchitecture(Architecture));
     }
 }
 
@@ -65,6 +69,7 @@ public sealed class BenchCommand : Command<BenchSettings>
 {
     public override int Execute(CommandContext context, BenchSettings settings, CancellationToken cancellation)
     {
+        OutputFiles.EnsureWritable("--json", settings.Json);
         torch.set_num_threads(settings.Threads);
         if (settings.OneDnn is { } oneDnn) OneDnnConvolutions.TrySet(oneDnn);
         var data = MnistDataset.Load(settings.DataDirectory, MnistSplit.Train, settings.Images);

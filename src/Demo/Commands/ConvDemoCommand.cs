@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
-using CnnMl.Architectures;
-using CnnMl.Tutorials;
+using CnnMl.Samples.ConvFromScratch;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;
@@ -9,13 +8,13 @@ using static TorchSharp.torch;
 namespace CnnMl.Demo.Commands;
 
 /// <summary>
-/// <c>cnnml conv-demo</c>: the source document's hand-written convolution section, computed by CnnMl's
-/// C# <c>Corr2d</c>: the 3×3 example, edge detection on the 6×8 image and on its transpose, and learning
+/// <c>cnnml conv-demo</c>: the source document's hand-written convolution section, computed by the sample's
+/// C# <c>Corr2d</c> (samples/ConvFromScratch): the 3×3 example, edge detection on the 6×8 image and on its transpose, and learning
 /// the 1×2 kernel back from the edges.
 /// </summary>
-public sealed class ConvDemoCommand : Command
+public sealed class ConvDemoCommand : Command<CnnmlSettings>
 {
-    public override int Execute(CommandContext context, CancellationToken cancellation)
+    public override int Execute(CommandContext context, CnnmlSettings settings, CancellationToken cancellation)
     {
         using var scope = NewDisposeScope();
 

@@ -14,7 +14,8 @@ public sealed record RunMetrics(
     [property: JsonPropertyName("logLoss")] double LogLoss,
     [property: JsonPropertyName("trainSeconds")] double TrainSeconds,
     [property: JsonPropertyName("imagesPerSecond")] double ImagesPerSecond,
-    [property: JsonPropertyName("parameters")] long Parameters)
+    [property: JsonPropertyName("parameters")] long Parameters,
+    [property: JsonPropertyName("savedModel"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ModelMetrics? SavedModel = null)
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 

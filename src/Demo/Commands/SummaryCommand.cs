@@ -8,10 +8,11 @@ using Spectre.Console.Cli;
 namespace CnnMl.Demo.Commands;
 
 /// <summary>Options of <c>cnnml summary</c>.</summary>
-public sealed class SummarySettings : CommandSettings
+public sealed class SummarySettings : CnnmlSettings
 {
     [CommandOption("--arch <NAME>")]
     [Description("Architecture from the registry.")]
+    [DefaultValue(CnnArchitectures.MnistCnn)]
     public string Architecture { get; init; } = CnnArchitectures.MnistCnn;
 
     [CommandOption("--input <SHAPE>")]
@@ -29,8 +30,19 @@ public sealed class SummarySettings : CommandSettings
     public override ValidationResult Validate()
     {
         if (!CnnArchitectures.TryGet(Architecture, out _))
-            return ValidationResult.Error($"Unknown architecture '{Architecture}'. Known: {string.Join(", ", CnnArchitectures.All.Select(a => a.Name))}.");
+            return ValidationResult.Error(TrainSettings.UnknownArchitecture(Architecture));
         if (Classes is < 2) return ValidationResult.Error($"--classes must be at least 2 (got {Classes}).");
+        if (Input is not null)
+        {
+            try
+            {
+                ImageShape.Parse(Input);
+            }
+            catch (FormatException e)
+            {
+                return ValidationResult.Error($"--input {Input}: {e.Message}");
+            }
+        }
         return ValidationResult.Success();
     }
 }
@@ -44,6 +56,7 @@ public sealed class SummaryCommand : Command<SummarySettings>
 {
     public override int Execute(CommandContext context, SummarySettings settings, CancellationToken cancellation)
     {
+        OutputFiles.EnsureWritable("--json", settings.Json);
         var architecture = CnnArchitectures.Get(settings.Architecture);
         var input = settings.Input is null ? architecture.DefaultInput : ImageShape.Parse(settings.Input);
         var classes = settings.Classes ?? architecture.DefaultClasses;

@@ -1,7 +1,9 @@
 using System.Globalization;
 using CnnMl.Architectures;
 using CnnMl.Data;
+using CnnMl.Demo.Models;
 using CnnMl.Demo.Rendering;
+using CnnMl.Persistence;
 using CnnMl.Scoring;
 using CnnMl.Training;
 using Microsoft.ML;
@@ -13,12 +15,22 @@ namespace CnnMl.Demo.Commands;
 
 /// <summary>
 /// <c>cnnml train</c>: the Model Builder flow for image classification on MNIST — load data, train with
-/// live progress, evaluate with ML.NET, try a prediction, and show how to consume the model.
+/// live progress, evaluate with ML.NET, save the model zip and its consumption code, try a prediction, and
+/// show how to consume the model.
 /// </summary>
 public sealed class TrainCommand : Command<TrainSettings>
 {
     public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellation)
     {
+        // Every output path is checked before any work: a typo must not cost a training run.
+        OutputFiles.EnsureWritable("--out", settings.Out);
+        OutputFiles.EnsureWritable("--out (its consumption code)", settings.ConsumptionCodePath);
+        OutputFiles.EnsureWritable("--metrics-json", settings.MetricsJson);
+        OutputFiles.EnsureWritable("--checkpoint", settings.Checkpoint);
+        OutputFiles.EnsureWritable("--weights-out", settings.WeightsOut);
+        var initialWeights = settings.Weights is null ? null : OutputFiles.RequireFile("--weights", settings.Weights);
+        var resumeFrom = settings.Resume is null ? null : OutputFiles.RequireFile("--resume", settings.Resume);
+
         var architecture = CnnArchitectures.Get(settings.Architecture);
         AnsiConsole.Write(new Rule($"[bold]CnnMl[/] · image classification · [blue]{architecture.Name}[/]").LeftJustified());
         AnsiConsole.MarkupLineInterpolated($"[grey]{architecture.Description}[/]");
@@ -41,10 +53,13 @@ public sealed class TrainCommand : Command<TrainSettings>
             ValidateEveryBatches = settings.ValidateEvery,
             NumberOfThreads = settings.Threads,
             CancellationToken = cancellation,
-            InitialWeights = settings.Weights,
+            InitialWeights = initialWeights,
             ReplaceClassifier = settings.ReplaceClassifier,
             FreezeBackboneEpochs = settings.FreezeEpochs,
+            CheckpointPath = settings.Checkpoint is null ? null : Path.GetFullPath(settings.Checkpoint),
+            ResumeFrom = resumeFrom,
         };
+        if (resumeFrom is not null) AnsiConsole.MarkupLineInterpolated($"Resuming from {resumeFrom}");
         AnsiConsole.MarkupLineInterpolated($"Training: Adam lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s), seed {settings.Seed}");
         if (settings.Weights is { } weights)
             AnsiConsole.MarkupLineInterpolated(
@@ -60,7 +75,7 @@ public sealed class TrainCommand : Command<TrainSettings>
                 .Start(progress =>
                 {
                     var task = progress.AddTask($"training {architecture.Name}", maxValue: 1.0);
-                    options.Progress = new ConsoleProgress(report =>
+                    options.Progress = new SynchronousProgress<TrainingReport>(report =>
                     {
                         task.Value = report.FractionDone;
                         AnsiConsole.WriteLine(report.ToString());
@@ -72,7 +87,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         else
         {
             // Redirected output (a log, CI): the report lines alone, no live bar.
-            options.Progress = new ConsoleProgress(report => Console.WriteLine(report.ToString()));
+            options.Progress = new SynchronousProgress<TrainingReport>(report => Console.WriteLine(report.ToString()));
             model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
         }
 
@@ -86,6 +101,17 @@ public sealed class TrainCommand : Command<TrainSettings>
             AnsiConsole.MarkupLineInterpolated(
                 $"Trained in [bold]{summary.TrainSeconds:F1} s[/] ({summary.ImagesPerSecond:N0} images/s, validation excluded) on {summary.Device}; {model.ParameterCount:N0} parameters.");
             AnsiConsole.MarkupLineInterpolated($"test accuracy: {metrics.MicroAccuracy:P2}");
+            if (settings.Checkpoint is not null)
+                AnsiConsole.MarkupLineInterpolated($"Checkpoint (last finished epoch): {Path.GetFullPath(settings.Checkpoint)}");
+
+            // Ctrl+C after training but before saving still leaves no output behind.
+            cancellation.ThrowIfCancellationRequested();
+            ConsumptionCodeFile? consumption = null;
+            ModelMetrics? savedMetrics = null;
+            if (settings.Out is { } modelPath)
+            {
+                (consumption, savedMetrics) = SaveAndReload(ml, model, train.Schema, trainImages, test, testImages, modelPath, settings);
+            }
 
             if (settings.WeightsOut is { } weightsOut)
             {
@@ -94,17 +120,53 @@ public sealed class TrainCommand : Command<TrainSettings>
             }
 
             TryAPrediction(ml, model, settings);
-            ShowHowToConsume(architecture.Name);
+            ShowHowToConsume(consumption, model);
 
             if (settings.MetricsJson is { } path)
             {
                 var written = new RunMetrics(architecture.Name, settings.Epochs, trainImages, testImages, metrics.MicroAccuracy, metrics.MacroAccuracy,
-                    metrics.LogLoss, summary.TrainSeconds, summary.ImagesPerSecond, model.ParameterCount).WriteTo(path);
+                    metrics.LogLoss, summary.TrainSeconds, summary.ImagesPerSecond, model.ParameterCount, savedMetrics).WriteTo(path);
                 AnsiConsole.MarkupLineInterpolated($"Metrics written to {written}");
             }
         }
         return 0;
     }
+
+    /// <summary>
+    /// Saves the trained pipeline, with <c>MapKeyToValue</c> appended so that <c>PredictedLabel</c> is the class name,
+    /// through the library's atomic save; loads it back with plain ML.NET in a fresh context and evaluates it on the
+    /// same test images (the figures <c>cnnml evaluate</c> reproduces in a new process); writes the consumption code.
+    /// </summary>
+    private static (ConsumptionCodeFile Code, ModelMetrics Metrics) SaveAndReload(MLContext ml, CnnTransformer model, DataViewSchema trainSchema,
+        long trainImages, IDataView test, long testImages, string modelPath, TrainSettings settings)
+    {
+        var toClassName = ml.Transforms.Conversion.MapKeyToValue(SavedModel.PredictedLabelColumn).Fit(model.Transform(test));
+        // Not disposed: the chain would dispose the CnnTransformer, which the caller owns.
+        var pipeline = new TransformerChain<ITransformer>(model, toClassName);
+        var written = ml.Model.SaveAtomically(pipeline, trainSchema, modelPath);
+        AnsiConsole.MarkupLineInterpolated(
+            $"Saved [bold]{written}[/] ({new FileInfo(written).Length / 1024.0:N0} KB): ML.NET's own transformers, loads with mlContext.Model.Load, no CnnMl needed.");
+
+        var reloadContext = new MLContext(seed: settings.Seed);
+        using var saved = SavedModel.Load(reloadContext, written);
+        var metrics = ModelMetrics.From(written, testImages, saved.Evaluate(reloadContext, test));
+        AnsiConsole.MarkupLineInterpolated(
+            $"Reloaded with ML.NET: test accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}, log-loss {metrics.LogLoss:F4}); cnnml evaluate --model {settings.Out} reports the same.");
+
+        var code = new ConsumptionCodeFile
+        {
+            ModelFileName = Path.GetFileName(written),
+            Inputs = ConsumptionCodeFile.InputsOf(trainSchema, model.Definition.LabelColumnName, FeatureDescription(model.Definition)),
+            ClassNames = model.Definition.ClassNames ?? Enumerable.Range(0, model.Definition.ClassCount).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray(),
+            Provenance = $"{model.Definition.Architecture}, {model.Definition.ClassCount} classes, {settings.Epochs} epoch(s) on {trainImages:N0} MNIST training images",
+        };
+        var codePath = OutputFiles.WriteAtomically(settings.ConsumptionCodePath!, code.Generate());
+        AnsiConsole.MarkupLineInterpolated($"Consumption code: {codePath}");
+        return (code, metrics);
+    }
+
+    private static string FeatureDescription(CnnModelDefinition definition) =>
+        $"The image, {definition.ImageShape} (channels first, row by row), {definition.ImageShape.ElementCount} floats: pixel / 255, as MNIST's Image column.";
 
     private static void TryAPrediction(MLContext ml, CnnTransformer model, TrainSettings settings)
     {
@@ -120,18 +182,27 @@ public sealed class TrainCommand : Command<TrainSettings>
         AnsiConsole.MarkupLineInterpolated($"Predicted [bold]{names[(int)prediction.PredictedLabel - 1]}[/] — {string.Join(", ", top)}");
     }
 
-    private static void ShowHowToConsume(string architecture)
+    private static void ShowHowToConsume(ConsumptionCodeFile? saved, CnnTransformer model)
     {
+        if (saved is not null)
+        {
+            // Exactly the file written beside the zip (a test compiles and runs it against the zip).
+            AnsiConsole.Write(new Panel(new Text(saved.Generate())).Header($"Consume the model (C#, ML.NET only): {Path.GetFileNameWithoutExtension(saved.ModelFileName)}.consume.cs"));
+            return;
+        }
+        var feature = model.Definition.FeatureColumnName;
+        var size = model.Definition.ImageShape.ElementCount;
         var code = $$"""
-            var ml = new MLContext(seed: 1);
-            var train = ml.Data.LoadMnist("data/mnist", MnistSplit.Train);
-            var pipeline = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions { Architecture = "{{architecture}}", Epochs = 3 })
-                .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
-            var model = pipeline.Fit(train);
-            var engine = ml.Model.CreatePredictionEngine<DigitInput, DigitPrediction>(model);
-            // DigitInput: [VectorType(784)] float[] Image;  DigitPrediction: float[] Score; string PredictedLabel
+            // cnnml train --out model.zip saves the model and writes this code, complete, as model.consume.cs.
+            var mlContext = new MLContext();
+            ITransformer model = mlContext.Model.Load("model.zip", out DataViewSchema inputSchema);
+            var engine = mlContext.Model.CreatePredictionEngine<ModelInput, ModelOutput>(model);
+            ModelOutput output = engine.Predict(new ModelInput { {{feature}} = pixels });   // output.PredictedLabel: "7"
+
+            public class ModelInput { [ColumnName("{{feature}}"), VectorType({{size}})] public float[] {{feature}} { get; set; } }
+            public class ModelOutput { public string PredictedLabel { get; set; } public float[] Score { get; set; } }
             """;
-        AnsiConsole.Write(new Panel(new Text(code)).Header("Consume the model (C#)"));
+        AnsiConsole.Write(new Panel(new Text(code)).Header("Consume the model (C#, ML.NET only)"));
     }
 
     private sealed class DigitInput
@@ -145,11 +216,5 @@ public sealed class TrainCommand : Command<TrainSettings>
         public float[] Score { get; set; } = [];
 
         public uint PredictedLabel { get; set; }
-    }
-
-    /// <summary>Reports synchronously on the training thread (Progress&lt;T&gt; would post to a thread pool).</summary>
-    private sealed class ConsoleProgress(Action<TrainingReport> report) : IProgress<TrainingReport>
-    {
-        public void Report(TrainingReport value) => report(value);
     }
 }

@@ -1,12 +1,14 @@
 using System.ComponentModel;
 using CnnMl.Architectures;
+using CnnMl.Demo.Cli;
+using CnnMl.Demo.Models;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace CnnMl.Demo.Commands;
 
 /// <summary>Options of <c>cnnml train</c>.</summary>
-public sealed class TrainSettings : CommandSettings
+public sealed class TrainSettings : CnnmlSettings
 {
     [CommandOption("--arch <NAME>")]
     [Description("Architecture from the registry (cnnml architectures lists them).")]
@@ -14,10 +16,12 @@ public sealed class TrainSettings : CommandSettings
     public string Architecture { get; init; } = CnnArchitectures.MnistCnn;
 
     [CommandOption("--epochs <N>")]
+    [Description("Epochs to train (with --resume: the total, those already done included).")]
     [DefaultValue(3)]
     public int Epochs { get; init; } = 3;
 
     [CommandOption("--batch-size <N>")]
+    [Description("Images per training step.")]
     [DefaultValue(64)]
     public int BatchSize { get; init; } = 64;
 
@@ -77,8 +81,27 @@ public sealed class TrainSettings : CommandSettings
     [CommandOption("--weights-out <FILE>")]
     [Description("Write the trained weights for PyTorch: FILE.pt (torch.load) or FILE.safetensors.")]
     public string? WeightsOut { get; init; }
+    [CommandOption("--out <FILE>")]
+    [Description("Save the trained pipeline as an ML.NET model zip (loads with plain mlContext.Model.Load) and write FILE's consumption code beside it (model.zip -> model.consume.cs).")]
+    public string? Out { get; init; }
+
+    [CommandOption("--checkpoint <FILE>")]
+    [Description("Write a CnnMl training checkpoint at the end of every epoch (weights, optimizer state, epoch, RNG state).")]
+    public string? Checkpoint { get; init; }
+
+    [CommandOption("--resume <FILE>")]
+    [Description("Continue training from a checkpoint written by --checkpoint (same options and data as that run).")]
+    public string? Resume { get; init; }
+
+    /// <summary>Where <c>--out</c>'s consumption code goes: beside the zip, named after it.</summary>
+    public string? ConsumptionCodePath => Out is null ? null : ConsumptionCodeFile.PathFor(Out);
 
     public string DataDirectory => OutputFiles.MnistDirectory(Data);
+
+    /// <summary>The library's unknown-architecture message plus the nearest registered name.</summary>
+    internal static string UnknownArchitecture(string name) =>
+        CnnArchitectures.UnknownArchitectureMessage(name).TrimEnd('.') +
+        (ClosestName.Find(name, CnnArchitectures.All.Select(a => a.Name)) is { } closest ? $". Did you mean '{closest}'?" : ".");
 
     public override ValidationResult Validate()
     {
@@ -91,7 +114,6 @@ public sealed class TrainSettings : CommandSettings
         if (ReportEvery < 0) return ValidationResult.Error($"--report-every must be 0 or more (got {ReportEvery}).");
         if (ValidateEvery < 0) return ValidationResult.Error($"--validate-every must be 0 or more (got {ValidateEvery}).");
         if (Threads is < 1) return ValidationResult.Error($"--threads must be at least 1 (got {Threads}).");
-        if (Weights is { } weights && !File.Exists(weights)) return ValidationResult.Error($"--weights: file '{weights}' does not exist.");
         if (ReplaceClassifier && Weights is null) return ValidationResult.Error("--replace-classifier needs --weights FILE.");
         if (FreezeEpochs < 0) return ValidationResult.Error($"--freeze-epochs must be 0 or more (got {FreezeEpochs}).");
         if (FreezeEpochs > 0 && Weights is null) return ValidationResult.Error("--freeze-epochs needs --weights FILE (it freezes pretrained layers).");
@@ -99,7 +121,13 @@ public sealed class TrainSettings : CommandSettings
                                           || output.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)))
             return ValidationResult.Error($"--weights-out must end in .pt, .pth or .safetensors (got '{output}').");
         if (!CnnArchitectures.TryGet(Architecture, out _))
-            return ValidationResult.Error($"Unknown architecture '{Architecture}'. Known: {string.Join(", ", CnnArchitectures.All.Select(a => a.Name))}.");
+            return ValidationResult.Error(UnknownArchitecture(Architecture));
+        var outputs = new[] { ("--out", Out), ("--out's consumption code", ConsumptionCodePath), ("--metrics-json", MetricsJson), ("--checkpoint", Checkpoint), ("--weights-out", WeightsOut) }
+            .Where(o => o.Item2 is not null)
+            .GroupBy(o => Path.GetFullPath(o.Item2!))
+            .FirstOrDefault(g => g.Count() > 1);
+        if (outputs is not null)
+            return ValidationResult.Error($"{string.Join(" and ", outputs.Select(o => o.Item1))} name the same file '{outputs.Key}'; give each output its own path.");
         return ValidationResult.Success();
     }
 }

@@ -30,7 +30,7 @@ public sealed class ImageNetNetworkTests
     [DataRow(CnnArchitectures.MobileNetV2)]
     public void StateDictNamesAndShapesAreTorchvisionsInOrder(string name)
     {
-        var json = TestPaths.RequireFixture(name + ".json");
+        var json = TestPaths.RepositoryFixture(name + ".json");
         using var module = CnnArchitectures.Get(name).Create();
         var expected = PyTorchStateDict.Format(PyTorchStateDict.FixtureEntries(json));
         var actual = PyTorchStateDict.Format(PyTorchStateDict.Entries(module));

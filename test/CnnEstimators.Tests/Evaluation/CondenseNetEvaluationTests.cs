@@ -51,7 +51,7 @@ public sealed class CondenseNetEvaluationTests
             BatchSize = 64,
             LearningRate = 1e-3,
             ReportEveryBatches = 1,
-            Progress = new SynchronousProgress(Watch),
+            Progress = new SynchronousProgress<TrainingReport>(Watch),
         });
 
         using var model = estimator.Fit(train);
@@ -108,11 +108,5 @@ public sealed class CondenseNetEvaluationTests
         Console.WriteLine($"condensenet: parameters {training.TotalParameters:N0} → {inference.TotalParameters:N0}, MACs {training.Macs:N0} → {inference.Macs:N0}");
         Assert.IsLessThan(training.TotalParameters, inference.TotalParameters);
         Assert.IsLessThan(training.Macs, inference.Macs);
-    }
-
-    /// <summary>Runs the callback on the reporting thread (Progress&lt;T&gt; would post it elsewhere).</summary>
-    private sealed class SynchronousProgress(Action<TrainingReport> onReport) : IProgress<TrainingReport>
-    {
-        public void Report(TrainingReport value) => onReport(value);
     }
 }

@@ -16,7 +16,6 @@ namespace CnnMl.Tests.Integration;
 public sealed class ImagePipelineTests
 {
     private static string _folder = "";
-    private static readonly string[] Classes = ["circle", "bar"];
 
     private sealed class ImageFile
     {
@@ -34,28 +33,7 @@ public sealed class ImagePipelineTests
     public static void WriteImages(TestContext _)
     {
         _folder = Directory.CreateTempSubdirectory("cnnml-images-").FullName;
-        var random = new Random(5);
-        for (var i = 0; i < 120; i++)
-        {
-            // 40×40 BGRA images: a bright disc (circle) or a bright vertical bar, at a random place.
-            var isCircle = i % 2 == 0;
-            var pixels = new byte[40 * 40 * 4];
-            var cx = random.Next(12, 28);
-            var cy = random.Next(12, 28);
-            for (var y = 0; y < 40; y++)
-            {
-                for (var x = 0; x < 40; x++)
-                {
-                    var on = isCircle ? (x - cx) * (x - cx) + (y - cy) * (y - cy) < 64 : Math.Abs(x - cx) < 3;
-                    var value = (byte)(on ? 230 : random.Next(0, 40));
-                    var p = (y * 40 + x) * 4;
-                    pixels[p] = pixels[p + 1] = pixels[p + 2] = value;
-                    pixels[p + 3] = 255;
-                }
-            }
-            using var image = MLImage.CreateFromPixels(40, 40, MLPixelFormat.Bgra32, pixels);
-            image.Save(Path.Combine(_folder, $"{(isCircle ? "circle" : "bar")}-{i:D3}.png"));
-        }
+        CircleBarImages.Write(_folder, 120, seed: 5);
     }
 
     [ClassCleanup]

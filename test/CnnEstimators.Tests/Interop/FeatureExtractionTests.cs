@@ -48,11 +48,12 @@ public sealed class FeatureExtractionTests
         {
             Epochs = 1, BatchSize = 32, ReportEveryBatches = 0, ScoringBatchSize = 40, FeaturesColumnName = Features,
         });
-        var promised = estimator.GetOutputSchema(SchemaShapes.Of(data.Schema));
-        var column = promised.Single(c => c.Name == Features);
+        // ML.NET's estimator contract: the promised schema (features column included) is the delivered one, and
+        // GetOutputSchema, the row mapper and Transform agree.
+        using var model = (CnnTransformer)EstimatorContract.Check(estimator, data);
+        var column = estimator.GetOutputSchema(CnnMl.Runtime.CatalogEnvironment.SchemaShapeOf(data.Schema)).Single(c => c.Name == Features);
         Assert.AreEqual(SchemaShape.Column.VectorKind.Vector, column.Kind);
         Assert.AreEqual(NumberDataViewType.Single, column.ItemType);
-        using var model = estimator.Fit(data);
 
         var output = model.Transform(data);
         CollectionAssert.AreEqual(new[] { "Label", "Image", "Score", "PredictedLabel", Features }, output.Schema.Select(c => c.Name).ToArray());

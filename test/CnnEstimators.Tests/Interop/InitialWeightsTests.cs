@@ -21,10 +21,10 @@ public sealed class InitialWeightsTests
     [TestMethod]
     public void TorchvisionResNet18LoadsWithAReplacedClassifierFor10ClassesAt64x64AndTheFrozenBackboneStaysAsLoaded()
     {
-        var weights = TestPaths.RequireFixture("resnet18.pt");
+        var weights = TestPaths.Fixture("resnet18.pt");
         var ml = new MLContext(seed: 1);
         var shape = new ImageShape(3, 64, 64);
-        var data = FloatImages.Noise(ml, 20, shape, classes: 10, seed: 5);
+        var data = ShapedImages.Noise(ml, 20, shape, classes: 10, seed: 5);
         using var model = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
             Architecture = CnnArchitectures.ResNet18,
@@ -66,24 +66,24 @@ public sealed class InitialWeightsTests
     [DataRow(CnnArchitectures.MobileNetV2)]
     public void PyTorchWeightsInScoreAsPyTorchThroughTheEstimatorWithZeroEpochs(string architecture)
     {
-        var json = TestPaths.RequireFixture($"{architecture}.json");
+        var json = TestPaths.Fixture($"{architecture}.json");
         var inputShape = PyTorchStateDict.FixtureShape(json, "input_shape");
         var outputShape = PyTorchStateDict.FixtureShape(json, "output_shape");
         var shape = new ImageShape(inputShape[1..]);
         var classes = (int)outputShape[1];
         var batch = (int)inputShape[0];
-        var inputs = PyTorchConformanceTests.ReadFloats(TestPaths.RequireFixture($"{architecture}.input.f32"));
-        var logits = PyTorchConformanceTests.ReadFloats(TestPaths.RequireFixture($"{architecture}.output.f32"));
+        var inputs = PyTorchConformanceTests.ReadFloats(TestPaths.Fixture($"{architecture}.input.f32"));
+        var logits = PyTorchConformanceTests.ReadFloats(TestPaths.Fixture($"{architecture}.output.f32"));
         var size = (int)shape.ElementCount;
         var ml = new MLContext(seed: 1);
-        var data = FloatImages.Create(ml, Enumerable.Range(0, batch).Select(i => inputs[(i * size)..((i + 1) * size)]).ToArray(),
+        var data = ShapedImages.Create(ml, Enumerable.Range(0, batch).Select(i => inputs[(i * size)..((i + 1) * size)]).ToArray(),
             Enumerable.Repeat(0, batch).ToArray(), shape, classes);
 
         using var model = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
             Architecture = architecture,
             ImageShape = shape,
-            InitialWeights = TestPaths.RequireFixture($"{architecture}.pt"),
+            InitialWeights = TestPaths.Fixture($"{architecture}.pt"),
             Epochs = 0,
         }).Fit(data);
 
@@ -100,9 +100,9 @@ public sealed class InitialWeightsTests
     [TestMethod]
     public void StrictMismatchListsEveryMissingAndEveryUnexpectedName()
     {
-        var weights = TestPaths.RequireFixture("mnist-cnn.pt");
-        var mnistCnnNames = PyTorchStateDict.FixtureEntries(TestPaths.RequireFixture("mnist-cnn.json")).Select(e => e.Name).ToArray();
-        var leNetNames = PyTorchStateDict.FixtureEntries(TestPaths.RequireFixture("lenet5.json")).Select(e => e.Name).ToArray();
+        var weights = TestPaths.Fixture("mnist-cnn.pt");
+        var mnistCnnNames = PyTorchStateDict.FixtureEntries(TestPaths.Fixture("mnist-cnn.json")).Select(e => e.Name).ToArray();
+        var leNetNames = PyTorchStateDict.FixtureEntries(TestPaths.Fixture("lenet5.json")).Select(e => e.Name).ToArray();
         var ml = new MLContext(seed: 1);
 
         var error = Assert.ThrowsExactly<StateDictMismatchException>(() => ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
@@ -130,7 +130,7 @@ public sealed class InitialWeightsTests
         var error = Assert.ThrowsExactly<StateDictMismatchException>(() => ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
             Architecture = CnnArchitectures.MnistCnn,
-            InitialWeights = TestPaths.RequireFixture("mnist-cnn.pt"),
+            InitialWeights = TestPaths.Fixture("mnist-cnn.pt"),
             Epochs = 1,
         }).Fit(SyntheticImages.Create(64, classes: 4)));
 
@@ -144,7 +144,7 @@ public sealed class InitialWeightsTests
         using var replaced = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
             Architecture = CnnArchitectures.MnistCnn,
-            InitialWeights = TestPaths.RequireFixture("mnist-cnn.pt"),
+            InitialWeights = TestPaths.Fixture("mnist-cnn.pt"),
             ReplaceClassifier = true,
             Epochs = 1,
             ReportEveryBatches = 0,
@@ -161,10 +161,10 @@ public sealed class InitialWeightsTests
         {
             Architecture = CnnArchitectures.ResNet18,
             ImageShape = shape,
-            InitialWeights = TestPaths.RequireFixture("resnet18.pt"),
+            InitialWeights = TestPaths.Fixture("resnet18.pt"),
             ReplaceClassifier = true,
             Epochs = 1,
-        }).Fit(FloatImages.Noise(ml, 4, shape, 2, seed: 1)));
+        }).Fit(ShapedImages.Noise(ml, 4, shape, 2, seed: 1)));
 
         CollectionAssert.AreEqual(new[] { "conv1.weight: file [64, 3, 7, 7], network [64, 1, 7, 7]" }, error.WrongShape.Select(w => w.ToString()).ToArray());
         StringAssert.Contains(error.Message, "the file's first layer takes 3 input channel(s) and this network 1: set ImageShape with 3 channels");
@@ -179,7 +179,7 @@ public sealed class InitialWeightsTests
         try
         {
             using var source = CnnArchitectures.Get(CnnArchitectures.MnistCnn).Create();
-            source.load_py(TestPaths.RequireFixture("mnist-cnn.pt"));
+            source.load_py(TestPaths.Fixture("mnist-cnn.pt"));
             StateDictFile.Write(path, StateDictOrder.Entries(source).Select(e => ("module." + e.Name, e.Tensor)).ToList());
 
             var ml = new MLContext(seed: 1);

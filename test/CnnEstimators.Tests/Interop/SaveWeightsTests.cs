@@ -27,7 +27,7 @@ public sealed class SaveWeightsTests
     [DataRow(CnnArchitectures.LeNet5, ".safetensors")]
     public void SmallNetworksWeightsReloadIntoAFreshModuleWithExactlyTheSameLogits(string architecture, string extension)
     {
-        var expected = PyTorchStateDict.FixtureEntries(TestPaths.RequireFixture($"{architecture}.json"));
+        var expected = PyTorchStateDict.FixtureEntries(TestPaths.Fixture($"{architecture}.json"));
         var ml = new MLContext(seed: 2);
         using var model = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
@@ -47,14 +47,14 @@ public sealed class SaveWeightsTests
     [DataRow(CnnArchitectures.MobileNetV2)]
     public void TorchvisionNetworksWeightsLoadStrictlyIntoTorchVisionsOwnClassesAndScoreTheSame(string architecture)
     {
-        var fixture = TestPaths.RequireFixture($"{architecture}.pt");
-        var expected = PyTorchStateDict.FixtureEntries(TestPaths.RequireFixture($"{architecture}.json"));
+        var fixture = TestPaths.Fixture($"{architecture}.pt");
+        var expected = PyTorchStateDict.FixtureEntries(TestPaths.Fixture($"{architecture}.json"));
         var ml = new MLContext(seed: 2);
         var shape = new ImageShape(3, 32, 32);
         using var model = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
             Architecture = architecture, ImageShape = shape, InitialWeights = fixture, Epochs = 1, BatchSize = 4, ReportEveryBatches = 0,
-        }).Fit(FloatImages.Noise(ml, 4, shape, classes: 1000, seed: 3));
+        }).Fit(ShapedImages.Noise(ml, 4, shape, classes: 1000, seed: 3));
         using var pt = new TemporaryFile(".pt");
         using var safetensors = new TemporaryFile(".safetensors");
         model.SaveWeights(pt.Path);

@@ -159,15 +159,6 @@ public sealed class CnnTransformerTests
         Assert.AreEqual(121_514L - 6 * 3_137, _model.ParameterCount);
     }
 
-    [TestMethod]
-    public void SaveThroughMlNetIsRefusedWithTheReason()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"cnnml-{Guid.NewGuid():N}.zip");
-        var ex = Assert.ThrowsExactly<NotSupportedException>(() => _ml.Model.Save(_model, _test.Schema, path));
-        StringAssert.Contains(ex.Message, "ML.NET keeps its model-saving API (ModelSaveContext");
-        File.Delete(path);
-    }
-
     private sealed class ImageInput
     {
         [VectorType(784)]
@@ -179,10 +170,5 @@ public sealed class CnnTransformerTests
         public float[] Score { get; set; } = [];
 
         public uint PredictedLabel { get; set; }
-    }
-
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

@@ -1,39 +1,33 @@
-using CnnMl.Architectures;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
 namespace CnnMl.Tests.Support;
 
 /// <summary>
-/// An <see cref="IDataView"/> of float images of any shape and a key label of any class count (the byte-backed test
-/// sets stop at 256 classes and [0, 1] pixels; PyTorch fixtures need 1,000 classes and normalised inputs).
+/// <see cref="SyntheticImages"/> as plain float arrays that a test can edit (e.g. put a NaN in one pixel),
+/// and back into an <see cref="IDataView"/> with a Key&lt;UInt32, 0-3&gt; label and a vector&lt;float, 784&gt; image.
 /// </summary>
 internal static class FloatImages
 {
-    /// <summary>Rows of <paramref name="images"/> (each shape.ElementCount values) with 0-based <paramref name="classIndices"/>.</summary>
-    public static IDataView Create(MLContext ml, IReadOnlyList<float[]> images, IReadOnlyList<int> classIndices, ImageShape shape, int classes)
-    {
-        var rows = images.Select((image, i) => new Row { Image = image, Label = (uint)classIndices[i] + 1 }).ToArray();
-        var schema = SchemaDefinition.Create(typeof(Row));
-        schema[nameof(Row.Image)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, (int)shape.ElementCount);
-        schema[nameof(Row.Label)].ColumnType = new KeyDataViewType(typeof(uint), classes);
-        return ml.Data.LoadFromEnumerable(rows, schema);
-    }
+    public const int Classes = 4;
 
-    /// <summary><paramref name="count"/> images of uniform noise in [0, 1) with classes 0, 1, 2, … in turn.</summary>
-    public static IDataView Noise(MLContext ml, int count, ImageShape shape, int classes, int seed)
-    {
-        var random = new Random(seed);
-        var images = Enumerable.Range(0, count)
-            .Select(_ => Enumerable.Range(0, (int)shape.ElementCount).Select(_ => (float)random.NextDouble()).ToArray()).ToArray();
-        return Create(ml, images, Enumerable.Range(0, count).Select(i => i % classes).ToArray(), shape, classes);
-    }
-
-    /// <summary>The row type; column types are set per call.</summary>
     public sealed class Row
     {
+        /// <summary>The class index 0..3: LoadFromEnumerable stores a [KeyType] value v as the key v + 1.</summary>
+        [KeyType(Classes)]
         public uint Label { get; set; }
 
+        [VectorType(784)]
         public float[] Image { get; set; } = [];
     }
+
+    public static Row[] Create(int count, int seed)
+    {
+        var data = SyntheticImages.Create(count, classes: Classes, seed: seed);
+        var labels = data.GetColumn<uint>("Label").ToArray();
+        var images = data.GetColumn<VBuffer<float>>("Image").Select(v => v.DenseValues().ToArray()).ToArray();
+        return labels.Zip(images, (label, image) => new Row { Label = label - 1, Image = image }).ToArray();
+    }
+
+    public static IDataView ToDataView(MLContext ml, IEnumerable<Row> rows) => ml.Data.LoadFromEnumerable(rows.ToArray());
 }

@@ -22,7 +22,7 @@ internal static class MnistEvaluation
         var ml = new MLContext(seed: 1);
         var train = ml.Data.LoadMnist(dir, MnistSplit.Train, trainingImages);
         var test = ml.Data.LoadMnist(dir, MnistSplit.Test);
-        var shape = ClassicNetworks.MnistInput;
+        var shape = KnownInputs.Mnist;
         if (asVolumes)
         {
             train = ShiftedFrames.Transform(ml, train, shape);

@@ -13,7 +13,10 @@ internal static class TestPaths
     public static string MnistDirectory =>
         Environment.GetEnvironmentVariable("CNNML_DATA") is { Length: > 0 } dir ? dir : Path.Combine(RepositoryRoot, "data", "mnist");
 
-    /// <summary>PyTorch fixtures: $CNNML_PYTORCH_FIXTURES, else ../shared/fixtures/pytorch beside the repository.</summary>
+    /// <summary>The small PyTorch fixtures kept in the repository: test/CnnEstimators.Tests/Fixtures/pytorch.</summary>
+    public static string RepositoryPyTorchFixtures => Path.Combine(RepositoryRoot, "test", "CnnEstimators.Tests", "Fixtures", "pytorch");
+
+    /// <summary>The large PyTorch fixtures, kept outside the repository: $CNNML_PYTORCH_FIXTURES, else ../shared/fixtures/pytorch beside it.</summary>
     public static string PyTorchFixtures =>
         Environment.GetEnvironmentVariable("CNNML_PYTORCH_FIXTURES") is { Length: > 0 } dir
             ? dir
@@ -28,14 +31,27 @@ internal static class TestPaths
         return dir;
     }
 
-    /// <summary>Skips (locally) or fails (under CI) when a fixture file is absent.</summary>
-    public static string RequireFixture(string fileName)
+    /// <summary>A small PyTorch fixture from the repository; its absence is a broken checkout, a failure.</summary>
+    public static string RepositoryFixture(string fileName)
+    {
+        var path = Path.Combine(RepositoryPyTorchFixtures, fileName);
+        if (!File.Exists(path)) Assert.Fail($"PyTorch fixture {path} is missing from the repository (see Fixtures/pytorch/README.md).");
+        return path;
+    }
+
+    /// <summary>A large PyTorch fixture from outside the repository: Inconclusive (locally) or a failure (under CI) naming the file when absent.</summary>
+    public static string RequireLargeFixture(string fileName)
     {
         var path = Path.Combine(PyTorchFixtures, fileName);
         if (!File.Exists(path))
-            Unavailable($"PyTorch fixture {path} not found (set CNNML_PYTORCH_FIXTURES).");
+            Unavailable($"Large PyTorch fixture '{fileName}' is not in this checkout: it is kept outside the repository, in {PyTorchFixtures} " +
+                        "(or the folder in CNNML_PYTORCH_FIXTURES); see test/CnnEstimators.Tests/Fixtures/pytorch/README.md.");
         return path;
     }
+
+    /// <summary>A PyTorch fixture from the repository when it is kept there, else from the large fixtures outside it.</summary>
+    public static string Fixture(string fileName) =>
+        File.Exists(Path.Combine(RepositoryPyTorchFixtures, fileName)) ? RepositoryFixture(fileName) : RequireLargeFixture(fileName);
 
     private static void Unavailable(string message)
     {

@@ -1,0 +1,34 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace CnnMl.Demo.Commands;
+
+/// <summary>Options of <c>cnnml evaluate</c>.</summary>
+public sealed class EvaluateSettings : CnnmlSettings
+{
+    [CommandOption("--model <FILE>", isRequired: true)]
+    [Description("The model zip written by cnnml train --out.")]
+    public string Model { get; init; } = "";
+
+    [CommandOption("--data <DIR>")]
+    [Description("Folder with the MNIST idx files. Default: $CNNML_DATA, else data/mnist.")]
+    public string? Data { get; init; }
+
+    [CommandOption("--test-limit <N>")]
+    [Description("Use only the first N test images (as train's --test-limit). Default: all 10,000.")]
+    public int? TestLimit { get; init; }
+
+    [CommandOption("--metrics-json <FILE>")]
+    [Description("Write the figures as JSON.")]
+    public string? MetricsJson { get; init; }
+
+    public string DataDirectory => OutputFiles.MnistDirectory(Data);
+
+    public override ValidationResult Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model needs the path of a model zip.");
+        if (TestLimit is < 1) return ValidationResult.Error($"--test-limit must be at least 1 (got {TestLimit}).");
+        return ValidationResult.Success();
+    }
+}

@@ -1,0 +1,149 @@
+using CnnMl.Architectures;
+using CnnMl.Data;
+using CnnMl.Persistence;
+using CnnMl.Tests.Support;
+using CnnMl.Training;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
+using Microsoft.ML.Transforms.Image;
+
+namespace CnnMl.Tests.Persistence;
+
+/// <summary>
+/// The deployment promise: a model zip saved from a pipeline with a <see cref="Scoring.CnnTransformer"/> is loaded by
+/// a separate process that references only ML.NET's packages (test/CnnMl.PlainConsumer, no CnnMl assembly), which
+/// scores 1,000 real MNIST test images with the same Score (1e-5), the same PredictedLabel on every row and the same
+/// Evaluate metrics as the transformer that was saved. Training budgets are small (1 epoch on 2,000 images): these
+/// tests are about persistence, not accuracy.
+/// </summary>
+[TestClass]
+public sealed class PlainConsumerTests
+{
+    private const int TrainingImages = 2_000;
+    private const int TestImages = 1_000;
+    private const float ScoreTolerance = 1e-5f;
+
+    private static string _folder = "";
+    private static string _mnist = "";
+
+    [ClassInitialize]
+    public static void CreateFolder(TestContext _)
+    {
+        _mnist = TestPaths.RequireMnist();
+        _folder = Directory.CreateTempSubdirectory("cnnml-consumer-").FullName;
+    }
+
+    [ClassCleanup]
+    public static void DeleteFolder()
+    {
+        if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
+    }
+
+    [TestMethod]
+    [DataRow(CnnArchitectures.MnistCnn)]
+    [DataRow(CnnArchitectures.LeNet5)]
+    [DataRow(CnnArchitectures.CondenseNet)]
+    [DataRow(CnnArchitectures.BigLittle)]
+    public void MnistVectorModelScoresTheSameInAProcessWithoutCnnMl(string architecture)
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadMnist(_mnist, MnistSplit.Train, TrainingImages);
+        using var model = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
+        {
+            Architecture = architecture, Epochs = 1, BatchSize = 64, ReportEveryBatches = 0,
+        }).Fit(train);
+        var zip = ml.Model.SaveAtomically(model, train.Schema, Path.Combine(_folder, $"{architecture}.zip"));
+
+        var rows = Path.Combine(_folder, $"{architecture}-test.idv");
+        using (var file = File.Create(rows)) ml.Data.SaveAsBinary(ml.Data.LoadMnist(_mnist, MnistSplit.Test, TestImages), file);
+        var original = ScoredRows.Read(ml, model.Transform(ml.Data.LoadFromBinary(rows)));
+
+        AssertSameInPlainProcess(architecture, zip, rows, original);
+    }
+
+    [TestMethod]
+    public void Resnet18ImagePipelineFromPngFilesScoresTheSameInAProcessWithoutCnnMl()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(WritePngs(MnistSplit.Train, TrainingImages));
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
+            .Append(ml.Transforms.LoadImages("Picture", imageFolder: "", inputColumnName: nameof(PngFile.ImagePath)))
+            .Append(ml.Transforms.ResizeImages("Picture", 32, 32))
+            .Append(ml.Transforms.ExtractPixels("Pixels", "Picture", interleavePixelColors: false, scaleImage: 1f / 255))
+            .Append(ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
+            {
+                Architecture = CnnArchitectures.ResNet18, ImageShape = new ImageShape(3, 32, 32), FeatureColumnName = "Pixels",
+                Epochs = 1, BatchSize = 64, ReportEveryBatches = 0,
+            }));
+        var model = pipeline.Fit(train);
+        try
+        {
+            var zip = ml.Model.SaveAtomically(model, train.Schema, Path.Combine(_folder, "resnet18.zip"));
+            var rows = Path.Combine(_folder, "resnet18-test.idv");
+            using (var file = File.Create(rows)) ml.Data.SaveAsBinary(ml.Data.LoadFromEnumerable(WritePngs(MnistSplit.Test, TestImages)), file);
+            var original = ScoredRows.Read(ml, model.Transform(ml.Data.LoadFromBinary(rows)));
+
+            var consumer = AssertSameInPlainProcess("resnet18 (3×32×32 from PNG files)", zip, rows, original);
+            foreach (var transform in new[] { "ImageLoadingTransformer", "ImageResizingTransformer", "ImagePixelExtractingTransformer", "ValueToKeyMappingTransformer" })
+                Assert.IsTrue(consumer.Transformers.Any(t => t.Contains(transform, StringComparison.Ordinal)), $"the saved pipeline keeps its {transform}");
+        }
+        finally
+        {
+            foreach (var transformer in model) (transformer as IDisposable)?.Dispose();
+        }
+    }
+
+    private static ConsumerResult AssertSameInPlainProcess(string name, string zip, string rows, ScoredRows original)
+    {
+        var consumer = PlainConsumerProcess.Run(zip, rows, _folder);
+        var worst = ScoredRows.LargestDifference(original.Scores, consumer.Scores);
+        Console.WriteLine($"{name}: zip {new FileInfo(zip).Length:N0} bytes; {consumer.Rows:N0} rows; micro-accuracy original {original.Metrics.MicroAccuracy:P2}, " +
+                          $"plain ML.NET process {consumer.MicroAccuracy:P2}; macro {original.Metrics.MacroAccuracy:P2} / {consumer.MacroAccuracy:P2}; " +
+                          $"log-loss {original.Metrics.LogLoss:F5} / {consumer.LogLoss:F5}; largest Score difference {worst:G3}");
+
+        Assert.AreEqual(TestImages, consumer.Rows);
+        Assert.IsLessThanOrEqualTo(ScoreTolerance, worst, "Score per slot, every row");
+        var different = ScoredRows.DifferentPredictions(original.PredictedKeys, consumer.PredictedKeys);
+        Assert.IsEmpty(different, $"PredictedLabel differs on rows {string.Join(", ", different.Take(10))}");
+        Assert.AreEqual(original.Metrics.MicroAccuracy, consumer.MicroAccuracy, "micro-accuracy");
+        Assert.AreEqual(original.Metrics.MacroAccuracy, consumer.MacroAccuracy, "macro-accuracy");
+        Assert.AreEqual(original.Metrics.LogLoss, consumer.LogLoss, 1e-4, "log-loss");
+        Assert.AreEqual("Key<UInt32, 0-9>", consumer.PredictedLabelType);
+        Assert.AreEqual("Vector<Single, 10>", consumer.ScoreType);
+
+        Assert.IsEmpty(consumer.Assemblies.Where(a => a.StartsWith("CnnMl", StringComparison.OrdinalIgnoreCase)).ToList(), "no CnnMl assembly in the consumer");
+        Assert.Contains("Microsoft.ML.OnnxTransformer", consumer.Assemblies);
+        Assert.IsEmpty(consumer.Transformers.Where(t => t.Contains("CnnMl", StringComparison.Ordinal)).ToList(), "no CnnMl type in the loaded model");
+        return consumer;
+    }
+
+    private static List<PngFile> WritePngs(MnistSplit split, int count)
+    {
+        var digits = MnistDataset.Load(_mnist, split, count);
+        var folder = Directory.CreateDirectory(Path.Combine(_folder, $"png-{split}")).FullName;
+        var files = new List<PngFile>(count);
+        var size = digits.Rows * digits.Columns;
+        for (var i = 0; i < digits.Count; i++)
+        {
+            var bgra = new byte[size * 4];
+            for (var p = 0; p < size; p++)
+            {
+                var value = digits.Pixels[i * size + p];
+                bgra[4 * p] = bgra[4 * p + 1] = bgra[4 * p + 2] = value;
+                bgra[4 * p + 3] = 255;
+            }
+            var path = Path.Combine(folder, $"{i:D5}.png");
+            using (var image = MLImage.CreateFromPixels(digits.Columns, digits.Rows, MLPixelFormat.Bgra32, bgra)) image.Save(path);
+            files.Add(new PngFile { ImagePath = path, Label = digits.Labels[i].ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        }
+        return files;
+    }
+
+    private sealed class PngFile
+    {
+        public string ImagePath { get; set; } = "";
+
+        public string Label { get; set; } = "";
+    }
+}
