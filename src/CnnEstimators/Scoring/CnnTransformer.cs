@@ -100,7 +100,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     /// CondenseNet under the official converted model's names). The file also loads back as
     /// <see cref="CnnTrainerOptions.InitialWeights"/>.
     /// </summary>
-    /// <param name="path">Target file; its folder is created; an existing file is replaced atomically.</param>
+    /// <param name="path">Target file; its folder must exist; an existing file is replaced atomically (on failure it is left untouched).</param>
     /// <exception cref="ArgumentException">The extension is neither .pt, .pth, .bin nor .safetensors.</exception>
     public void SaveWeights(string path)
     {
