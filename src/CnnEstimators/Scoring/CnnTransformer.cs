@@ -50,7 +50,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
 
     internal CnnTransformer(CnnModelDefinition definition, nn.Module<Tensor, Tensor> module, Device device,
         DataViewSchema.Annotations labelKeyValues, TrainingSummary? trainingSummary, int scoringBatchSize,
-        IHostEnvironment? environment = null)
+        IHostEnvironment? environment = null, int? scoringThreads = null, string? classifierName = null)
     {
         _environment = environment;
         Definition = definition;
@@ -62,12 +62,13 @@ public sealed class CnnTransformer : ITransformer, IDisposable
         PenultimateFeatures? penultimate = null;
         if (definition.FeaturesColumnName is not null)
         {
-            var classifier = CnnArchitectures.Get(definition.Architecture).ClassifierName
+            // The trainer passes its architecture's classifier (a CustomArchitecture is not in the registry).
+            var classifier = classifierName ?? CnnArchitectures.Get(definition.Architecture).ClassifierName
                 ?? throw new InvalidOperationException($"Architecture '{definition.Architecture}' names no classifier layer to read features from.");
             penultimate = new PenultimateFeatures(module, classifier, definition.ImageShape, device);
         }
         _scorer = new ModuleScorer(module, device, definition.ImageShape, definition.ClassCount,
-            $"{nameof(CnnTransformer)} ('{definition.Architecture}', {definition.ClassCount} classes)", penultimate);
+            $"{nameof(CnnTransformer)} ('{definition.Architecture}', {definition.ClassCount} classes)", scoringThreads, penultimate);
     }
 
     /// <summary>Architecture, input shape, classes and columns: what, with the weights, rebuilds this transformer.</summary>

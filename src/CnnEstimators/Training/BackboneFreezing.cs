@@ -58,8 +58,15 @@ internal sealed class BackboneFreezing
             : "Backbone trains from the first epoch") +
         (_freezeStatistics ? $"; BatchNorm statistics frozen throughout ({_allNorms.Length} layers)." : ".");
 
+    /// <summary>
+    /// The factor on the learning rate (or on the schedule's rate) in epoch <paramref name="epoch"/> (0-based):
+    /// <see cref="CnnTrainerOptions.UnfrozenLearningRateFactor"/> once a frozen backbone has been unfrozen, 1 otherwise.
+    /// A function of the epoch alone, so a resumed run trains at the rate the interrupted one would have used.
+    /// </summary>
+    public double LearningRateFactor(int epoch) => _frozenEpochs > 0 && epoch >= _frozenEpochs ? _unfrozenFactor : 1;
+
     /// <summary>Puts the network into the state epoch <paramref name="epoch"/> (0-based) trains in.</summary>
-    public void BeforeBatch(int epoch, optim.Optimizer optimizer)
+    public void BeforeBatch(int epoch)
     {
         var freeze = epoch < _frozenEpochs;
         if (freeze && !_frozen)
@@ -71,7 +78,6 @@ internal sealed class BackboneFreezing
         {
             SetBackboneTrainable(true);
             _frozen = false;
-            foreach (var group in optimizer.ParamGroups) group.LearningRate *= _unfrozenFactor;
             if (!_freezeStatistics)
             {
                 foreach (var norm in _backboneNorms) norm.train();

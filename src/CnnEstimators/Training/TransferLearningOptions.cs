@@ -21,7 +21,7 @@ internal static class TransferLearningOptions
         if (!(options.UnfrozenLearningRateFactor > 0) || double.IsInfinity(options.UnfrozenLearningRateFactor))
             throw new ArgumentOutOfRangeException(nameof(CnnTrainerOptions.UnfrozenLearningRateFactor), options.UnfrozenLearningRateFactor,
                 "UnfrozenLearningRateFactor must be a positive finite number (1 keeps the learning rate).");
-        var architecture = CnnArchitectures.Get(options.Architecture);
+        var architecture = options.ResolveArchitecture();
         var needsClassifier = options.ReplaceClassifier || options.FreezeBackboneEpochs > 0 || options.FeaturesColumnName is not null;
         if (needsClassifier && architecture.ClassifierName is null)
             throw new ArgumentException(
