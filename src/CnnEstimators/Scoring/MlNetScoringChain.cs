@@ -91,6 +91,11 @@ internal static class MlNetScoringChain
     {
         ArgumentNullException.ThrowIfNull(transformer);
         var definition = transformer.Definition;
+        if (definition.FeaturesColumnName is { } features)
+            throw new NotSupportedException(
+                $"This transformer also outputs the penultimate features column '{features}', which the saved chain of ML.NET transformers " +
+                "(over the ONNX export of the logits) cannot rebuild. Save a transformer trained without FeaturesColumnName, or keep the " +
+                "weights with SaveWeights/SaveCheckpoint.");
         var featureSize = checked((int)definition.ImageShape.ElementCount);
         var classes = definition.ClassCount;
 
