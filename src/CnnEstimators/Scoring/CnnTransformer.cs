@@ -66,6 +66,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
             var classifier = classifierName ?? CnnArchitectures.Get(definition.Architecture).ClassifierName
                 ?? throw new InvalidOperationException($"Architecture '{definition.Architecture}' names no classifier layer to read features from.");
             penultimate = new PenultimateFeatures(module, classifier, definition.ImageShape, device);
+            FeaturesLayer = classifier;
         }
         _scorer = new ModuleScorer(module, device, definition.ImageShape, definition.ClassCount,
             $"{nameof(CnnTransformer)} ('{definition.Architecture}', {definition.ClassCount} classes)", scoringThreads, penultimate);
@@ -73,6 +74,9 @@ public sealed class CnnTransformer : ITransformer, IDisposable
 
     /// <summary>Architecture, input shape, classes and columns: what, with the weights, rebuilds this transformer.</summary>
     public CnnModelDefinition Definition { get; }
+
+    /// <summary>The layer whose input is the features column (the classifier), or null without a features column.</summary>
+    internal string? FeaturesLayer { get; }
 
     /// <summary>The trained network, in eval mode. Owned by the transformer.</summary>
     /// <exception cref="ObjectDisposedException">The network has been freed (see the remarks on lifetime).</exception>

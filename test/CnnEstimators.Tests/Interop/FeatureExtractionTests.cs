@@ -120,6 +120,60 @@ public sealed class FeatureExtractionTests
         Assert.IsGreaterThanOrEqualTo(onPixels + 0.03, onFeatures, $"features {onFeatures:P2} vs pixels {onPixels:P2}");
     }
 
+    [TestMethod]
+    public void TheFeaturesColumnSurvivesModelSaveAndTheCheckpointAndAPipelineOnItSaves()
+    {
+        var ml = new MLContext(seed: 5);
+        var data = SyntheticImages.Create(96, classes: 4);
+        using var cnn = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
+        {
+            Epochs = 1, BatchSize = 32, ReportEveryBatches = 0, FeaturesColumnName = Features,
+        }).Fit(data);
+        float[][] Column(IDataView view, string name) => view.GetColumn<VBuffer<float>>(name).Select(v => v.DenseValues().ToArray()).ToArray();
+        var features = Column(cnn.Transform(data), Features);
+        var scores = Column(cnn.Transform(data), "Score");
+        static float Largest(float[][] a, float[][] b) => a.Zip(b).SelectMany(p => p.First.Zip(p.Second, (x, y) => Math.Abs(x - y))).Max();
+
+        // ML.NET's own save: the ONNX graph also outputs the classifier's input under the column's name.
+        using var stream = new MemoryStream();
+        ml.Model.Save(cnn, data.Schema, stream);
+        stream.Position = 0;
+        var loaded = new MLContext(seed: 1).Model.Load(stream, out _);
+        var reloaded = loaded.Transform(data);
+        Assert.AreEqual(64 * 7 * 7, ((VectorDataViewType)reloaded.Schema[Features].Type).Size);
+        Assert.IsLessThanOrEqualTo(1e-4f, Largest(features, Column(reloaded, Features)), "features after Model.Save/Load");
+        Assert.IsLessThanOrEqualTo(1e-5f, Largest(scores, Column(reloaded, "Score")), "scores after Model.Save/Load");
+        (loaded as IDisposable)?.Dispose();
+
+        // CnnMl's checkpoint keeps the column: the same transformer type, bit for bit.
+        var path = Path.Combine(Path.GetTempPath(), $"cnnml-features-{Guid.NewGuid():N}.cnnml");
+        try
+        {
+            cnn.SaveCheckpoint(path);
+            using var restored = CnnTransformer.Load(path);
+            Assert.AreEqual(Features, restored.Definition.FeaturesColumnName);
+            Assert.AreEqual(0f, Largest(features, Column(restored.Transform(data), Features)), "features after SaveCheckpoint/Load");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        // A pipeline that puts an ML.NET trainer on the CNN's features saves and reloads as a whole.
+        var sdca = ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(labelColumnName: "Label", featureColumnName: Features, maximumNumberOfIterations: 5);
+        var onFeatures = ml.Transforms.CopyColumns("CnnScore", "Score").Append(ml.Transforms.DropColumns("Score", "PredictedLabel"));
+        var stacked = new TransformerChain<ITransformer>(cnn).Append(onFeatures.Fit(cnn.Transform(data)));
+        var head = sdca.Fit(stacked.Transform(data));
+        var whole = stacked.Append(head);
+        var expected = whole.Transform(data).GetColumn<uint>("PredictedLabel").ToArray();
+        using var pipelineStream = new MemoryStream();
+        ml.Model.Save(whole, data.Schema, pipelineStream);
+        pipelineStream.Position = 0;
+        var wholeLoaded = new MLContext(seed: 1).Model.Load(pipelineStream, out _);
+        CollectionAssert.AreEqual(expected, wholeLoaded.Transform(data).GetColumn<uint>("PredictedLabel").ToArray(), "SDCA on the features, saved and reloaded");
+        (wholeLoaded as IDisposable)?.Dispose();
+    }
+
     private static ImageShape SmallInput(CnnArchitecture architecture)
     {
         var input = architecture.DefaultInput;
