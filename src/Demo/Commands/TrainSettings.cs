@@ -39,6 +39,23 @@ public sealed class TrainSettings : CnnmlSettings
     [Description("Folder with the MNIST idx files. Default: $CNNML_DATA, else data/mnist.")]
     public string? Data { get; init; }
 
+    [CommandOption("--images <DIR>")]
+    [Description("Train on an image folder instead of MNIST: one sub-folder per label (Model Builder's layout) holding .png, .jpg, .jpeg or .bmp files.")]
+    public string? Images { get; init; }
+
+    [CommandOption("--test-images <DIR>")]
+    [Description("Test images in the same layout. Default: a stratified share of --images (--test-fraction, seeded by --seed).")]
+    public string? TestImages { get; init; }
+
+    [CommandOption("--test-fraction <F>")]
+    [Description("Without --test-images: the share of each label of --images held out as the test set.")]
+    [DefaultValue(0.2)]
+    public double TestFraction { get; init; } = 0.2;
+
+    [CommandOption("--input <CxHxW>")]
+    [Description("The network's input: images, or MNIST digits, resized to it with 1 (grayscale) or 3 (RGB) channels, e.g. 3x32x32. Default: the architecture's own input (see cnnml architectures).")]
+    public string? Input { get; init; }
+
     [CommandOption("--train-limit <N>")]
     [Description("Use only the first N training images.")]
     public int? TrainLimit { get; init; }
@@ -82,6 +99,9 @@ public sealed class TrainSettings : CnnmlSettings
 
     public string DataDirectory => OutputFiles.MnistDirectory(Data);
 
+    /// <summary><c>--input</c> parsed (checked by <see cref="Validate"/>), or null.</summary>
+    public ImageShape? InputShape => Input is null ? null : ImageShape.Parse(Input);
+
     /// <summary>The library's unknown-architecture message plus the nearest registered name.</summary>
     internal static string UnknownArchitecture(string name) =>
         CnnArchitectures.UnknownArchitectureMessage(name).TrimEnd('.') +
@@ -97,8 +117,9 @@ public sealed class TrainSettings : CnnmlSettings
         if (ReportEvery < 0) return ValidationResult.Error($"--report-every must be 0 or more (got {ReportEvery}).");
         if (ValidateEvery < 0) return ValidationResult.Error($"--validate-every must be 0 or more (got {ValidateEvery}).");
         if (Threads is < 1) return ValidationResult.Error($"--threads must be at least 1 (got {Threads}).");
-        if (!CnnArchitectures.TryGet(Architecture, out _))
+        if (!CnnArchitectures.TryGet(Architecture, out var architecture))
             return ValidationResult.Error(UnknownArchitecture(Architecture));
+        if (ImageDataSettings.Check(this, architecture) is { } imageError) return ValidationResult.Error(imageError);
         var outputs = new[] { ("--out", Out), ("--out's consumption code", ConsumptionCodePath), ("--metrics-json", MetricsJson), ("--checkpoint", Checkpoint) }
             .Where(o => o.Item2 is not null)
             .GroupBy(o => Path.GetFullPath(o.Item2!))
