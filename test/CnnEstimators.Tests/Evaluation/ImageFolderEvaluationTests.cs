@@ -51,8 +51,8 @@ public sealed class ImageFolderEvaluationTests
     }
 
     /// <summary>
-    /// 10,000 MNIST training digits as 32×32 RGB JPEGs (the digit centred on a random background colour, drawn in the
-    /// complementary colour), mnist-cnn with <c>--input 3x32x32</c>, 2 epochs on the 8,000 training files.
+    /// 10,000 MNIST training digits as 32×32 RGB JPEGs (the digit centred on a random background colour, drawn in a
+    /// colour 128 away from it in each channel), mnist-cnn with <c>--input 3x32x32</c>, 2 epochs on the 8,000 training files.
     /// Measured: see the commit's test log.
     /// </summary>
     [TestMethod]

@@ -17,7 +17,10 @@ internal static class DigitImageFiles
         /// <summary>White digit on black, as in MNIST, R = G = B.</summary>
         Grayscale,
 
-        /// <summary>A random background colour per image, the digit in the complementary colour.</summary>
+        /// <summary>
+        /// A random background colour per image; the digit's colour differs from it by 128 in each channel, up or down
+        /// (so it is always as visible in colour, while its grey level may be close to the background's).
+        /// </summary>
         ColouredBackground,
     }
 
@@ -60,21 +63,24 @@ internal static class DigitImageFiles
         image.Save(path);
     }
 
-    /// <summary>Writes one RGB image: a random background colour, the digit blended in the complementary colour by its grey level.</summary>
+    /// <summary>Writes one RGB image: a random background colour, the digit blended in by its grey level in a colour 128 away per channel.</summary>
     private static void WriteOnBackground(string path, ReadOnlySpan<byte> gray, int side, Random random)
     {
         Span<int> background = [random.Next(256), random.Next(256), random.Next(256)];
+        Span<int> digit = [Away(background[0]), Away(background[1]), Away(background[2])];
         var bgra = new byte[gray.Length * 4];
         for (var i = 0; i < gray.Length; i++)
         {
             var alpha = gray[i] / 255.0;
             for (var c = 0; c < 3; c++)
-                bgra[4 * i + 2 - c] = (byte)Math.Round(background[c] * (1 - alpha) + (255 - background[c]) * alpha);
+                bgra[4 * i + 2 - c] = (byte)Math.Round(background[c] * (1 - alpha) + digit[c] * alpha);
             bgra[4 * i + 3] = 255;
         }
         using var image = MLImage.CreateFromPixels(side, side, MLPixelFormat.Bgra32, bgra);
         image.Save(path);
     }
+
+    private static int Away(int channel) => channel < 128 ? channel + 128 : channel - 128;
 
     /// <summary>Bilinear resampling of a square grayscale image to <paramref name="to"/>×<paramref name="to"/> (pixel centres aligned).</summary>
     public static byte[] Upscale(ReadOnlySpan<byte> gray, int from, int to)
