@@ -12,7 +12,9 @@ namespace CnnMl.Tests.Evaluation;
 /// held-out files).
 /// </summary>
 /// <remarks>
-/// Figures measured on this 2-core machine shared with other jobs (--threads 2); see each test.
+/// Measured on this 2-core machine while it ran other jobs (load average 14–16, so 62–88 images/s; the same network
+/// trained at 694 images/s on one thread on a quieter machine, where each run's 16,000 image-passes take about 25 s).
+/// The thresholds mean something: after 1 epoch the same runs score below them (93.60 % and 92.90 %), and chance is 10 %.
 /// </remarks>
 [TestClass]
 [TestCategory("Evaluation")]
@@ -37,7 +39,7 @@ public sealed class ImageFolderEvaluationTests
     /// <summary>
     /// 10,000 MNIST training digits as 40×40 grayscale PNGs (scaled up bilinearly), mnist-cnn at 1×28×28 (the chain
     /// scales them back down), 2 epochs on the 8,000 training files; accuracy on the 2,000 held-out files.
-    /// Measured: see the commit's test log. Weaker settings on the same files: chance is 10 %.
+    /// Measured: 96.55 % (epoch 1: 93.60 %), 188 s of training at 85 images/s under load, 209 s for the run.
     /// </summary>
     [TestMethod]
     public void Grayscale_40px_pngs_of_MNIST_digits_reach_95_percent_on_held_out_files()
@@ -51,9 +53,11 @@ public sealed class ImageFolderEvaluationTests
     }
 
     /// <summary>
-    /// 10,000 MNIST training digits as 32×32 RGB JPEGs (the digit centred on a random background colour, drawn in a
-    /// colour 128 away from it in each channel), mnist-cnn with <c>--input 3x32x32</c>, 2 epochs on the 8,000 training files.
-    /// Measured: see the commit's test log.
+    /// 10,000 MNIST training digits as 32×32 RGB JPEGs (the digit centred, in a random bright colour on a random dark
+    /// background colour), mnist-cnn with <c>--input 3x32x32</c>, 2 epochs on the 8,000 training files.
+    /// Measured: 94.85 % (epoch 1: 92.90 %), 259 s of training at 62 images/s under load, 283 s for the run. Drawing the
+    /// digit 128 away from the background per channel instead (so its grey level can match the background's), the
+    /// same run learned nothing in 2 epochs (12.75 %).
     /// </summary>
     [TestMethod]
     public void Rgb_32px_jpegs_of_digits_on_coloured_backgrounds_reach_93_percent_with_input_3x32x32()

@@ -7,7 +7,7 @@ namespace CnnMl.Tests.Support;
 /// <summary>
 /// Real MNIST digits written as image files, for the tests that read images the way users have them: one file per
 /// digit (PNG is lossless: its pixels are the idx bytes), or a whole folder in Model Builder's layout
-/// (<c>DIR/&lt;digit&gt;/&lt;index&gt;.png</c>), grayscale or on coloured backgrounds.
+/// (<c>DIR/&lt;digit&gt;/&lt;index&gt;.png</c>), grayscale or in colour on coloured backgrounds.
 /// </summary>
 internal static class DigitImageFiles
 {
@@ -17,10 +17,7 @@ internal static class DigitImageFiles
         /// <summary>White digit on black, as in MNIST, R = G = B.</summary>
         Grayscale,
 
-        /// <summary>
-        /// A random background colour per image; the digit's colour differs from it by 128 in each channel, up or down
-        /// (so it is always as visible in colour, while its grey level may be close to the background's).
-        /// </summary>
+        /// <summary>A random dark background colour per image (each channel 0–110), the digit in a random bright colour (each channel 150–255).</summary>
         ColouredBackground,
     }
 
@@ -63,11 +60,11 @@ internal static class DigitImageFiles
         image.Save(path);
     }
 
-    /// <summary>Writes one RGB image: a random background colour, the digit blended in by its grey level in a colour 128 away per channel.</summary>
+    /// <summary>Writes one RGB image: a random dark background colour, the digit blended in by its grey level in a random bright colour.</summary>
     private static void WriteOnBackground(string path, ReadOnlySpan<byte> gray, int side, Random random)
     {
-        Span<int> background = [random.Next(256), random.Next(256), random.Next(256)];
-        Span<int> digit = [Away(background[0]), Away(background[1]), Away(background[2])];
+        Span<int> background = [random.Next(0, 111), random.Next(0, 111), random.Next(0, 111)];
+        Span<int> digit = [random.Next(150, 256), random.Next(150, 256), random.Next(150, 256)];
         var bgra = new byte[gray.Length * 4];
         for (var i = 0; i < gray.Length; i++)
         {
@@ -79,8 +76,6 @@ internal static class DigitImageFiles
         using var image = MLImage.CreateFromPixels(side, side, MLPixelFormat.Bgra32, bgra);
         image.Save(path);
     }
-
-    private static int Away(int channel) => channel < 128 ? channel + 128 : channel - 128;
 
     /// <summary>Bilinear resampling of a square grayscale image to <paramref name="to"/>×<paramref name="to"/> (pixel centres aligned).</summary>
     public static byte[] Upscale(ReadOnlySpan<byte> gray, int from, int to)
