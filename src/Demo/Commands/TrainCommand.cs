@@ -35,7 +35,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         AnsiConsole.MarkupLineInterpolated($"[grey]{architecture.Description}[/]");
 
         var ml = new MLContext(seed: settings.Seed);
-        var data = TrainingData.Load(ml, settings, architecture);
+        var data = TrainAndTestData.Load(ml, settings, architecture);
         foreach (var line in data.Description) AnsiConsole.WriteLine(line);
         // The image-input chain (resize, channels, pixel / 255) is fitted once and saved with the network; the network
         // trains and is tested on its output.
@@ -131,7 +131,7 @@ public sealed class TrainCommand : Command<TrainSettings>
     /// through the library's atomic save; loads it back with plain ML.NET in a fresh context and evaluates it on the
     /// same test images (the figures <c>cnnml evaluate</c> reproduces in a new process); writes the consumption code.
     /// </summary>
-    private static (ConsumptionCodeFile Code, ModelMetrics Metrics) SaveAndReload(MLContext ml, ITransformer? input, CnnTransformer model, TrainingData data,
+    private static (ConsumptionCodeFile Code, ModelMetrics Metrics) SaveAndReload(MLContext ml, ITransformer? input, CnnTransformer model, TrainAndTestData data,
         long trainImages, long testImages, string modelPath, TrainSettings settings)
     {
         var trainSchema = data.Train.Schema;
@@ -164,7 +164,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         return (code, metrics);
     }
 
-    private static void TryAPrediction(MLContext ml, ITransformer? input, CnnTransformer model, TrainingData data, TrainSettings settings)
+    private static void TryAPrediction(MLContext ml, ITransformer? input, CnnTransformer model, TrainAndTestData data, TrainSettings settings)
     {
         var names = model.Definition.ClassNames ?? MnistCatalog.DigitNames;
         IDataView row;
@@ -192,7 +192,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         AnsiConsole.MarkupLineInterpolated($"Predicted [bold]{names[(int)predicted - 1]}[/] — {string.Join(", ", top)}");
     }
 
-    private static void ShowHowToConsume(ConsumptionCodeFile? saved, CnnTransformer model, TrainingData data)
+    private static void ShowHowToConsume(ConsumptionCodeFile? saved, CnnTransformer model, TrainAndTestData data)
     {
         if (saved is not null)
         {

@@ -13,7 +13,7 @@ namespace CnnMl.Demo.Models;
 /// The rows are what the saved model reads; <see cref="Input"/> is the ML.NET chain that turns them into the network's
 /// input and is saved in the zip with it.
 /// </summary>
-internal sealed class TrainingData
+internal sealed class TrainAndTestData
 {
     /// <summary>The features column the image-input chain writes.</summary>
     public const string FeaturesColumn = ImageInputCatalog.FeaturesColumnName;
@@ -46,13 +46,13 @@ internal sealed class TrainingData
     public string? SampleImagePath { get; init; }
 
     /// <summary>The data of <c>cnnml train</c> as <paramref name="settings"/> ask for it.</summary>
-    public static TrainingData Load(MLContext ml, TrainSettings settings, CnnArchitecture architecture)
+    public static TrainAndTestData Load(MLContext ml, TrainSettings settings, CnnArchitecture architecture)
     {
         var shape = settings.InputShape;
         return settings.Images is null ? Mnist(ml, settings, architecture, shape) : Folder(ml, settings, shape ?? architecture.DefaultInput);
     }
 
-    private static TrainingData Mnist(MLContext ml, TrainSettings settings, CnnArchitecture architecture, ImageShape? shape)
+    private static TrainAndTestData Mnist(MLContext ml, TrainSettings settings, CnnArchitecture architecture, ImageShape? shape)
     {
         var train = ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Train, settings.TrainLimit);
         var test = ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Test, settings.TestLimit);
@@ -60,7 +60,7 @@ internal sealed class TrainingData
         var mnist = KnownInputs.Mnist;
         if (shape is null || shape.Equals(mnist))
         {
-            return new TrainingData
+            return new TrainAndTestData
             {
                 Train = train, Test = test, FeatureColumn = "Image", Shape = shape ?? architecture.DefaultInput,
                 Description = [$"Data: {train.GetRowCount():N0} training and {test.GetRowCount():N0} test images from {Path.GetFullPath(settings.DataDirectory)}"],
@@ -68,7 +68,7 @@ internal sealed class TrainingData
                 FeatureDescription = $"The image, {mnist} (channels first, row by row), {mnist.ElementCount} floats: pixel / 255, as MNIST's Image column.",
             };
         }
-        return new TrainingData
+        return new TrainAndTestData
         {
             Train = train, Test = test, FeatureColumn = FeaturesColumn, Shape = shape,
             Input = ml.Transforms.CnnImageInputFromGrayscale(shape, (int)mnist.Spatial[0], (int)mnist.Spatial[1], "Image", FeaturesColumn),
@@ -82,7 +82,7 @@ internal sealed class TrainingData
         };
     }
 
-    private static TrainingData Folder(MLContext ml, TrainSettings settings, ImageShape shape)
+    private static TrainAndTestData Folder(MLContext ml, TrainSettings settings, ImageShape shape)
     {
         var folder = ImageFolder.Load(settings.Images!);
         ImageFolder trainImages, testImages;
@@ -110,7 +110,7 @@ internal sealed class TrainingData
         var rawTrain = trainImages.ToDataView(ml);
         var labels = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(rawTrain);
         var counts = string.Join(", ", folder.Labels.Zip(trainImages.CountsByLabel, (l, n) => $"{l} {n:N0}"));
-        return new TrainingData
+        return new TrainAndTestData
         {
             Train = labels.Transform(rawTrain),
             Test = labels.Transform(testImages.ToDataView(ml)),
