@@ -52,8 +52,8 @@ public sealed class TrainSettings : CnnmlSettings
     [DefaultValue(0.2)]
     public double TestFraction { get; init; } = 0.2;
 
-    [CommandOption("--input <CxHxW>")]
-    [Description("The network's input: images, or MNIST digits, resized to it with 1 (grayscale) or 3 (RGB) channels, e.g. 3x32x32. Default: the architecture's own input (see cnnml architectures).")]
+    [CommandOption("--input <SHAPE>")]
+    [Description("The network's input CxHxW: images, or MNIST digits, resized to it with 1 (grayscale) or 3 (RGB) channels, e.g. 3x32x32. Default: the architecture's own input (see cnnml architectures).")]
     public string? Input { get; init; }
 
     [CommandOption("--train-limit <N>")]
