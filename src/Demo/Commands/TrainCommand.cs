@@ -49,7 +49,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         {
             Architecture = architecture.Name,
             FeatureColumnName = data.FeatureColumn,
-            ImageShape = data.Shape,
+            ImageShape = input is null ? null : data.Shape, // MNIST as it is: the trainer's own choice, as before
             Epochs = settings.Epochs,
             BatchSize = settings.BatchSize,
             LearningRate = settings.LearningRate,
