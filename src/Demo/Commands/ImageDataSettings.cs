@@ -5,10 +5,21 @@ namespace CnnMl.Demo.Commands;
 
 /// <summary>
 /// The checks of <c>train</c>'s image options (<c>--images</c>, <c>--test-images</c>, <c>--test-fraction</c>,
-/// <c>--input</c>), run before any work: a bad value is a usage error naming it.
+/// <c>--input</c>, <c>--normalize</c>), run before any work: a bad value is a usage error naming it.
 /// </summary>
 internal static class ImageDataSettings
 {
+    /// <summary>The names <c>--normalize</c> takes.</summary>
+    public static readonly IReadOnlyList<string> NormalizationNames = ["none", "imagenet"];
+
+    /// <summary>The normalisation named <paramref name="name"/> (null for "none"); <see cref="ArgumentException"/> for another name.</summary>
+    public static PixelNormalization? NormalizationNamed(string name) => name.ToLowerInvariant() switch
+    {
+        "none" => null,
+        "imagenet" => PixelNormalization.ImageNet,
+        _ => throw new ArgumentException($"--normalize {name}: give {string.Join(" or ", NormalizationNames)}."),
+    };
+
     /// <summary>The first problem with the image options, or null.</summary>
     public static string? Check(TrainSettings settings, CnnArchitecture architecture)
     {
@@ -22,6 +33,10 @@ internal static class ImageDataSettings
         }
         if (!(settings.TestFraction > 0 && settings.TestFraction < 1))
             return $"--test-fraction must be between 0 and 1, e.g. 0.2 (got {settings.TestFraction}).";
+
+        if (!NormalizationNames.Contains(settings.Normalize.ToLowerInvariant()))
+            return $"--normalize {settings.Normalize}: give {string.Join(" or ", NormalizationNames)}.";
+        var normalization = NormalizationNamed(settings.Normalize);
 
         ImageShape shape;
         string from;
@@ -42,6 +57,10 @@ internal static class ImageDataSettings
             shape = architecture.DefaultInput;
             from = $"{architecture.Name}'s input {shape} (no --input given)";
         }
+        else if (normalization is not null)
+        {
+            return $"--normalize {settings.Normalize} is for a 3-channel input; MNIST's digits are 1x28x28: add --input 3xHxW (e.g. 3x32x32).";
+        }
         else
         {
             return null; // MNIST as the architecture reads it: the trainer checks the shape as before
@@ -49,6 +68,8 @@ internal static class ImageDataSettings
 
         if (shape.SpatialRank != 2 || shape.Channels is not (1 or 3))
             return $"{from}: images are given to a network as 1xHxW (grayscale) or 3xHxW (RGB); {architecture.Name} with {shape} cannot train on them.";
+        if (normalization is not null && normalization.Channels != shape.Channels)
+            return $"--normalize {settings.Normalize} is for {normalization.Channels} channels; {from} has {shape.Channels}.";
         return ArchitectureRefuses(architecture, shape) is { } why ? $"{from}: {why}" : null;
     }
 

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using CnnMl.Architectures;
+using CnnMl.Data;
 using CnnMl.Demo.Cli;
 using CnnMl.Demo.Models;
 using Spectre.Console;
@@ -55,6 +56,11 @@ public sealed class TrainSettings : CnnmlSettings
     [CommandOption("--input <SHAPE>")]
     [Description("The network's input CxHxW: images, or MNIST digits, resized to it with 1 (grayscale) or 3 (RGB) channels, e.g. 3x32x32. Default: the architecture's own input (see cnnml architectures).")]
     public string? Input { get; init; }
+
+    [CommandOption("--normalize <NAME>")]
+    [Description("Input normalisation after pixel / 255: none, or imagenet (per-channel mean 0.485, 0.456, 0.406 and std 0.229, 0.224, 0.225, what torchvision's pretrained --weights expect; needs a 3-channel input).")]
+    [DefaultValue("none")]
+    public string Normalize { get; init; } = "none";
 
     [CommandOption("--train-limit <N>")]
     [Description("Use only the first N training images.")]
@@ -114,6 +120,9 @@ public sealed class TrainSettings : CnnmlSettings
     public string? ConsumptionCodePath => Out is null ? null : ConsumptionCodeFile.PathFor(Out);
 
     public string DataDirectory => OutputFiles.MnistDirectory(Data);
+
+    /// <summary><c>--normalize</c> as the image-input chain takes it (checked by <see cref="Validate"/>): null for none.</summary>
+    public PixelNormalization? Normalization => ImageDataSettings.NormalizationNamed(Normalize);
 
     /// <summary><c>--input</c> parsed (checked by <see cref="Validate"/>), or null.</summary>
     public ImageShape? InputShape => Input is null ? null : ImageShape.Parse(Input);

@@ -58,7 +58,8 @@ internal sealed class TrainAndTestData
         var test = ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Test, settings.TestLimit);
         var source = $"{train.GetRowCount():N0} training and {test.GetRowCount():N0} test images from {Path.GetFullPath(settings.DataDirectory)}";
         var mnist = KnownInputs.Mnist;
-        if (shape is null || shape.Equals(mnist))
+        var normalization = settings.Normalization;
+        if (shape is null || (shape.Equals(mnist) && normalization is null))
         {
             return new TrainAndTestData
             {
@@ -71,16 +72,18 @@ internal sealed class TrainAndTestData
         return new TrainAndTestData
         {
             Train = train, Test = test, FeatureColumn = FeaturesColumn, Shape = shape,
-            Input = ml.Transforms.CnnImageInputFromGrayscale(shape, (int)mnist.Spatial[0], (int)mnist.Spatial[1], "Image", FeaturesColumn),
+            Input = ml.Transforms.CnnImageInputFromGrayscale(shape, (int)mnist.Spatial[0], (int)mnist.Spatial[1], "Image", FeaturesColumn, normalization),
             Description =
             [
                 $"Data: {train.GetRowCount():N0} training and {test.GetRowCount():N0} test images from {Path.GetFullPath(settings.DataDirectory)}",
-                $"Input: MNIST's {mnist} digits resized to {shape}{(shape.Channels == 3 ? " (the grey plane in each of the 3 channels)" : "")} by ML.NET's image transforms, saved with the model",
+                $"Input: MNIST's {mnist} digits resized to {shape}{(shape.Channels == 3 ? " (the grey plane in each of the 3 channels)" : "")}{Normalised(normalization)} by ML.NET's image transforms, saved with the model",
             ],
             Source = $"{train.GetRowCount():N0} MNIST training images resized to {shape}",
             FeatureDescription = $"The MNIST digit, {mnist} row by row, {mnist.ElementCount} floats: pixel / 255; the model resizes it to {shape} itself.",
         };
     }
+
+    private static string Normalised(PixelNormalization? normalization) => normalization is null ? "" : $", normalised with {normalization}";
 
     private static TrainAndTestData Folder(MLContext ml, TrainSettings settings, ImageShape shape)
     {
@@ -114,14 +117,14 @@ internal sealed class TrainAndTestData
         {
             Train = labels.Transform(rawTrain),
             Test = labels.Transform(testImages.ToDataView(ml)),
-            Input = ml.Transforms.CnnImageInput(shape, ImageInputCatalog.ImagePathColumnName, outputColumnName: FeaturesColumn),
+            Input = ml.Transforms.CnnImageInput(shape, ImageInputCatalog.ImagePathColumnName, outputColumnName: FeaturesColumn, normalization: settings.Normalization),
             FeatureColumn = FeaturesColumn,
             Shape = shape,
             Description =
             [
                 $"Data: {trainImages.Images.Count:N0} training images in {folder.Labels.Count} labels from {folder.Directory} ({counts})",
                 testLine,
-                $"Input: each image resized to {shape} ({(shape.Channels == 1 ? "grayscale" : "RGB")}, pixel / 255) by ML.NET's image transforms, saved with the model",
+                $"Input: each image resized to {shape} ({(shape.Channels == 1 ? "grayscale" : "RGB")}, pixel / 255){Normalised(settings.Normalization)} by ML.NET's image transforms, saved with the model",
             ],
             Source = $"{trainImages.Images.Count:N0} images from {folder.Directory}, input {shape}",
             SampleImagePath = testImages.Images.FirstOrDefault()?.ImagePath,

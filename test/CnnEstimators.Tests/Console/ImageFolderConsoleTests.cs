@@ -133,6 +133,34 @@ public sealed class ImageFolderConsoleTests
         Assert.IsFalse(run.StandardOutput.Contains("Training", StringComparison.Ordinal), "no training started");
     }
 
+    [TestMethod]
+    public void Normalize_imagenet_is_saved_in_the_zip_and_needs_three_channels()
+    {
+        var oneChannel = CnnmlProcess.Run(Timeout, "train", "--images", TrainFolder, "--input", "1x28x28", "--normalize", "imagenet");
+        Assert.AreEqual(2, oneChannel.ExitCode, oneChannel.ToString());
+        StringAssert.Contains(oneChannel.StandardError, "--normalize imagenet is for 3 channels; --input 1x28x28 has 1.");
+        var unknown = CnnmlProcess.Run(Timeout, "train", "--images", TrainFolder, "--normalize", "cifar");
+        Assert.AreEqual(2, unknown.ExitCode, unknown.ToString());
+        StringAssert.Contains(unknown.StandardError, "--normalize cifar: give none or imagenet.");
+
+        var model = _folder.File("imagenet.zip");
+        var run = CnnmlProcess.Run(Timeout, "train", "--images", TrainFolder, "--test-images", TestFolder, "--input", "3x28x28", "--normalize", "imagenet",
+            "--epochs", "1", "--threads", "2", "--report-every", "0", "--out", model);
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.StandardOutput,
+            "Input: each image resized to 3x28x28 (RGB, pixel / 255), normalised with mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225)");
+
+        // The zip's own Features column for a digit: its black corner pixel, (0 − mean) / std in each channel plane.
+        var ml = new MLContext();
+        var loaded = ml.Model.Load(model, out _);
+        var features = loaded.Transform(ml.Data.LoadImageFolder(TestFolder)).GetColumn<float[]>("Features").First();
+        (loaded as IDisposable)?.Dispose();
+        Assert.HasCount(3 * 28 * 28, features);
+        Assert.AreEqual(-0.485f / 0.229f, features[0], 1e-5f, "red plane");
+        Assert.AreEqual(-0.456f / 0.224f, features[784], 1e-5f, "green plane");
+        Assert.AreEqual(-0.406f / 0.225f, features[1568], 1e-5f, "blue plane");
+    }
+
     /// <summary>The test folder's files scored by the zip in one batch Transform, with plain ML.NET: paths, PredictedLabel, Score.</summary>
     private static (List<string> Paths, List<string> Labels, float[][] Scores) BatchTransform()
     {
