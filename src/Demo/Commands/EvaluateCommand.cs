@@ -1,5 +1,6 @@
 using CnnMl.Data;
 using CnnMl.Demo.Models;
+using CnnMl.Demo.Plots;
 using CnnMl.Demo.Rendering;
 using Microsoft.ML;
 using Spectre.Console;
@@ -16,6 +17,7 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
     public override int Execute(CommandContext context, EvaluateSettings settings, CancellationToken cancellation)
     {
         OutputFiles.EnsureWritable("--metrics-json", settings.MetricsJson);
+        var plots = PlotFolder.Open("--plots", settings.Plots);
         var modelPath = OutputFiles.RequireFile("--model", settings.Model);
 
         var ml = new MLContext();
@@ -35,6 +37,16 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         {
             var written = ModelMetrics.From(modelPath, testImages, metrics).WriteTo(path);
             AnsiConsole.MarkupLineInterpolated($"Metrics written to {written}");
+        }
+
+        if (plots is not null)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var predicted = model.Predict(test).Select(p => p.Label).ToList();
+            var mnist = MnistDataset.Load(settings.DataDirectory, MnistSplit.Test, settings.TestLimit);
+            var (_, graph) = EmbeddedOnnxGraph.Read(modelPath, model.Transformer);
+            ClassificationPictures.Write(plots, Path.GetFileName(modelPath), training: null, metrics, MnistCatalog.DigitNames, mnist, predicted,
+                ConvolutionWeights.FirstOf(graph));
         }
         return 0;
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using CnnMl.Architectures;
 using CnnMl.Data;
 using CnnMl.Demo.Models;
+using CnnMl.Demo.Plots;
 using CnnMl.Demo.Rendering;
 using CnnMl.Persistence;
 using CnnMl.Scoring;
@@ -28,6 +29,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         OutputFiles.EnsureWritable("--metrics-json", settings.MetricsJson);
         OutputFiles.EnsureWritable("--checkpoint", settings.Checkpoint);
         var resumeFrom = settings.Resume is null ? null : OutputFiles.RequireFile("--resume", settings.Resume);
+        var plots = PlotFolder.Open("--plots", settings.Plots);
 
         var architecture = CnnArchitectures.Get(settings.Architecture);
         AnsiConsole.Write(new Rule($"[bold]CnnMl[/] · image classification · [blue]{architecture.Name}[/]").LeftJustified());
@@ -114,6 +116,12 @@ public sealed class TrainCommand : Command<TrainSettings>
                     metrics.LogLoss, summary.TrainSeconds, summary.ImagesPerSecond, model.ParameterCount, savedMetrics).WriteTo(path);
                 AnsiConsole.MarkupLineInterpolated($"Metrics written to {written}");
             }
+
+            if (plots is not null)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                DrawPictures(plots, model, scored, metrics, settings);
+            }
         }
         return 0;
     }
@@ -149,6 +157,18 @@ public sealed class TrainCommand : Command<TrainSettings>
         var codePath = OutputFiles.WriteAtomically(settings.ConsumptionCodePath!, code.Generate());
         AnsiConsole.MarkupLineInterpolated($"Consumption code: {codePath}");
         return (code, metrics);
+    }
+
+    /// <summary><c>--plots</c>: the run's training curves, confusion matrix, misclassified test images and first kernels.</summary>
+    private static void DrawPictures(PlotFolder plots, CnnTransformer model, IDataView scored, MulticlassClassificationMetrics metrics, TrainSettings settings)
+    {
+        var names = model.Definition.ClassNames ?? MnistCatalog.DigitNames;
+        // PredictedLabel is the 1-based key of the class (0: missing, for an image the network could not score).
+        var predicted = scored.GetColumn<uint>(model.Definition.PredictedLabelColumnName)
+            .Select(key => key >= 1 && key <= names.Count ? names[(int)key - 1] : "?").ToList();
+        var test = MnistDataset.Load(settings.DataDirectory, MnistSplit.Test, settings.TestLimit);
+        var title = $"{model.Definition.Architecture}, {settings.Epochs} epoch(s)";
+        ClassificationPictures.Write(plots, title, model.TrainingSummary, metrics, names, test, predicted, ConvolutionWeights.FirstOf(model.Module));
     }
 
     private static string FeatureDescription(CnnModelDefinition definition) =>
