@@ -30,7 +30,7 @@ internal static class AccuracyVsParametersPlot
         var most = board.Entries.Max(e => e.Parameters);
         plot.Axes.Add(new LogarithmicAxis
         {
-            Position = AxisPosition.Bottom, Title = "parameters (log scale)", Minimum = fewest / 2.0, Maximum = most * 2.0,
+            Position = AxisPosition.Bottom, Title = "parameters (log scale)", Minimum = fewest / 2.0, Maximum = most * 6.0, // room for the name to the right of the point
             MajorGridlineStyle = LineStyle.Dot, StringFormat = "#,0",
         });
         var lowest = board.Entries.Min(e => e.MicroAccuracy) * 100;
