@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using CnnMl.Architectures;
+using CnnMl.Demo.Cli;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -99,17 +100,7 @@ public sealed class CompareSettings : CnnmlSettings
         if (TrainLimit is < 1) return ValidationResult.Error($"--train-limit must be at least 1 (got {TrainLimit}).");
         if (TestLimit is < 1) return ValidationResult.Error($"--test-limit must be at least 1 (got {TestLimit}).");
         if (Threads is < 1) return ValidationResult.Error($"--threads must be at least 1 (got {Threads}).");
-        if (Input is not null)
-        {
-            try
-            {
-                ImageShape.Parse(Input);
-            }
-            catch (FormatException e)
-            {
-                return ValidationResult.Error($"--input {Input}: {e.Message}");
-            }
-        }
+        if (ShapeOption.Problem(Input) is { } problem) return ValidationResult.Error(problem);
         return ValidationResult.Success();
     }
 
