@@ -52,6 +52,12 @@ public sealed record TrainingReport
     /// <summary>Accuracy on the validation set (0–1), when measured for this report.</summary>
     public double? ValidationAccuracy { get; init; }
 
+    /// <summary>Mean cross-entropy on the validation set (ML.NET's log-loss), when measured for this report.</summary>
+    public double? ValidationLoss { get; init; }
+
+    /// <summary>The learning rate the optimizer used for the last batch; NaN before the first batch.</summary>
+    public double LearningRate { get; init; } = double.NaN;
+
     /// <summary>Seconds spent training so far, validation excluded.</summary>
     public required double TrainSeconds { get; init; }
 

@@ -3,7 +3,10 @@ namespace CnnMl.Abstractions;
 /// <summary>What a finished <c>Fit</c> measured.</summary>
 public sealed record TrainingSummary
 {
-    /// <summary>Epochs trained by this <c>Fit</c> (after <c>CnnTrainerOptions.ResumeFrom</c>, only the epochs it added).</summary>
+    /// <summary>
+    /// Epochs trained by this <c>Fit</c> (after <c>CnnTrainerOptions.ResumeFrom</c>, only the epochs it added; fewer than
+    /// asked for when early stopping ended training).
+    /// </summary>
     public required int Epochs { get; init; }
 
     /// <summary>Training examples per epoch.</summary>
@@ -21,8 +24,20 @@ public sealed record TrainingSummary
     /// <summary>Training accuracy over the last epoch (0–1).</summary>
     public required double FinalTrainAccuracy { get; init; }
 
-    /// <summary>Last measured validation accuracy (0–1), if a validation set was given.</summary>
+    /// <summary>Last measured validation accuracy (0–1), if a validation set was given (before any restoring of the best weights).</summary>
     public double? FinalValidationAccuracy { get; init; }
+
+    /// <summary>Last measured validation loss (mean cross-entropy), if a validation set was given.</summary>
+    public double? FinalValidationLoss { get; init; }
+
+    /// <summary>True when early stopping ended training before the last epoch.</summary>
+    public bool StoppedEarly { get; init; }
+
+    /// <summary>The best epoch (1-based) by the early-stopping metric, when <c>CnnTrainerOptions.EarlyStopping</c> was set.</summary>
+    public int? BestEpoch { get; init; }
+
+    /// <summary>True when the network ends with the weights of <see cref="BestEpoch"/> (<c>EarlyStopping.RestoreBestWeights</c>).</summary>
+    public bool RestoredBestWeights { get; init; }
 
     /// <summary>Trainable parameters of the network as trained (before any conversion for inference).</summary>
     public required long TrainedParameters { get; init; }
@@ -32,6 +47,12 @@ public sealed record TrainingSummary
 
     /// <summary>The seed used for initialisation and shuffling.</summary>
     public required int Seed { get; init; }
+
+    /// <summary>
+    /// What training decided about libtorch's oneDNN kernels and why (<c>CnnTrainerOptions.OneDnn</c>): the forced
+    /// mode, or what the probe found and which layers, if any, ran without oneDNN. Also written to <c>MLContext.Log</c>.
+    /// </summary>
+    public string? OneDnn { get; init; }
 
     /// <summary>Every report emitted during training, in order.</summary>
     public required IReadOnlyList<TrainingReport> Reports { get; init; }

@@ -12,6 +12,7 @@ public static class IdxReader
 {
     private const byte UnsignedByteType = 0x08;
     private const int MaxDimensions = 4;
+    private const int InitialBuffer = 1 << 20;
 
     /// <summary>Reads a whole idx file; a file starting with the gzip signature is decompressed.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -24,14 +25,29 @@ public static class IdxReader
         var isGzip = file.ReadByte() == 0x1f && file.ReadByte() == 0x8b;
         file.Position = 0;
         using Stream stream = isGzip ? new GZipStream(file, CompressionMode.Decompress) : file;
+        IdxFile idx;
         try
         {
-            return Read(stream, path);
+            idx = Read(stream, path);
         }
         catch (InvalidDataException ex)
         {
             throw new IdxFormatException(path, $"gzip data is corrupt ({ex.Message})");
         }
+        if (isGzip) CheckGzipTrailer(file, idx, path);
+        return idx;
+    }
+
+    // .NET's GZipStream checks the CRC of a complete member but says nothing when the 8-byte trailer is cut
+    // off or followed by other bytes. The trailer's last field is the uncompressed size mod 2^32: it must be
+    // the file's last 4 bytes and equal what was read.
+    private static void CheckGzipTrailer(FileStream file, IdxFile idx, string path)
+    {
+        var size = (uint)(4 + 4 * idx.Dimensions.Count + idx.Data.LongLength);
+        Span<byte> isize = stackalloc byte[4];
+        file.Position = Math.Max(0, file.Length - 4);
+        if (file.Length < 18 || ReadFully(file, isize) < 4 || BinaryPrimitives.ReadUInt32LittleEndian(isize) != size)
+            throw new IdxFormatException(path, "the gzip trailer is missing, cut short or followed by other data (the file does not end with the size of what it holds)");
     }
 
     /// <summary>Reads an idx file from a stream; <paramref name="name"/> is used in error messages.</summary>
@@ -64,8 +80,19 @@ public static class IdxReader
         if (length > Array.MaxLength)
             throw new IdxFormatException(name, $"payload of {length:N0} bytes ({string.Join("x", dimensions)}) is too large");
 
-        var data = new byte[length];
-        var read = ReadFully(stream, data);
+        // A damaged header can promise gigabytes: never allocate more than the file can hold (raw files)
+        // or than has actually arrived (gzip, whose size is unknown until the end).
+        if (stream.CanSeek && stream.Length - stream.Position < length)
+            throw new IdxFormatException(name, $"truncated: header promises {length:N0} payload bytes ({string.Join("x", dimensions)}) but only {stream.Length - stream.Position:N0} follow");
+        var data = stream.CanSeek ? new byte[length] : new byte[Math.Min(length, InitialBuffer)];
+        var read = 0L;
+        while (read < length)
+        {
+            if (read == data.Length) Array.Resize(ref data, (int)Math.Min(length, 2L * data.Length));
+            var n = ReadFully(stream, data.AsSpan((int)read));
+            if (n == 0) break;
+            read += n;
+        }
         if (read < length)
             throw new IdxFormatException(name, $"truncated: header promises {length:N0} payload bytes ({string.Join("x", dimensions)}) but only {read:N0} follow");
         if (stream.ReadByte() >= 0)

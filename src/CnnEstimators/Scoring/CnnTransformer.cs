@@ -48,7 +48,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
 
     internal CnnTransformer(CnnModelDefinition definition, nn.Module<Tensor, Tensor> module, Device device,
         DataViewSchema.Annotations labelKeyValues, TrainingSummary? trainingSummary, int scoringBatchSize,
-        IHostEnvironment? environment = null)
+        IHostEnvironment? environment = null, int? scoringThreads = null)
     {
         _environment = environment;
         Definition = definition;
@@ -58,7 +58,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
         _scoringBatchSize = scoringBatchSize;
         module.eval();
         _scorer = new ModuleScorer(module, device, definition.ImageShape, definition.ClassCount,
-            $"{nameof(CnnTransformer)} ('{definition.Architecture}', {definition.ClassCount} classes)");
+            $"{nameof(CnnTransformer)} ('{definition.Architecture}', {definition.ClassCount} classes)", scoringThreads);
     }
 
     /// <summary>Architecture, input shape, classes and columns: what, with the weights, rebuilds this transformer.</summary>

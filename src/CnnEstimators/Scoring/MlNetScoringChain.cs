@@ -114,21 +114,30 @@ internal static class MlNetScoringChain
                 keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByOccurrence, keyData: indexKeys))
             .Append(ml.Transforms.Conversion.MapKeyToVector(OneHotColumn, IndexKeyColumn, outputCountVector: true))
             .Fit(empty);
-        var predictor = ml.MulticlassClassification.Trainers.NaiveBayes(TrainingLabel, OneHotColumn)
-            .Fit(OneHotTrainingRows(ml, classes, predictedColumn));
-
-        var drop = new List<string> { ProbabilitiesColumn, IndexColumn, IndexKeyColumn, OneHotColumn };
-        IEstimator<ITransformer> tail = ml.Transforms.Expression(scoreColumn.Name, "x : x", ProbabilitiesColumn);
-        if (scoreColumn.Name != PredictorScore) drop.Add(PredictorScore);
-        if (predictedColumn.Name != PredictorPredictedLabel)
+        TransformerChain<ITransformer> chain;
+        try
         {
-            tail = tail.Append(ml.Transforms.CopyColumns(predictedColumn.Name, PredictorPredictedLabel));
-            drop.Add(PredictorPredictedLabel);
-        }
-        tail = tail.Append(ml.Transforms.DropColumns([.. drop]));
-        var fittedTail = tail.Fit(predictor.Transform(front.Transform(empty)));
+            var predictor = ml.MulticlassClassification.Trainers.NaiveBayes(TrainingLabel, OneHotColumn)
+                .Fit(OneHotTrainingRows(ml, classes, predictedColumn));
 
-        var chain = new TransformerChain<ITransformer>([.. front, predictor, .. (IEnumerable<ITransformer>)fittedTail]);
+            var drop = new List<string> { ProbabilitiesColumn, IndexColumn, IndexKeyColumn, OneHotColumn };
+            IEstimator<ITransformer> tail = ml.Transforms.Expression(scoreColumn.Name, "x : x", ProbabilitiesColumn);
+            if (scoreColumn.Name != PredictorScore) drop.Add(PredictorScore);
+            if (predictedColumn.Name != PredictorPredictedLabel)
+            {
+                tail = tail.Append(ml.Transforms.CopyColumns(predictedColumn.Name, PredictorPredictedLabel));
+                drop.Add(PredictorPredictedLabel);
+            }
+            tail = tail.Append(ml.Transforms.DropColumns([.. drop]));
+            var fittedTail = tail.Fit(predictor.Transform(front.Transform(empty)));
+            chain = new TransformerChain<ITransformer>([.. front, predictor, .. (IEnumerable<ITransformer>)fittedTail]);
+        }
+        catch
+        {
+            front.Dispose(); // its OnnxTransformer holds the graph file open
+            throw;
+        }
+
         try
         {
             CheckSchema(chain.GetOutputSchema(empty.Schema), scoreColumn, predictedColumn, classes);

@@ -1,3 +1,4 @@
+using CnnMl.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,7 +8,8 @@ namespace CnnMl.Scoring;
 /// Runs the trained module on a batch buffer and writes softmax probabilities; owns the module's native
 /// memory. Thread-safe: the module is in eval mode, each call has its own dispose scope and inference
 /// mode, and any number of calls run at once under a shared lock that <see cref="Dispose"/> takes
-/// exclusively, so the module is never freed under a running forward pass.
+/// exclusively, so the module is never freed under a running forward pass. Each forward pass runs with the
+/// scoring thread count (<c>CnnTrainerOptions.ScoringThreads</c>) set on the calling thread, and puts the thread's count back.
 /// </summary>
 internal sealed class ModuleScorer : IDisposable
 {
@@ -18,13 +20,17 @@ internal sealed class ModuleScorer : IDisposable
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private volatile bool _disposed;
 
+    private readonly int? _threads;
+
     /// <param name="module">The network, in eval mode.</param>
     /// <param name="device">Where the module lives.</param>
     /// <param name="shape">One example's shape.</param>
     /// <param name="classes">Number of logits per example.</param>
     /// <param name="owner">How error messages name the owning transformer, e.g. "CnnTransformer ('mnist-cnn', 10 classes)".</param>
-    public ModuleScorer(nn.Module<Tensor, Tensor> module, Device device, ImageShape shape, int classes, string owner)
+    /// <param name="threads">Threads for each forward pass; null: 1 for one row, the calling thread's count for more.</param>
+    public ModuleScorer(nn.Module<Tensor, Tensor> module, Device device, ImageShape shape, int classes, string owner, int? threads = null)
     {
+        _threads = threads;
         _module = module;
         _device = device;
         _owner = owner;
@@ -37,6 +43,9 @@ internal sealed class ModuleScorer : IDisposable
     public int Classes { get; }
 
     public int FeatureSize => (int)Shape.ElementCount;
+
+    /// <summary>The thread count for a pass over <paramref name="count"/> rows: the option, else 1 for one row, else unchanged.</summary>
+    internal int? ThreadsFor(int count) => _threads ?? (count == 1 ? 1 : null);
 
     /// <summary>True once the module has been freed.</summary>
     public bool IsDisposed => _disposed;
@@ -65,10 +74,13 @@ internal sealed class ModuleScorer : IDisposable
         try
         {
             ThrowIfDisposed();
+            using var threads = ThreadCountScope.Enter(ThreadsFor(count));
             using var scope = NewDisposeScope();
             using var mode = inference_mode();
-            var x = tensor(features.AsMemory(0, count * FeatureSize), Shape.WithBatch(count));
-            if (_device.type != DeviceType.CPU) x = x.to(_device);
+            // frombuffer shares the array's memory (no copy); for a GPU it is copied once into page-locked memory, from
+            // which the transfer is asynchronous (softmax(...).cpu() below waits for it).
+            var x = frombuffer(features, float32, (long)count * FeatureSize).view(Shape.WithBatch(count));
+            if (_device.type != DeviceType.CPU) x = x.pin_memory().to(_device, non_blocking: true);
             var logits = _module.call(x);
             if (logits.ndim != 2 || logits.shape[0] != count || logits.shape[1] != Classes)
                 throw new InvalidOperationException($"The network returned shape [{string.Join(", ", logits.shape)}]; expected [{count}, {Classes}].");

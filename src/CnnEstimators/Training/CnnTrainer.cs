@@ -20,6 +20,9 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     private readonly IHostEnvironment _environment;
     private readonly IHost _host;
 
+    /// <summary>Images per forward pass when measuring validation accuracy.</summary>
+    private const int ValidationBatchSize = 1000;
+
     internal CnnTrainer(IHostEnvironment environment, CnnTrainerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -33,8 +36,8 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     /// <summary>The options this trainer was created with.</summary>
     public CnnTrainerOptions Options { get; }
 
-    /// <summary>The architecture's registry entry.</summary>
-    public CnnArchitecture Architecture => CnnArchitectures.Get(Options.Architecture);
+    /// <summary>The network trained: <see cref="CnnTrainerOptions.CustomArchitecture"/>, else the registry's entry.</summary>
+    public CnnArchitecture Architecture => Options.ResolveArchitecture();
 
     /// <summary>
     /// <see cref="CnnTrainerOptions.ImageShape"/>, or else the architecture's default input. Without the option,
@@ -52,7 +55,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        InputSchemaValidator.Check(inputSchema, Options.LabelColumnName, Options.FeatureColumnName, Options.Architecture, ImageShape);
+        InputSchemaValidator.Check(inputSchema, Options.LabelColumnName, Options.FeatureColumnName, Architecture.Name, ImageShape);
         var label = inputSchema.First(c => c.Name == Options.LabelColumnName);
         return OutputColumns.Promise(inputSchema, label, Options.ScoreColumnName, Options.PredictedLabelColumnName);
     }
@@ -62,45 +65,77 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     {
         if (Options.ImageShape is { } shape) return shape;
         if (schema.GetColumnOrNull(Options.FeatureColumnName) is { Type: VectorDataViewType vector }
-            && ColumnDimensions.ShapeOf(Options.FeatureColumnName, vector, Options.Architecture) is { } fromColumn)
+            && ColumnDimensions.ShapeOf(Options.FeatureColumnName, vector, Architecture.Name) is { } fromColumn)
             return fromColumn;
         return Architecture.DefaultInput;
     }
 
+    /// <summary>The in-memory examples checkpoints fingerprint; streamed data cannot be checkpointed yet.</summary>
+    private InMemoryExamples CheckpointExamples(TrainingData train)
+    {
+        if (train.Examples is { } examples) return examples;
+        if (Options.CheckpointPath is null && Options.ResumeFrom is null) return InMemoryExamples.Empty(checked((int)ImageShape.ElementCount));
+        throw new NotSupportedException(
+            $"CheckpointPath and ResumeFrom need the training data in memory (they fingerprint it), but it is streamed: {train.Description} " +
+            "Raise MaxInMemoryBytes above the data's size, or train without checkpoints.");
+    }
+
     /// <summary>Trains the network and returns the transformer that scores with it.</summary>
+    /// <remarks>
+    /// <c>Fit</c> leaves no process-wide setting changed: the thread count (<see cref="CnnTrainerOptions.NumberOfThreads"/>)
+    /// is set on the calling thread and put back, and the oneDNN switch is held through a process-wide scope that
+    /// concurrent <c>Fit</c> calls share or wait for, then restored. Seeding and building the network take libtorch's
+    /// default generator exclusively, so concurrent calls give the weights sequential calls give.
+    /// </remarks>
     public CnnTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var architecture = Architecture;
         var shape = ShapeFor(input.Schema);
-        var classes = InputSchemaValidator.CheckForTraining(input.Schema, Options.LabelColumnName, Options.FeatureColumnName, Options.Architecture, shape);
+        var classes = InputSchemaValidator.CheckForTraining(input.Schema, Options.LabelColumnName, Options.FeatureColumnName, architecture.Name, shape);
         if (Options.ValidationSet is { } validationSet)
-            InputSchemaValidator.CheckForTraining(validationSet.Schema, Options.LabelColumnName, Options.FeatureColumnName, Options.Architecture, shape);
+        {
+            int validationClasses;
+            try
+            {
+                validationClasses = InputSchemaValidator.CheckForTraining(validationSet.Schema, Options.LabelColumnName, Options.FeatureColumnName, architecture.Name, shape);
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                var reason = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", "");
+                throw new ArgumentOutOfRangeException(nameof(CnnTrainerOptions.ValidationSet), $"ValidationSet: {reason}");
+            }
+            if (validationClasses != classes)
+                throw new ArgumentOutOfRangeException(nameof(CnnTrainerOptions.ValidationSet),
+                    $"ValidationSet: label column '{Options.LabelColumnName}' has {validationClasses} classes; the training data's has {classes}. Map both with the same MapValueToKey transformer.");
+        }
+        if (Options.ClassWeights is { } weights && weights.Count != classes)
+            throw new ArgumentException(
+                $"ClassWeights has {weights.Count} values; the label column '{Options.LabelColumnName}' has {classes} classes. Give one weight per class, in key order.",
+                nameof(CnnTrainerOptions.ClassWeights));
 
         using var channel = _host.Start("Training");
         var (device, deviceName) = TorchDeviceSelector.Select(CatalogEnvironment.GpuDeviceId(_environment), CatalogEnvironment.FallbackToCpu(_environment));
-        if (Options.NumberOfThreads is { } threads) torch.set_num_threads(threads);
+        using var threads = ThreadCountScope.Enter(Options.NumberOfThreads);
         var seed = Options.Seed ?? _host.Rand.Next();
 
-        var featureSize = checked((int)shape.ElementCount);
-        var train = InMemoryExamples.Load(input, Options.FeatureColumnName, Options.LabelColumnName, featureSize, Options.AllowNonFiniteFeatures, "training");
+        var train = TrainingData.Open(input, Options, shape, "Training");
         if (train.Count == 0)
             throw new InvalidOperationException($"The training data has no rows with a label and finite pixels (label column '{Options.LabelColumnName}'; " +
                                                 $"{train.SkippedMissingLabels} rows had a missing key, {train.SkippedNonFinite} non-finite pixels).");
         if (train.SkippedMissingLabels > 0)
             channel.Warning(MessageSensitivity.None, $"Skipped {train.SkippedMissingLabels} rows whose label is missing.");
-        var validation = Options.ValidationSet is { } v
-            ? InMemoryExamples.Load(v, Options.FeatureColumnName, Options.LabelColumnName, featureSize, Options.AllowNonFiniteFeatures, "validation")
-            : null;
-        foreach (var (examples, role) in new[] { (train, "training"), (validation, "validation") })
+        var validation = Options.ValidationSet is { } v ? TrainingData.Open(v, Options, shape, "Validation") : null;
+        foreach (var data in new[] { train, validation })
         {
-            if (examples is { SkippedNonFinite: > 0 })
-                channel.Warning(MessageSensitivity.None, $"Skipped {examples.SkippedNonFinite} {role} rows whose image holds NaN or infinite values (AllowNonFiniteFeatures).");
+            if (data is { SkippedNonFinite: > 0 })
+                channel.Warning(MessageSensitivity.None, $"Skipped {data.SkippedNonFinite} {data.Role} rows whose image holds NaN or infinite values (AllowNonFiniteFeatures).");
         }
 
         var label = input.Schema[Options.LabelColumnName];
         CnnModelDefinition Definition(bool converted) => new()
         {
-            Architecture = Options.Architecture,
+            Architecture = architecture.Name,
             ImageShape = shape,
             ClassCount = classes,
             ClassNames = KeyValueAnnotations.ReadNames(label),
@@ -110,24 +145,35 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             PredictedLabelColumnName = Options.PredictedLabelColumnName,
             IsConvertedForInference = converted,
         };
-        using var checkpoints = TrainingCheckpoints.Open(Options, Definition(converted: false), label.Annotations, train, seed);
+        using var checkpoints = TrainingCheckpoints.Open(Options, Definition(converted: false), label.Annotations, CheckpointExamples(train), seed);
         seed = checkpoints.Seed;
         if (checkpoints.Resume is { Training: { } resumed } resume)
             channel.Info(MessageSensitivity.None, $"Resuming from '{resume.Path}' after epoch {resumed.EpochsCompleted}.");
 
-        torch.random.manual_seed(seed);
-        var module = checkpoints.TakeResumedModule() ?? Architecture.Create(shape, classes);
+        using var random = DefaultGeneratorLease.Seed(seed, Options.CancellationToken);
+        var module = checkpoints.TakeResumedModule() ?? architecture.Create(shape, classes);
         try
         {
+            random.KeepWhileTraining(module);
             if (device.type != DeviceType.CPU) module.to(device);
-            using var oneDnn = OneDnnGuard.Apply(Options.OneDnn, module);
+            using var oneDnn = OneDnnGuard.Apply(Options.OneDnn, Options.CancellationToken);
             channel.Info(MessageSensitivity.None, oneDnn.Reason);
+            channel.Info(MessageSensitivity.None, OptimizerFactory.Describe(Options));
+            using var oneDnnLayers = OneDnnLayerPolicy.ForTraining(Options.OneDnn, oneDnn.Enabled, device, module, shape, train.Count, Options.BatchSize);
+            if (oneDnnLayers is not null) channel.Info(MessageSensitivity.None, oneDnnLayers.Description);
             var loop = new TrainingLoop(module, shape, device, deviceName, Options, report =>
             {
                 channel.Info(MessageSensitivity.None, report.ToString());
                 Options.Progress?.Report(report);
             });
-            var summary = loop.Run(train, validation, seed, checkpoints.Resume, checkpoints.EpochCompleted(module));
+            var pinned = device.type == DeviceType.CUDA;
+            using var trainBatches = train.TrainingBatches(seed, pinned, out var dataDescription);
+            channel.Info(MessageSensitivity.None, dataDescription);
+            using var validationBatches = validation?.OrderedBatches(ValidationBatchSize, pinned);
+            if (validation is not null) channel.Info(MessageSensitivity.None, validation.Description);
+            var summary = loop.Run(trainBatches, validationBatches, seed, checkpoints.Resume, checkpoints.EpochCompleted(module))
+                with { OneDnn = oneDnnLayers?.Description ?? oneDnn.Reason };
+            oneDnnLayers?.Dispose(); // the hooks are for training only
 
             var converted = false;
             if (module is IConvertibleAfterTraining convertible)
@@ -139,12 +185,12 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                     module = inference;
                     if (device.type != DeviceType.CPU) module.to(device);
                     converted = true;
-                    channel.Info(MessageSensitivity.None, $"Converted '{Options.Architecture}' to its inference form ({module.parameters().Sum(p => p.numel()):N0} parameters).");
+                    channel.Info(MessageSensitivity.None, $"Converted '{architecture.Name}' to its inference form ({module.parameters().Sum(p => p.numel()):N0} parameters).");
                 }
             }
 
             var definition = Definition(converted);
-            return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize, _environment);
+            return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize, _environment, Options.ScoringThreads);
         }
         catch
         {

@@ -1,3 +1,4 @@
+using CnnMl.Abstractions;
 using CnnMl.Architectures;
 using Microsoft.ML;
 
@@ -25,6 +26,14 @@ public sealed class CnnTrainerOptions
     public string Architecture { get; set; } = CnnArchitectures.MnistCnn;
 
     /// <summary>
+    /// A network to train that need not be in the registry: when set, it is used and <see cref="Architecture"/> is
+    /// ignored. Build one with <c>new CnnArchitecture(name, description, input, classes, factory)</c> to train your own
+    /// module without <see cref="CnnArchitectures.Register"/>, which changes the registry for the whole process. The
+    /// model's <c>Definition.Architecture</c> records its <see cref="CnnArchitecture.Name"/>.
+    /// </summary>
+    public CnnArchitecture? CustomArchitecture { get; set; }
+
+    /// <summary>
     /// Shape of one example, channels first. Null: the image column's dimensions when it has them (C×H×W, as
     /// <c>ExtractPixels</c> sets them), else the architecture's default input (1×28×28 for the MNIST networks).
     /// When the column has dimensions, they must agree with this shape.
@@ -46,8 +55,52 @@ public sealed class CnnTrainerOptions
     /// <summary>Examples per training step. Default 64.</summary>
     public int BatchSize { get; set; } = 64;
 
-    /// <summary>Adam's learning rate. Default 1e-3.</summary>
+    /// <summary>The optimizer's (base) learning rate. Default 1e-3.</summary>
     public double LearningRate { get; set; } = 1e-3;
+
+    /// <summary>The optimizer. Default <see cref="CnnOptimizer.Adam"/>, the source document's.</summary>
+    public CnnOptimizer Optimizer { get; set; } = CnnOptimizer.Adam;
+
+    /// <summary>
+    /// Weight decay. Null (default): the optimizer's PyTorch default — 0 for Adam and SGD, 0.01 for AdamW. Adam and SGD
+    /// add decay × weight to the gradient; AdamW shrinks the weights directly (see <see cref="CnnOptimizer"/>).
+    /// </summary>
+    public double? WeightDecay { get; set; }
+
+    /// <summary>SGD's momentum, in [0, 1). Default 0 (PyTorch's: plain SGD). Ignored by Adam and AdamW.</summary>
+    public double Momentum { get; set; }
+
+    /// <summary>SGD with Nesterov momentum (needs <see cref="Momentum"/> &gt; 0, as in PyTorch). Default false.</summary>
+    public bool Nesterov { get; set; }
+
+    /// <summary>
+    /// The learning rate per step: <see cref="ConstantLearningRate"/>, <see cref="StepLearningRate"/>,
+    /// <see cref="CosineLearningRate"/> or <see cref="OneCycleLearningRate"/>, each with optional warm-up. Null (default):
+    /// <see cref="LearningRate"/> at every step.
+    /// </summary>
+    public LearningRateSchedule? LearningRateSchedule { get; set; }
+
+    /// <summary>Stop when the validation metric stops improving and keep the best weights (needs <see cref="ValidationSet"/>). Null (default): train every epoch.</summary>
+    public EarlyStopping? EarlyStopping { get; set; }
+
+    /// <summary>
+    /// Label smoothing ε in [0, 1): the training target puts 1 − ε on the label and spreads ε evenly over all classes
+    /// (<c>cross_entropy(label_smoothing=ε)</c>). Default 0.
+    /// </summary>
+    public double LabelSmoothing { get; set; }
+
+    /// <summary>
+    /// A weight per class (in key order, one per label key value) for the training loss: each example's loss counts
+    /// with its class's weight, and the batch loss is Σ wᵢℓᵢ / Σ wᵢ (<c>cross_entropy(weight=…)</c>). Null (default): equal weights.
+    /// </summary>
+    public IReadOnlyList<float>? ClassWeights { get; set; }
+
+    /// <summary>
+    /// Changes every training batch before the forward pass, drawing from a generator seeded from the training seed and
+    /// the epoch: <see cref="ImageAugmentation"/> (crop with padding, flip, affine) or your own
+    /// <see cref="IBatchAugmentation"/>. Null (default): none.
+    /// </summary>
+    public IBatchAugmentation? Augmentation { get; set; }
 
     /// <summary>
     /// Seed for weight initialisation and the per-epoch shuffles. Null: drawn from the <see cref="MLContext"/>'s
@@ -76,12 +129,24 @@ public sealed class CnnTrainerOptions
     /// <summary>Rows per forward pass when scoring. Default 256.</summary>
     public int ScoringBatchSize { get; set; } = 256;
 
-    /// <summary>libtorch intra-op threads (process-wide). Null leaves libtorch's default (one per core).</summary>
+    /// <summary>
+    /// libtorch intra-op threads while <c>Fit</c> runs, set on the calling thread and put back when <c>Fit</c> returns.
+    /// Null leaves the thread's count (libtorch's default: one per core; but a thread that has never used libtorch starts
+    /// from the count set last on any thread, so set it when results must repeat). One thread makes training bit-for-bit
+    /// repeatable across processes.
+    /// </summary>
     public int? NumberOfThreads { get; set; }
 
     /// <summary>
-    /// Whether training uses libtorch's oneDNN convolutions. Default <see cref="OneDnnMode.Auto"/>: off only for
-    /// networks with convolution shapes whose oneDNN gradients are wrong in libtorch 2.10.
+    /// libtorch intra-op threads for each scoring forward pass (set on the scoring thread for that pass, then put back).
+    /// Null (default): one thread for one-row passes, as a prediction engine makes them (parallel regions cost more
+    /// than they save for one image, and much more on a busy machine), and the thread's own count for batches.
+    /// </summary>
+    public int? ScoringThreads { get; set; }
+
+    /// <summary>
+    /// Whether training uses libtorch's oneDNN convolutions. Default <see cref="OneDnnMode.Auto"/>: each convolution
+    /// configuration is probed against float64 once per process, and only layers where oneDNN is wrong avoid it.
     /// </summary>
     public OneDnnMode OneDnn { get; set; } = OneDnnMode.Auto;
 
@@ -103,6 +168,38 @@ public sealed class CnnTrainerOptions
     /// </summary>
     public string? ResumeFrom { get; set; }
 
+    /// <summary>The default of <see cref="MaxInMemoryBytes"/>: 2 GiB (2,147,483,648 bytes).</summary>
+    public const long DefaultMaxInMemoryBytes = 2L << 30;
+
+    /// <summary>
+    /// Largest image column, in bytes (rows × values per image × 4), that <c>Fit</c> copies into memory; larger data —
+    /// and any data past .NET's array limit (about 2.1 billion floats) — is streamed from the <see cref="IDataView"/>
+    /// cursor while training: a seeded shuffle buffer (<see cref="ShuffleBufferRows"/>) mixes the rows and a background
+    /// task prepares the next batches (<see cref="PrefetchBatches"/>). Default <see cref="DefaultMaxInMemoryBytes"/>
+    /// (2 GiB: MNIST's 60,000 images take 188 MB and stay in memory). 0 always streams.
+    /// </summary>
+    public long MaxInMemoryBytes { get; set; } = DefaultMaxInMemoryBytes;
+
+    /// <summary>
+    /// Rows the shuffle buffer holds when streaming (each row moves at most this many places from the cursor's order).
+    /// Null (default): as many as fit in half of <see cref="MaxInMemoryBytes"/>, at least one batch.
+    /// </summary>
+    public int? ShuffleBufferRows { get; set; }
+
+    /// <summary>
+    /// Batches a background task prepares ahead while the current step computes, when streaming (image loading and
+    /// decoding in the pipeline overlap training). 0 prepares each batch on the training thread. Default 2.
+    /// </summary>
+    public int PrefetchBatches { get; set; } = 2;
+
+    /// <summary>
+    /// Automatic mixed precision for the forward pass (libtorch's autocast, bound by CnnMl since TorchSharp 0.107 does
+    /// not expose it): <see cref="Training.MixedPrecision.BFloat16"/>, or <see cref="Training.MixedPrecision.Float16"/>
+    /// with dynamic loss scaling. Default <see cref="Training.MixedPrecision.None"/>. Tested on the CPU (bfloat16, and
+    /// float16 where the CPU build supports it); untested on CUDA. The oneDNN probe checks float32 kernels only.
+    /// </summary>
+    public MixedPrecision MixedPrecision { get; set; }
+
     internal void Validate()
     {
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1.");
@@ -112,14 +209,37 @@ public sealed class CnnTrainerOptions
         if (ReportEveryBatches < 0) throw new ArgumentOutOfRangeException(nameof(ReportEveryBatches), ReportEveryBatches, "ReportEveryBatches must be 0 or more.");
         if (ValidateEveryBatches < 0) throw new ArgumentOutOfRangeException(nameof(ValidateEveryBatches), ValidateEveryBatches, "ValidateEveryBatches must be 0 or more.");
         if (ScoringBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(ScoringBatchSize), ScoringBatchSize, "ScoringBatchSize must be at least 1.");
+        if (MaxInMemoryBytes < 0) throw new ArgumentOutOfRangeException(nameof(MaxInMemoryBytes), MaxInMemoryBytes, "MaxInMemoryBytes must be 0 (always stream) or more.");
+        if (ShuffleBufferRows is < 1) throw new ArgumentOutOfRangeException(nameof(ShuffleBufferRows), ShuffleBufferRows, "ShuffleBufferRows must be at least 1 (or null for the default).");
+        if (PrefetchBatches is < 0 or > 64) throw new ArgumentOutOfRangeException(nameof(PrefetchBatches), PrefetchBatches, "PrefetchBatches must be between 0 and 64.");
         if (NumberOfThreads is < 1) throw new ArgumentOutOfRangeException(nameof(NumberOfThreads), NumberOfThreads, "NumberOfThreads must be at least 1.");
+        if (ScoringThreads is < 1) throw new ArgumentOutOfRangeException(nameof(ScoringThreads), ScoringThreads, "ScoringThreads must be at least 1.");
+        if (WeightDecay is { } decay && (!(decay >= 0) || double.IsInfinity(decay)))
+            throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be a finite number, 0 or more.");
+        if (!(Momentum >= 0 && Momentum < 1)) throw new ArgumentOutOfRangeException(nameof(Momentum), Momentum, "Momentum must be in [0, 1).");
+        if (Nesterov && (Optimizer != CnnOptimizer.Sgd || Momentum == 0))
+            throw new ArgumentException($"Nesterov momentum needs Optimizer = Sgd and Momentum > 0 (got {Optimizer}, Momentum {Momentum}).", nameof(Nesterov));
+        if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), LabelSmoothing, "LabelSmoothing must be in [0, 1).");
+        if (ClassWeights is { } weights)
+        {
+            if (weights.Any(w => !(w >= 0) || float.IsInfinity(w)) || weights.All(w => w == 0))
+                throw new ArgumentException($"ClassWeights must be finite, 0 or more, and not all 0 (got {string.Join(", ", weights)}).", nameof(ClassWeights));
+        }
+        if (EarlyStopping is not null && ValidationSet is null)
+            throw new ArgumentException("EarlyStopping watches the validation set: set ValidationSet too.", nameof(EarlyStopping));
+        if (EarlyStopping is not null && ResumeFrom is not null)
+            throw new ArgumentException("EarlyStopping cannot continue a resumed run: a checkpoint does not hold its best epoch and weights. Resume without EarlyStopping.", nameof(EarlyStopping));
+        if (Optimizer != CnnOptimizer.Adam && (CheckpointPath is not null || ResumeFrom is not null))
+            throw new ArgumentException($"Checkpoints hold Adam's state; Optimizer = {Optimizer} cannot be checkpointed or resumed. Use Adam, or train without CheckpointPath and ResumeFrom.", nameof(Optimizer));
+        if (CustomArchitecture is not null && ResumeFrom is not null)
+            throw new ArgumentException($"ResumeFrom rebuilds the network from the registry by name; CustomArchitecture '{CustomArchitecture.Name}' is not in it. Register it, or train without ResumeFrom.", nameof(ResumeFrom));
         if (CheckpointPath is not null && string.IsNullOrWhiteSpace(CheckpointPath))
             throw new ArgumentException("CheckpointPath must be a file path or null.", nameof(CheckpointPath));
         if (ResumeFrom is not null && string.IsNullOrWhiteSpace(ResumeFrom))
             throw new ArgumentException("ResumeFrom must be a file path or null.", nameof(ResumeFrom));
         foreach (var (name, value) in new[]
                  {
-                     (nameof(LabelColumnName), LabelColumnName), (nameof(FeatureColumnName), FeatureColumnName), (nameof(Architecture), Architecture),
+                     (nameof(LabelColumnName), LabelColumnName), (nameof(FeatureColumnName), FeatureColumnName),
                      (nameof(ScoreColumnName), ScoreColumnName), (nameof(PredictedLabelColumnName), PredictedLabelColumnName),
                  })
         {
@@ -127,6 +247,13 @@ public sealed class CnnTrainerOptions
         }
         if (ScoreColumnName == PredictedLabelColumnName)
             throw new ArgumentException($"{nameof(ScoreColumnName)} and {nameof(PredictedLabelColumnName)} are both '{ScoreColumnName}'; the two output columns need different names.", nameof(PredictedLabelColumnName));
-        CnnArchitectures.Get(Architecture);
+        if (CustomArchitecture is null)
+        {
+            if (string.IsNullOrWhiteSpace(Architecture)) throw new ArgumentException($"{nameof(Architecture)} must not be empty.", nameof(Architecture));
+            CnnArchitectures.Get(Architecture);
+        }
     }
+
+    /// <summary>The network trained: <see cref="CustomArchitecture"/>, else the registry's <see cref="Architecture"/>.</summary>
+    internal CnnArchitecture ResolveArchitecture() => CustomArchitecture ?? CnnArchitectures.Get(Architecture);
 }

@@ -2,19 +2,19 @@ using System.Diagnostics;
 using CnnMl.Architectures;
 using CnnMl.Data;
 using CnnMl.Persistence;
+using CnnMl.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CnnMl.Training;
 
 /// <summary>
-/// The training loop: Adam on cross-entropy (plus the architecture's loss terms), a fresh shuffle every
-/// epoch, one dispose scope per step, periodic reports and optional validation outside the timed work.
+/// The training loop: the optimizer on cross-entropy (plus the architecture's loss terms), a fresh shuffle every
+/// epoch, one dispose scope per step, periodic reports and optional validation outside the timed work. The options'
+/// training controls (schedule, augmentation, loss, early stopping) come through <see cref="TrainingControls"/>.
 /// </summary>
 internal sealed class TrainingLoop
 {
-    private const int ValidationBatchSize = 1000;
-
     private readonly nn.Module<Tensor, Tensor> _module;
     private readonly ImageShape _shape;
     private readonly Device _device;
@@ -23,6 +23,7 @@ internal sealed class TrainingLoop
     private readonly Action<TrainingReport> _report;
     private readonly ITrainingProgressObserver[] _observers;
     private readonly ITrainingLossTerm[] _lossTerms;
+    private readonly MixedPrecisionTraining _precision;
 
     public TrainingLoop(nn.Module<Tensor, Tensor> module, ImageShape shape, Device device, string deviceName,
         CnnTrainerOptions options, Action<TrainingReport> report)
@@ -36,29 +37,26 @@ internal sealed class TrainingLoop
         var tree = module.modules().Prepend(module).Distinct().ToArray();
         _observers = tree.OfType<ITrainingProgressObserver>().ToArray();
         _lossTerms = tree.OfType<ITrainingLossTerm>().ToArray();
+        _precision = new MixedPrecisionTraining(options.MixedPrecision, device, module);
     }
 
-    /// <param name="train">Training examples.</param>
-    /// <param name="validation">Examples to measure accuracy on, or null.</param>
-    /// <param name="seed">Seed of the data order.</param>
+    /// <param name="train">Training batches (they draw their own order each epoch).</param>
+    /// <param name="validation">Batches to measure accuracy on, or null.</param>
+    /// <param name="seed">Seed of the data order (for the summary).</param>
     /// <param name="resume">A training checkpoint to continue from: its optimizer state, finished epochs and generator state.</param>
     /// <param name="epochCompleted">Called after each epoch with the epochs done and the optimizer (writes the checkpoint).</param>
-    public TrainingSummary Run(InMemoryExamples train, InMemoryExamples? validation, int seed,
+    public TrainingSummary Run(IExampleBatches train, IExampleBatches? validation, int seed,
         CheckpointContents? resume = null, Action<int, optim.Optimizer>? epochCompleted = null)
     {
         var epochs = _options.Epochs;
-        var batchSize = Math.Min(_options.BatchSize, train.Count);
-        var batchesPerEpoch = (train.Count + batchSize - 1) / batchSize;
-        var featureSize = train.FeatureSize;
-        var features = new float[batchSize * featureSize];
-        var labels = new long[batchSize];
-        var order = Enumerable.Range(0, train.Count).ToArray();
-        var shuffle = new Random(seed);
+        var batchesPerEpoch = train.BatchesPerPass;
         var reports = new List<TrainingReport>();
         var clock = new Stopwatch();
-        double lastLoss = double.NaN, lastTrainAccuracy = double.NaN;
-        double? lastValidation = null;
+        double lastLoss = double.NaN, lastTrainAccuracy = double.NaN, lastRate = double.NaN;
+        double? lastValidation = null, lastValidationLoss = null;
         long totalImages = 0;
+        var stoppedEarly = false;
+        using var controls = new TrainingControls(_options, seed, batchesPerEpoch, epochs, _device);
 
         void Emit(TrainingReport r)
         {
@@ -70,44 +68,42 @@ internal sealed class TrainingLoop
         {
             Kind = kind, Epoch = epoch + 1, Epochs = epochs, Batch = batch, BatchesPerEpoch = batchesPerEpoch,
             ImagesSeen = seen, ImagesPerEpoch = train.Count, Loss = lastLoss, TrainAccuracy = lastTrainAccuracy,
-            ValidationAccuracy = validationAccuracy, TrainSeconds = clock.Elapsed.TotalSeconds,
-            TotalImagesTrained = totalImages, Device = _deviceName,
+            ValidationAccuracy = validationAccuracy, ValidationLoss = validationAccuracy is null ? null : lastValidationLoss,
+            LearningRate = lastRate, TrainSeconds = clock.Elapsed.TotalSeconds, TotalImagesTrained = totalImages, Device = _deviceName,
         };
 
         var firstEpoch = resume?.Training?.EpochsCompleted ?? 0;
+        var lastEpoch = firstEpoch;
         Emit(Report(TrainingReportKind.Started, firstEpoch, 0, 0, null));
-        using var optimizer = optim.Adam(_module.parameters(), _options.LearningRate);
+        using var optimizer = controls.CreateOptimizer(_module.parameters());
         if (resume is not null)
         {
             resume.Optimizer!.RestoreInto(optimizer);
             // Each epoch reshuffles the previous order in place: replaying the finished epochs' shuffles leaves
             // the order and the Random where the interrupted run left them.
-            for (var epoch = 0; epoch < firstEpoch; epoch++) shuffle.Shuffle(order);
+            for (var epoch = 0; epoch < firstEpoch; epoch++) train.BeginPass();
             using var generator = tensor(resume.GeneratorState!);
-            torch.random.set_rng_state(generator);
+            DefaultGeneratorLease.Restore(generator);
         }
         _module.train();
         for (var epoch = firstEpoch; epoch < epochs; epoch++)
         {
-            shuffle.Shuffle(order);
+            train.BeginPass();
+            using var batches = train.Batches(_options.CancellationToken).GetEnumerator();
             long seen = 0, correct = 0;
             for (var batch = 0; batch < batchesPerEpoch; batch++)
             {
                 _options.CancellationToken.ThrowIfCancellationRequested();
-                var start = batch * batchSize;
-                var count = Math.Min(batchSize, train.Count - start);
                 clock.Start();
                 foreach (var observer in _observers) observer.OnTrainingProgress(new TrainingProgress(epoch, batch, batchesPerEpoch, epochs));
-                for (var i = 0; i < count; i++)
-                {
-                    var row = order[start + i];
-                    train.Features.AsSpan(row * featureSize, featureSize).CopyTo(features.AsSpan(i * featureSize));
-                    labels[i] = train.Labels[row];
-                }
-                var (loss, hits) = Step(optimizer, features, labels, count);
+                if (!batches.MoveNext()) throw new InvalidOperationException($"The training data ended after {batch} of {batchesPerEpoch} batches in epoch {epoch + 1}: it held fewer rows than counted ({train.Count}). Data read while training must not change.");
+                var count = batches.Current.Count;
+                controls.SetLearningRate(optimizer, epoch, batch);
+                var (loss, hits) = Step(optimizer, controls, epoch, batches.Current);
+                lastRate = optimizer.ParamGroups.First().LearningRate; // what the optimizer used, as reports show it
                 clock.Stop();
                 // The loss is read every step anyway: checking it costs no extra device sync.
-                if (!double.IsFinite(loss)) throw new NonFiniteLossException(loss, epoch + 1, batch + 1, batchesPerEpoch, _options.LearningRate);
+                if (!double.IsFinite(loss)) throw new NonFiniteLossException(loss, epoch + 1, batch + 1, batchesPerEpoch, lastRate);
 
                 seen += count;
                 totalImages += count;
@@ -116,66 +112,81 @@ internal sealed class TrainingLoop
                 lastTrainAccuracy = (double)correct / seen;
                 var batchNumber = batch + 1;
                 var validateNow = validation is not null && _options.ValidateEveryBatches > 0 && batchNumber % _options.ValidateEveryBatches == 0;
-                if (validateNow) lastValidation = Accuracy(validation!);
+                if (validateNow) (lastValidation, lastValidationLoss) = Validate(validation!);
                 var reportNow = _options.ReportEveryBatches > 0 && batchNumber % _options.ReportEveryBatches == 0 && batchNumber < batchesPerEpoch;
                 if (reportNow || validateNow)
                     Emit(Report(TrainingReportKind.Batch, epoch, batchNumber, seen, validateNow ? lastValidation : null));
             }
-            if (validation is not null) lastValidation = Accuracy(validation);
+            if (validation is not null) (lastValidation, lastValidationLoss) = Validate(validation);
+            lastEpoch = epoch + 1;
             epochCompleted?.Invoke(epoch + 1, optimizer);
             Emit(Report(TrainingReportKind.EpochEnd, epoch, batchesPerEpoch, seen, validation is null ? null : lastValidation));
+            if (validation is not null && controls.EndOfEpoch(epoch, lastValidation!.Value, lastValidationLoss!.Value, _module))
+            {
+                stoppedEarly = epoch + 1 < epochs;
+                break;
+            }
         }
+        var restored = controls.RestoreBestWeights(_module);
         // The last step's update comes after its (finite) loss: make sure it left finite weights.
         if (NonFiniteWeights.FirstParameter(_module) is { } diverged)
-            throw new NonFiniteLossException(double.NaN, epochs, batchesPerEpoch, batchesPerEpoch, _options.LearningRate, $"weight '{diverged}'");
+            throw new NonFiniteLossException(double.NaN, lastEpoch, batchesPerEpoch, batchesPerEpoch, lastRate, $"weight '{diverged}'");
         _module.eval();
-        Emit(Report(TrainingReportKind.Completed, epochs - 1, batchesPerEpoch, train.Count, null));
+        Emit(Report(TrainingReportKind.Completed, lastEpoch - 1, batchesPerEpoch, train.Count, null));
 
         return new TrainingSummary
         {
-            Epochs = epochs - firstEpoch, TrainImages = train.Count, TrainSeconds = clock.Elapsed.TotalSeconds, FinalLoss = lastLoss,
-            FinalTrainAccuracy = lastTrainAccuracy, FinalValidationAccuracy = lastValidation,
+            Epochs = lastEpoch - firstEpoch, TrainImages = train.Count, TrainSeconds = clock.Elapsed.TotalSeconds, FinalLoss = lastLoss,
+            FinalTrainAccuracy = lastTrainAccuracy, FinalValidationAccuracy = lastValidation, FinalValidationLoss = lastValidationLoss,
+            StoppedEarly = stoppedEarly, BestEpoch = controls.BestEpoch + 1, RestoredBestWeights = restored,
             TrainedParameters = _module.parameters().Where(p => p.requires_grad).Sum(p => p.numel()),
             Device = _deviceName, Seed = seed, Reports = reports,
         };
     }
 
-    private (double Loss, long Correct) Step(optim.Optimizer optimizer, float[] features, long[] labels, int count)
+    private (double Loss, long Correct) Step(optim.Optimizer optimizer, TrainingControls controls, int epoch, ExampleBatch examples)
     {
         using var scope = NewDisposeScope();
-        var x = ToDevice(tensor(features.AsMemory(0, count * (int)_shape.ElementCount), _shape.WithBatch(count)));
-        var y = ToDevice(tensor(labels.AsMemory(0, count), [count]));
-        var logits = _module.call(x);
-        var loss = nn.functional.cross_entropy(logits, y);
-        foreach (var term in _lossTerms)
+        var x = controls.Augment(ToDevice(examples.Images(), examples.Pinned), epoch);
+        var y = ToDevice(examples.Labels(), examples.Pinned);
+        Tensor logits, loss;
+        using (_precision.Forward())
         {
-            if (term.ComputeLossTerm() is { } extra) loss = loss + extra;
+            logits = _module.call(x);
+            loss = controls.Loss.Compute(logits, y);
+            foreach (var term in _lossTerms)
+            {
+                if (term.ComputeLossTerm() is { } extra) loss = loss + extra;
+            }
         }
         optimizer.zero_grad();
-        loss.backward();
-        optimizer.step();
-        return (loss.item<float>(), logits.argmax(1).eq(y).sum().item<long>());
+        _precision.BackwardAndStep(loss, optimizer);
+        return (loss.to(float32).item<float>(), logits.argmax(1).eq(y).sum().item<long>());
     }
 
-    /// <summary>Accuracy of the current weights on <paramref name="data"/>, in eval mode; restores training mode.</summary>
-    private double Accuracy(InMemoryExamples data)
+    /// <summary>Accuracy and mean cross-entropy of the current weights on <paramref name="data"/>, in eval mode; restores training mode.</summary>
+    private (double Accuracy, double Loss) Validate(IExampleBatches data)
     {
         _module.eval();
         long correct = 0;
+        double loss = 0;
         using (no_grad())
         {
-            for (var start = 0; start < data.Count; start += ValidationBatchSize)
+            data.BeginPass();
+            foreach (var examples in data.Batches(_options.CancellationToken))
             {
                 using var scope = NewDisposeScope();
-                var count = Math.Min(ValidationBatchSize, data.Count - start);
-                var x = ToDevice(tensor(data.Features.AsMemory(start * data.FeatureSize, count * data.FeatureSize), _shape.WithBatch(count)));
-                var y = ToDevice(tensor(data.Labels.AsMemory(start, count), [count]));
-                correct += _module.call(x).argmax(1).eq(y).sum().item<long>();
+                var x = ToDevice(examples.Images(), examples.Pinned);
+                var y = ToDevice(examples.Labels(), examples.Pinned);
+                var logits = _module.call(x);
+                correct += logits.argmax(1).eq(y).sum().item<long>();
+                loss += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).to(float64).item<double>();
             }
         }
         _module.train();
-        return data.Count == 0 ? double.NaN : (double)correct / data.Count;
+        return data.Count == 0 ? (double.NaN, double.NaN) : ((double)correct / data.Count, loss / data.Count);
     }
 
-    private Tensor ToDevice(Tensor t) => _device.type == DeviceType.CPU ? t : t.to(_device);
+    /// <summary>The host tensor on the training device; from pinned memory the copy is asynchronous (the step's <c>item()</c> waits for it).</summary>
+    private Tensor ToDevice(Tensor t, bool pinned) => _device.type == DeviceType.CPU ? t : t.to(_device, non_blocking: pinned);
 }

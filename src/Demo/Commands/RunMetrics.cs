@@ -15,6 +15,10 @@ public sealed record RunMetrics(
     [property: JsonPropertyName("trainSeconds")] double TrainSeconds,
     [property: JsonPropertyName("imagesPerSecond")] double ImagesPerSecond,
     [property: JsonPropertyName("parameters")] long Parameters,
+    [property: JsonPropertyName("seed")] int Seed,
+    [property: JsonPropertyName("threads")] int? Threads,
+    [property: JsonPropertyName("finalTrainLoss")] double FinalTrainLoss,
+    [property: JsonPropertyName("weightsSha256")] string WeightsSha256,
     [property: JsonPropertyName("savedModel"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ModelMetrics? SavedModel = null)
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };

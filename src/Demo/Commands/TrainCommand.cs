@@ -4,6 +4,7 @@ using CnnMl.Data;
 using CnnMl.Demo.Models;
 using CnnMl.Demo.Plots;
 using CnnMl.Demo.Rendering;
+using CnnMl.Inspection;
 using CnnMl.Persistence;
 using CnnMl.Scoring;
 using CnnMl.Training;
@@ -113,7 +114,8 @@ public sealed class TrainCommand : Command<TrainSettings>
             if (settings.MetricsJson is { } path)
             {
                 var written = new RunMetrics(architecture.Name, settings.Epochs, trainImages, testImages, metrics.MicroAccuracy, metrics.MacroAccuracy,
-                    metrics.LogLoss, summary.TrainSeconds, summary.ImagesPerSecond, model.ParameterCount, savedMetrics).WriteTo(path);
+                    metrics.LogLoss, summary.TrainSeconds, summary.ImagesPerSecond, model.ParameterCount, summary.Seed, settings.Threads,
+                    summary.FinalLoss, WeightsDigest.Sha256(model.Module), savedMetrics).WriteTo(path);
                 AnsiConsole.MarkupLineInterpolated($"Metrics written to {written}");
             }
 

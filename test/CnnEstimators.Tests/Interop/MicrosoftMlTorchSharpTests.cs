@@ -36,14 +36,12 @@ public sealed class MicrosoftMlTorchSharpTests
     }
 
     [TestMethod]
-    public void ConvModulesAndFocalLossConstruct()
+    public void ConvModulesRun()
     {
         using var scope = NewDisposeScope();
         using var conv = new Conv2dBN(8, 16);
         CollectionAssert.AreEqual(new long[] { 1, 16, 10, 10 }, conv.forward(rand(1, 8, 10, 10)).shape);
         using var module = new ConvModule(8, 4, kernelSize: 3, stride: 1, padding: 1);
         CollectionAssert.AreEqual(new long[] { 1, 4, 10, 10 }, module.forward(rand(1, 8, 10, 10)).shape);
-        using var loss = new Microsoft.ML.TorchSharp.Loss.FocalLoss();
-        Assert.IsNotNull(loss);
     }
 }

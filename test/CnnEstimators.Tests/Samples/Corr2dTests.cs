@@ -72,8 +72,27 @@ public sealed class Corr2dTests
         Assert.AreEqual(0f, layer.Bias.item<float>());
         var w = layer.Weight.data<float>().ToArray();
         Assert.IsTrue(w.All(v => v >= 0 && v < 1), "uniform [0, 1) initialisation");
-        var X = EdgeDetection.Image();
-        Assert.IsTrue(layer.call(X).allclose(Corr2d.Compute(X, layer.Weight.detach())));
+
+        // With kernel [[1, −1]] and bias 0.5 the document's image gives its edge map plus 0.5: worked out by hand.
+        using (no_grad())
+        {
+            layer.Weight.copy_(EdgeDetection.Kernel());
+            layer.Bias.fill_(0.5f);
+        }
+        var Y = layer.call(EdgeDetection.Image());
+        CollectionAssert.AreEqual(new long[] { 6, 7 }, Y.shape);
+        for (var row = 0; row < 6; row++)
+            CollectionAssert.AreEqual(new[] { 0.5f, 1.5f, 0.5f, 0.5f, 0.5f, -0.5f, 0.5f }, Y[row].data<float>().ToArray(), $"row {row}");
+
+        // Random kernel and bias against libtorch's own convolution.
+        var X = randn(5, 6);
+        using (no_grad())
+        {
+            layer.Weight.copy_(randn(1, 2));
+            layer.Bias.copy_(randn(1));
+        }
+        var expected = nn.functional.conv2d(X.reshape(1, 1, 5, 6), layer.Weight.detach().reshape(1, 1, 1, 2), layer.Bias.detach()).reshape(5, 5);
+        Assert.IsTrue(layer.call(X).allclose(expected, rtol: 1e-5, atol: 1e-6));
     }
 
     [TestMethod]

@@ -1,46 +1,69 @@
 using CnnMl.Architectures;
 using CnnMl.Data;
+using CnnMl.Scoring;
 using CnnMl.Training;
 using Microsoft.ML;
 
 namespace CnnMl.Tests.Support;
 
 /// <summary>
-/// The evaluation suites' common run: an architecture trained through the MLContext pipeline on MNIST
-/// (Adam 1e-3, batch 64, MLContext seed 1) and evaluated by ML.NET on the 10,000 test images.
+/// The evaluation suites' common protocol: a network trained through the MLContext pipeline on MNIST (MLContext seed 1,
+/// Adam 1e-3, batch 64, one libtorch thread so that every run repeats bit for bit) and evaluated by ML.NET on the 10,000
+/// test images; and the same protocol for a no-convolution baseline on the same loaded data.
 /// </summary>
 internal static class MnistEvaluation
 {
-    /// <summary>Micro-accuracy on the test set; prints the run's figures to the test log.</summary>
-    /// <param name="architecture">Registry name.</param>
-    /// <param name="epochs">Epochs.</param>
-    /// <param name="trainingImages">The first N training images, or null for all 60,000.</param>
+    /// <summary>The loaded training and test views and the input shape, shared by a network and its baseline.</summary>
+    public sealed record Data(IDataView Train, IDataView Test, ImageShape Shape);
+
+    /// <summary>Loads the first <paramref name="trainingImages"/> training images (null: all 60,000) and the test set.</summary>
+    /// <param name="trainingImages">How many training images.</param>
     /// <param name="asVolumes">Turn every digit into an 8-frame clip (<see cref="ShiftedFrames"/>) for 3D networks.</param>
-    public static double MicroAccuracy(string architecture, int epochs, int? trainingImages, bool asVolumes = false)
+    public static Data Load(int? trainingImages, bool asVolumes = false)
     {
         var dir = TestPaths.RequireMnist();
         var ml = new MLContext(seed: 1);
         var train = ml.Data.LoadMnist(dir, MnistSplit.Train, trainingImages);
         var test = ml.Data.LoadMnist(dir, MnistSplit.Test);
         var shape = KnownInputs.Mnist;
-        if (asVolumes)
+        if (!asVolumes) return new Data(train, test, shape);
+        return new Data(ShiftedFrames.Transform(ml, train, shape), ShiftedFrames.Transform(ml, test, shape), ShiftedFrames.VolumeShape(shape));
+    }
+
+    /// <summary>Micro-accuracy on the test set of <paramref name="architecture"/> trained for <paramref name="epochs"/>; prints the run's figures.</summary>
+    /// <param name="data">The loaded data.</param>
+    /// <param name="architecture">The network.</param>
+    /// <param name="epochs">Epochs.</param>
+    /// <param name="customise">Changes to the protocol's options (progress reports, for example).</param>
+    /// <param name="inspect">Called with the trained model before it is disposed.</param>
+    public static double MicroAccuracy(Data data, CnnArchitecture architecture, int epochs, Action<CnnTrainerOptions>? customise = null,
+        Action<CnnTransformer>? inspect = null)
+    {
+        var ml = new MLContext(seed: 1);
+        var options = new CnnTrainerOptions
         {
-            train = ShiftedFrames.Transform(ml, train, shape);
-            test = ShiftedFrames.Transform(ml, test, shape);
-            shape = ShiftedFrames.VolumeShape(shape);
-        }
-        using var model = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
-        {
-            Architecture = architecture,
-            ImageShape = shape,
+            CustomArchitecture = architecture,
+            ImageShape = data.Shape,
             Epochs = epochs,
             BatchSize = 64,
             LearningRate = 1e-3,
             ReportEveryBatches = 0,
-        }).Fit(train);
-        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
-        Console.WriteLine($"{architecture} ({shape}): {epochs} epoch(s) on {train.GetRowCount():N0} images, micro {metrics.MicroAccuracy:P2}, " +
+            NumberOfThreads = 1,
+        };
+        customise?.Invoke(options);
+        using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(data.Train);
+        inspect?.Invoke(model);
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(data.Test));
+        Console.WriteLine($"{architecture.Name} ({data.Shape}): {epochs} epoch(s) on {data.Train.GetRowCount():N0} images, micro {metrics.MicroAccuracy:P2}, " +
                           $"macro {metrics.MacroAccuracy:P2}, log-loss {metrics.LogLoss:F4}, {model.TrainingSummary!.ImagesPerSecond:N0} images/s");
         return metrics.MicroAccuracy;
     }
+
+    /// <summary>Micro-accuracy of a registered architecture under the protocol.</summary>
+    public static double MicroAccuracy(Data data, string architecture, int epochs) => MicroAccuracy(data, CnnArchitectures.Get(architecture), epochs);
+
+    /// <summary>Asserts that <paramref name="network"/> beats <paramref name="baseline"/> by at least <paramref name="margin"/> (accuracies 0–1).</summary>
+    public static void AssertBeatsBaseline(string name, double network, double baseline, double margin) =>
+        Assert.IsGreaterThanOrEqualTo(baseline + margin, network,
+            $"{name}: micro-accuracy {network:P2} must beat the no-convolution baseline's {baseline:P2} by {margin:P2} (it beats it by {network - baseline:P2})");
 }

@@ -9,7 +9,13 @@ namespace CnnMl.Tests.Support;
 /// </summary>
 internal static class SyntheticImages
 {
-    public static IDataView Create(int count, int classes = 4, int size = 28, int seed = 7, IReadOnlyList<string>? names = null)
+    /// <param name="count">Images.</param>
+    /// <param name="classes">Classes; image i shows class i mod classes.</param>
+    /// <param name="size">Height and width.</param>
+    /// <param name="seed">Seed of the background noise.</param>
+    /// <param name="names">Class names (key values); default class0, class1, ….</param>
+    /// <param name="relabel">Label stored for an image of each class (default: the class itself), to build deliberately wrong labels.</param>
+    public static IDataView Create(int count, int classes = 4, int size = 28, int seed = 7, IReadOnlyList<string>? names = null, Func<int, int>? relabel = null)
     {
         var random = new Random(seed);
         var pixels = new byte[count * size * size];
@@ -17,7 +23,7 @@ internal static class SyntheticImages
         for (var i = 0; i < count; i++)
         {
             var label = i % classes;
-            labels[i] = (byte)label;
+            labels[i] = (byte)(relabel?.Invoke(label) ?? label);
             var image = pixels.AsSpan(i * size * size, size * size);
             for (var p = 0; p < image.Length; p++) image[p] = (byte)random.Next(0, 60);
             var row = 2 + (label * 7) % (size - 6);
