@@ -44,17 +44,31 @@ internal static class ImageGrid
             side += (minimumWidth - pixelWidth) / 2.0;
             pixelWidth = minimumWidth;
         }
+        // No PlotModel.Title and no padding: OxyPlot would size the title area itself. The plot area is then exactly
+        // the grid plus a heading band above it, so every data unit is scale × scale pixels.
+        var heading = TitlePixels / scale;
         var plot = new PlotModel
         {
-            Title = title,
-            TitleFontSize = 14,
+            Padding = new OxyThickness(0),
             PlotAreaBorderThickness = new OxyThickness(0),
-            // Fixed margins: the plot area is exactly the grid, so every data unit is scale × scale pixels.
-            PlotMargins = new OxyThickness(side, TitlePixels, pixelWidth - side - width * scale, MarginPixels),
+            PlotMargins = new OxyThickness(side, 0, pixelWidth - side - width * scale, MarginPixels),
         };
         plot.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Minimum = 0, Maximum = width, MinimumPadding = 0, MaximumPadding = 0, IsAxisVisible = false });
-        plot.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Minimum = -height, Maximum = 0, MinimumPadding = 0, MaximumPadding = 0, IsAxisVisible = false });
+        plot.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Minimum = -height, Maximum = heading, MinimumPadding = 0, MaximumPadding = 0, IsAxisVisible = false });
         plot.Axes.Add(new LinearColorAxis { Position = AxisPosition.None, Palette = palette, Minimum = minimum, Maximum = maximum, IsAxisVisible = false });
+        plot.Annotations.Add(new TextAnnotation
+        {
+            Text = title,
+            TextPosition = new DataPoint(width / 2, heading / 2),
+            TextHorizontalAlignment = HorizontalAlignment.Center,
+            TextVerticalAlignment = VerticalAlignment.Middle,
+            FontSize = 14,
+            Stroke = OxyColors.Transparent,
+            Background = OxyColors.Transparent,
+            // The heading may be wider than the grid (it is centred over the whole picture).
+            ClipByXAxis = false,
+            ClipByYAxis = false,
+        });
 
         for (var k = 0; k < tiles.Count; k++)
         {
