@@ -1,6 +1,6 @@
 using CnnMl.Demo.Commands;
 using OxyPlot;
-using OxyPlot.Annotations;
+using OxyPlot.Legends;
 using OxyPlot.Axes;
 using OxyPlot.Series;
 
@@ -17,6 +17,13 @@ internal static class AccuracyVsParametersPlot
 
     /// <summary>Writes the scatter into <paramref name="folder"/>.</summary>
     public static string Write(PlotFolder folder, Leaderboard board) => folder.Save(Create(board), FileName, Width, Height);
+
+    // Distinct, saturated colours (Tableau 10's first eight), so that every point stands out from the gray grid.
+    private static readonly OxyColor[] Palette =
+    [
+        OxyColor.FromRgb(31, 119, 180), OxyColor.FromRgb(255, 127, 14), OxyColor.FromRgb(44, 160, 44), OxyColor.FromRgb(214, 39, 40),
+        OxyColor.FromRgb(148, 103, 189), OxyColor.FromRgb(140, 86, 75), OxyColor.FromRgb(227, 119, 194), OxyColor.FromRgb(188, 189, 34),
+    ];
 
     /// <summary>"50 k", "1.2 M": parameter counts on the axis.</summary>
     private static string Count(double value) => value switch
@@ -38,7 +45,7 @@ internal static class AccuracyVsParametersPlot
         var most = board.Entries.Max(e => e.Parameters);
         plot.Axes.Add(new LogarithmicAxis
         {
-            Position = AxisPosition.Bottom, Title = "parameters (log scale)", Minimum = fewest / 2.0, Maximum = most * 6.0, // room for the name right of the point
+            Position = AxisPosition.Bottom, Title = "parameters (log scale)", Minimum = fewest / 2.0, Maximum = most * 2.0,
             MajorGridlineStyle = LineStyle.Dot, IntervalLength = 90, LabelFormatter = Count,
         });
         var lowest = board.Entries.Min(e => e.MicroAccuracy) * 100;
@@ -49,29 +56,22 @@ internal static class AccuracyVsParametersPlot
             Position = AxisPosition.Left, Title = "test micro-accuracy (%)", Minimum = Math.Max(0, lowest - margin), Maximum = Math.Min(100, highest + margin),
             MajorGridlineStyle = LineStyle.Dot,
         });
-        var points = new ScatterSeries { MarkerType = MarkerType.Circle, MarkerSize = 6, MarkerFill = OxyColors.SteelBlue };
-        var yRange = plot.Axes[1].Maximum - plot.Axes[1].Minimum;
-        var placed = new List<LeaderboardEntry>();
-        foreach (var entry in board.Entries.OrderBy(e => e.Parameters))
+        // One series per architecture, named in the legend in rank order: names written beside the points would
+        // overlap where networks of similar size score alike.
+        plot.Legends.Add(new Legend { LegendPlacement = LegendPlacement.Outside, LegendPosition = LegendPosition.RightTop, LegendFontSize = 12 });
+        var markers = new[] { MarkerType.Circle, MarkerType.Square, MarkerType.Diamond, MarkerType.Triangle };
+        foreach (var (entry, i) in board.Entries.Select((e, i) => (e, i)))
         {
-            points.Points.Add(new ScatterPoint(entry.Parameters, 100 * entry.MicroAccuracy));
-            // Names of points close together (within half a decade and 8% of the accuracy range) go one line lower each.
-            var crowded = placed.Count(p => Math.Abs(Math.Log10(p.Parameters) - Math.Log10(entry.Parameters)) < 0.5
-                                            && Math.Abs(p.MicroAccuracy - entry.MicroAccuracy) * 100 < 0.08 * yRange);
-            placed.Add(entry);
-            plot.Annotations.Add(new TextAnnotation
+            var point = new ScatterSeries
             {
-                Text = $"{entry.Rank}. {entry.Architecture}",
-                TextPosition = new DataPoint(entry.Parameters, 100 * entry.MicroAccuracy),
-                TextHorizontalAlignment = HorizontalAlignment.Left,
-                TextVerticalAlignment = VerticalAlignment.Middle,
-                Offset = new ScreenVector(8, 16 * crowded),
-                Stroke = OxyColors.Transparent,
-                Background = OxyColors.Transparent,
-                FontSize = 12,
-            });
+                Title = $"{entry.Rank}. {entry.Architecture}",
+                MarkerType = markers[i % markers.Length],
+                MarkerSize = 7,
+                MarkerFill = Palette[i % Palette.Length],
+            };
+            point.Points.Add(new ScatterPoint(entry.Parameters, 100 * entry.MicroAccuracy));
+            plot.Series.Add(point);
         }
-        plot.Series.Add(points);
         return plot;
     }
 }

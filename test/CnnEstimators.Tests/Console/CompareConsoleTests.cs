@@ -75,10 +75,11 @@ public sealed class CompareConsoleTests
                 rows[i][..6], $"table row {i + 1}\n{run.StandardOutput}");
         }
 
-        // The scatter: one steel-blue point per architecture.
+        // The scatter: a point of its own colour per architecture (and the same in the legend); the rest is black, white and gray.
         var scatter = PngPicture.Load(Path.Combine(plots, "accuracy-vs-parameters.png"));
         scatter.AssertDrawn(800, 500);
-        Assert.IsGreaterThan(3 * 60, scatter.Count(70, 130, 180, 8), "three markers");
+        foreach (var (r, g, b) in new (byte, byte, byte)[] { (31, 119, 180), (255, 127, 14), (44, 160, 44) })
+            Assert.IsGreaterThan(2 * 40, scatter.Count(r, g, b, 4), $"the marker and legend entry coloured ({r}, {g}, {b})");
         StringAssert.Contains(run.StandardOutput, $"Picture (--plots): {scatter.Path}");
     }
 
