@@ -29,6 +29,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         OutputFiles.EnsureWritable("--out (its consumption code)", settings.ConsumptionCodePath);
         OutputFiles.EnsureWritable("--metrics-json", settings.MetricsJson);
         OutputFiles.EnsureWritable("--checkpoint", settings.Checkpoint);
+        OutputFiles.EnsureWritable("--weights-out", settings.WeightsOut);
+        var initialWeights = settings.Weights is null ? null : OutputFiles.RequireFile("--weights", settings.Weights);
         var resumeFrom = settings.Resume is null ? null : OutputFiles.RequireFile("--resume", settings.Resume);
         var plots = PlotFolder.Open("--plots", settings.Plots);
 
@@ -54,11 +56,17 @@ public sealed class TrainCommand : Command<TrainSettings>
             ValidateEveryBatches = settings.ValidateEvery,
             NumberOfThreads = settings.Threads,
             CancellationToken = cancellation,
+            InitialWeights = initialWeights,
+            ReplaceClassifier = settings.ReplaceClassifier,
+            FreezeBackboneEpochs = settings.FreezeEpochs,
             CheckpointPath = settings.Checkpoint is null ? null : Path.GetFullPath(settings.Checkpoint),
             ResumeFrom = resumeFrom,
         };
         if (resumeFrom is not null) AnsiConsole.MarkupLineInterpolated($"Resuming from {resumeFrom}");
         AnsiConsole.MarkupLineInterpolated($"Training: Adam lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s), seed {settings.Seed}");
+        if (settings.Weights is { } weights)
+            AnsiConsole.MarkupLineInterpolated(
+                $"Starting from [bold]{weights}[/]{(settings.ReplaceClassifier ? $", new classifier '{architecture.ClassifierName}'" : "")}{(settings.FreezeEpochs > 0 ? $", backbone frozen for {settings.FreezeEpochs} epoch(s)" : "")}");
 
         CnnTransformer model;
         if (AnsiConsole.Profile.Capabilities.Interactive)
@@ -106,6 +114,12 @@ public sealed class TrainCommand : Command<TrainSettings>
             if (settings.Out is { } modelPath)
             {
                 (consumption, savedMetrics) = SaveAndReload(ml, model, train.Schema, trainImages, test, testImages, modelPath, settings);
+            }
+
+            if (settings.WeightsOut is { } weightsOut)
+            {
+                model.SaveWeights(weightsOut);
+                AnsiConsole.MarkupLineInterpolated($"Weights written to {Path.GetFullPath(weightsOut)} (PyTorch: model.load_state_dict(torch.load(path)); see scripts/pytorch)");
             }
 
             TryAPrediction(ml, model, settings);
