@@ -22,15 +22,17 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
 
         var ml = new MLContext();
         using var model = SavedModel.Load(ml, modelPath);
-        var test = ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Test, settings.TestLimit);
+        var (test, source) = settings.Images is { } folder
+            ? (model.ImageFolderRows(ml, folder), Path.GetFullPath(folder))
+            : (ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Test, settings.TestLimit), Path.GetFullPath(settings.DataDirectory));
         var testImages = test.GetRowCount() ?? 0;
         AnsiConsole.MarkupLineInterpolated($"Model: {modelPath} ({SavedModel.Describe(model.InputSchema)})");
-        AnsiConsole.MarkupLineInterpolated($"Data: [bold]{testImages:N0}[/] test images from {Path.GetFullPath(settings.DataDirectory)}");
+        AnsiConsole.MarkupLineInterpolated($"Data: [bold]{testImages:N0}[/] test images from {source}");
         cancellation.ThrowIfCancellationRequested();
 
         var metrics = model.Evaluate(ml, test);
         AnsiConsole.Write(MetricsView.Summary(metrics, testImages));
-        AnsiConsole.Write(MetricsView.ConfusionMatrix(metrics.ConfusionMatrix, MnistCatalog.DigitNames));
+        AnsiConsole.Write(MetricsView.ConfusionMatrix(metrics.ConfusionMatrix, model.ClassNames() ?? MnistCatalog.DigitNames));
         AnsiConsole.MarkupLineInterpolated($"test accuracy: {metrics.MicroAccuracy:P2}");
 
         if (settings.MetricsJson is { } path)
@@ -43,10 +45,21 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         {
             cancellation.ThrowIfCancellationRequested();
             var predicted = model.Predict(test).Select(p => p.Label).ToList();
-            var mnist = MnistDataset.Load(settings.DataDirectory, MnistSplit.Test, settings.TestLimit);
+            TestedImages? tested = null;
+            if (settings.Images is null)
+            {
+                var mnist = MnistDataset.Load(settings.DataDirectory, MnistSplit.Test, settings.TestLimit);
+                var size = mnist.Rows * mnist.Columns;
+                // The features the zip scored: MNIST's bytes / 255, as LoadMnist gives them.
+                var images = Enumerable.Range(0, mnist.Count).Select(i => mnist.Pixels.AsSpan(i * size, size).ToArray().Select(p => p / 255f).ToArray());
+                tested = new TestedImages(mnist.Labels.Select(l => MnistCatalog.DigitNames[l]).ToList(), predicted, images, new ImageShape(1, mnist.Rows, mnist.Columns));
+            }
+            else
+            {
+                AnsiConsole.MarkupLine("[grey]No picture of the misclassified images with --images yet (train --plots draws them).[/]");
+            }
             var (_, graph) = EmbeddedOnnxGraph.Read(modelPath, model.Transformer);
-            ClassificationPictures.Write(plots, Path.GetFileName(modelPath), training: null, metrics, MnistCatalog.DigitNames, mnist, predicted,
-                ConvolutionWeights.FirstOf(graph));
+            ClassificationPictures.Write(plots, Path.GetFileName(modelPath), training: null, metrics, model.ClassNames() ?? MnistCatalog.DigitNames, tested, ConvolutionWeights.FirstOf(graph));
         }
         return 0;
     }

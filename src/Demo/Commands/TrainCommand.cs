@@ -39,15 +39,21 @@ public sealed class TrainCommand : Command<TrainSettings>
         AnsiConsole.MarkupLineInterpolated($"[grey]{architecture.Description}[/]");
 
         var ml = new MLContext(seed: settings.Seed);
-        var train = ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Train, settings.TrainLimit);
-        var test = ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Test, settings.TestLimit);
-        var trainImages = train.GetRowCount() ?? 0;
-        var testImages = test.GetRowCount() ?? 0;
-        AnsiConsole.MarkupLineInterpolated($"Data: [bold]{trainImages:N0}[/] training and [bold]{testImages:N0}[/] test images from {Path.GetFullPath(settings.DataDirectory)}");
+        var data = TrainAndTestData.Load(ml, settings, architecture);
+        foreach (var line in data.Description) AnsiConsole.WriteLine(line);
+        // The image-input chain (resize, channels, pixel / 255) is fitted once and saved with the network; the network
+        // trains and is tested on its output.
+        var input = data.Input?.Fit(data.Train);
+        var train = input?.Transform(data.Train) ?? data.Train;
+        var test = input?.Transform(data.Test) ?? data.Test;
+        var trainImages = data.Train.GetRowCount() ?? 0;
+        var testImages = data.Test.GetRowCount() ?? 0;
 
         var options = new CnnTrainerOptions
         {
             Architecture = architecture.Name,
+            FeatureColumnName = data.FeatureColumn,
+            ImageShape = input is null ? null : data.Shape, // MNIST as it is: the trainer's own choice, as before
             Epochs = settings.Epochs,
             BatchSize = settings.BatchSize,
             LearningRate = settings.LearningRate,
@@ -113,7 +119,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             ModelMetrics? savedMetrics = null;
             if (settings.Out is { } modelPath)
             {
-                (consumption, savedMetrics) = SaveAndReload(ml, model, train.Schema, trainImages, test, testImages, modelPath, settings);
+                (consumption, savedMetrics) = SaveAndReload(ml, input, model, data, trainImages, testImages, modelPath, settings);
             }
 
             if (settings.WeightsOut is { } weightsOut)
@@ -122,8 +128,8 @@ public sealed class TrainCommand : Command<TrainSettings>
                 AnsiConsole.MarkupLineInterpolated($"Weights written to {Path.GetFullPath(weightsOut)} (PyTorch: model.load_state_dict(torch.load(path)); see scripts/pytorch)");
             }
 
-            TryAPrediction(ml, model, settings);
-            ShowHowToConsume(consumption, model);
+            TryAPrediction(ml, input, model, data, settings);
+            ShowHowToConsume(consumption, model, data);
 
             if (settings.MetricsJson is { } path)
             {
@@ -147,12 +153,17 @@ public sealed class TrainCommand : Command<TrainSettings>
     /// through the library's atomic save; loads it back with plain ML.NET in a fresh context and evaluates it on the
     /// same test images (the figures <c>cnnml evaluate</c> reproduces in a new process); writes the consumption code.
     /// </summary>
-    private static (ConsumptionCodeFile Code, ModelMetrics Metrics) SaveAndReload(MLContext ml, CnnTransformer model, DataViewSchema trainSchema,
-        long trainImages, IDataView test, long testImages, string modelPath, TrainSettings settings)
+    private static (ConsumptionCodeFile Code, ModelMetrics Metrics) SaveAndReload(MLContext ml, ITransformer? input, CnnTransformer model, TrainAndTestData data,
+        long trainImages, long testImages, string modelPath, TrainSettings settings)
     {
-        var toClassName = ml.Transforms.Conversion.MapKeyToValue(SavedModel.PredictedLabelColumn).Fit(model.Transform(test));
-        // Not disposed: the chain would dispose the CnnTransformer, which the caller owns.
-        var pipeline = new TransformerChain<ITransformer>(model, toClassName);
+        var trainSchema = data.Train.Schema;
+        var test = data.Test;
+        var scored = model.Transform(input?.Transform(test) ?? test);
+        var toClassName = ml.Transforms.Conversion.MapKeyToValue(SavedModel.PredictedLabelColumn).Fit(scored);
+        // Not disposed: the chain would dispose the CnnTransformer, which the caller owns. The image-input chain goes
+        // first, so the zip reads what the rows hold (MNIST's Image vector, or an image file's path).
+        ITransformer[] steps = input is null ? [model, toClassName] : [input, model, toClassName];
+        var pipeline = new TransformerChain<ITransformer>(steps);
         var written = ml.Model.SaveAtomically(pipeline, trainSchema, modelPath);
         AnsiConsole.MarkupLineInterpolated(
             $"Saved [bold]{written}[/] ({new FileInfo(written).Length / 1024.0:N0} KB): ML.NET's own transformers, loads with mlContext.Model.Load, no CnnMl needed.");
@@ -166,45 +177,64 @@ public sealed class TrainCommand : Command<TrainSettings>
         var code = new ConsumptionCodeFile
         {
             ModelFileName = Path.GetFileName(written),
-            Inputs = ConsumptionCodeFile.InputsOf(trainSchema, model.Definition.LabelColumnName, FeatureDescription(model.Definition)),
+            Inputs = ConsumptionCodeFile.InputsOf(trainSchema, model.Definition.LabelColumnName, data.FeatureDescription),
             ClassNames = model.Definition.ClassNames ?? Enumerable.Range(0, model.Definition.ClassCount).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray(),
-            Provenance = $"{model.Definition.Architecture}, {model.Definition.ClassCount} classes, {settings.Epochs} epoch(s) on {trainImages:N0} MNIST training images",
+            Provenance = $"{model.Definition.Architecture}, {model.Definition.ClassCount} classes, {settings.Epochs} epoch(s) on {data.Source}",
         };
         var codePath = OutputFiles.WriteAtomically(settings.ConsumptionCodePath!, code.Generate());
         AnsiConsole.MarkupLineInterpolated($"Consumption code: {codePath}");
         return (code, metrics);
     }
 
-    /// <summary><c>--plots</c>: the run's training curves, confusion matrix, misclassified test images and first kernels.</summary>
+    /// <summary>
+    /// <c>--plots</c>: the run's training curves, confusion matrix, misclassified test images (from the features the
+    /// network was tested on: MNIST's pixels, or an image folder's after the input chain) and first kernels.
+    /// </summary>
     private static void DrawPictures(PlotFolder plots, CnnTransformer model, IDataView scored, MulticlassClassificationMetrics metrics, TrainSettings settings)
     {
-        var names = model.Definition.ClassNames ?? MnistCatalog.DigitNames;
-        // PredictedLabel is the 1-based key of the class (0: missing, for an image the network could not score).
-        var predicted = scored.GetColumn<uint>(model.Definition.PredictedLabelColumnName)
-            .Select(key => key >= 1 && key <= names.Count ? names[(int)key - 1] : "?").ToList();
-        var test = MnistDataset.Load(settings.DataDirectory, MnistSplit.Test, settings.TestLimit);
-        var title = $"{model.Definition.Architecture}, {settings.Epochs} epoch(s)";
-        ClassificationPictures.Write(plots, title, model.TrainingSummary, metrics, names, test, predicted, ConvolutionWeights.FirstOf(model.Module));
+        var definition = model.Definition;
+        var names = definition.ClassNames ?? MnistCatalog.DigitNames;
+        // Label and PredictedLabel are 1-based keys of the classes (0: missing, for an image the network could not score).
+        string Name(uint key) => key >= 1 && key <= names.Count ? names[(int)key - 1] : "?";
+        var predicted = scored.GetColumn<uint>(definition.PredictedLabelColumnName).Select(Name).ToList();
+        var truth = scored.GetColumn<uint>(definition.LabelColumnName).Select(Name).ToList();
+        var tested = definition.ImageShape.SpatialRank == 2
+            ? new TestedImages(truth, predicted, scored.GetColumn<float[]>(definition.FeatureColumnName), definition.ImageShape)
+            : null;
+        if (tested is null) AnsiConsole.MarkupLine("[grey]The inputs are volumes, not 2-D images: no picture of the misclassified ones.[/]");
+        var title = $"{definition.Architecture}, {settings.Epochs} epoch(s)";
+        ClassificationPictures.Write(plots, title, model.TrainingSummary, metrics, names, tested, ConvolutionWeights.FirstOf(model.Module));
     }
 
-    private static string FeatureDescription(CnnModelDefinition definition) =>
-        $"The image, {definition.ImageShape} (channels first, row by row), {definition.ImageShape.ElementCount} floats: pixel / 255, as MNIST's Image column.";
-
-    private static void TryAPrediction(MLContext ml, CnnTransformer model, TrainSettings settings)
+    private static void TryAPrediction(MLContext ml, ITransformer? input, CnnTransformer model, TrainAndTestData data, TrainSettings settings)
     {
-        var sample = MnistDataset.Load(settings.DataDirectory, MnistSplit.Test, maxRows: 1);
-        var pixels = sample.Pixels.Select(p => p / 255f).ToArray();
-        var engine = ml.Model.CreatePredictionEngine<DigitInput, DigitPrediction>(model);
-        var prediction = engine.Predict(new DigitInput { Image = pixels });
         var names = model.Definition.ClassNames ?? MnistCatalog.DigitNames;
-        var top = prediction.Score.Select((p, i) => (p, i)).OrderByDescending(x => x.p).Take(3)
-            .Select(x => $"{names[x.i]}: {x.p:P1}");
-        AnsiConsole.Write(new Panel(new Text(DigitView.Render(pixels, sample.Rows, sample.Columns)))
-            .Header($"Try a prediction: first test image (label {sample.Labels[0]})"));
-        AnsiConsole.MarkupLineInterpolated($"Predicted [bold]{names[(int)prediction.PredictedLabel - 1]}[/] — {string.Join(", ", top)}");
+        IDataView row;
+        string header;
+        MnistDataset? digit = null;
+        if (data.SampleImagePath is { } path)
+        {
+            row = ml.Data.LoadFromEnumerable([new LabeledImage { ImagePath = path }]);
+            header = $"Try a prediction: {path} (label {Path.GetFileName(Path.GetDirectoryName(path))})";
+        }
+        else
+        {
+            digit = MnistDataset.Load(settings.DataDirectory, MnistSplit.Test, maxRows: 1);
+            row = digit.ToDataView();
+            header = $"Try a prediction: first test image (label {digit.Labels[0]})";
+        }
+        var scored = model.Transform(input?.Transform(row) ?? row);
+        var score = scored.GetColumn<float[]>(model.Definition.ScoreColumnName).Single();
+        var predicted = scored.GetColumn<uint>(model.Definition.PredictedLabelColumnName).Single();
+        var top = score.Select((p, i) => (p, i)).OrderByDescending(x => x.p).Take(3).Select(x => $"{names[x.i]}: {x.p:P1}");
+        if (digit is not null)
+            AnsiConsole.Write(new Panel(new Text(DigitView.Render(digit.Pixels.Select(p => p / 255f).ToArray(), digit.Rows, digit.Columns))).Header(header));
+        else
+            AnsiConsole.WriteLine(header);
+        AnsiConsole.MarkupLineInterpolated($"Predicted [bold]{names[(int)predicted - 1]}[/] — {string.Join(", ", top)}");
     }
 
-    private static void ShowHowToConsume(ConsumptionCodeFile? saved, CnnTransformer model)
+    private static void ShowHowToConsume(ConsumptionCodeFile? saved, CnnTransformer model, TrainAndTestData data)
     {
         if (saved is not null)
         {
@@ -212,31 +242,24 @@ public sealed class TrainCommand : Command<TrainSettings>
             AnsiConsole.Write(new Panel(new Text(saved.Generate())).Header($"Consume the model (C#, ML.NET only): {Path.GetFileNameWithoutExtension(saved.ModelFileName)}.consume.cs"));
             return;
         }
-        var feature = model.Definition.FeatureColumnName;
-        var size = model.Definition.ImageShape.ElementCount;
+        // What the saved zip would read: an image's path, or MNIST's 784-value Image vector.
+        var imageInput = data.SampleImagePath is not null;
+        var feature = imageInput ? ImageInputCatalog.ImagePathColumnName : "Image";
+        var size = KnownInputs.Mnist.ElementCount;
+        var member = imageInput
+            ? $"public string {feature} {{ get; set; }}"
+            : $"[ColumnName(\"{feature}\"), VectorType({size})] public float[] {feature} {{ get; set; }}";
+        var value = imageInput ? "\"photo.png\"" : "pixels";
         var code = $$"""
             // cnnml train --out model.zip saves the model and writes this code, complete, as model.consume.cs.
             var mlContext = new MLContext();
             ITransformer model = mlContext.Model.Load("model.zip", out DataViewSchema inputSchema);
             var engine = mlContext.Model.CreatePredictionEngine<ModelInput, ModelOutput>(model);
-            ModelOutput output = engine.Predict(new ModelInput { {{feature}} = pixels });   // output.PredictedLabel: "7"
+            ModelOutput output = engine.Predict(new ModelInput { {{feature}} = {{value}} });   // output.PredictedLabel: the class name
 
-            public class ModelInput { [ColumnName("{{feature}}"), VectorType({{size}})] public float[] {{feature}} { get; set; } }
+            public class ModelInput { {{member}} }
             public class ModelOutput { public string PredictedLabel { get; set; } public float[] Score { get; set; } }
             """;
         AnsiConsole.Write(new Panel(new Text(code)).Header("Consume the model (C#, ML.NET only)"));
-    }
-
-    private sealed class DigitInput
-    {
-        [VectorType(784)]
-        public float[] Image { get; set; } = [];
-    }
-
-    private sealed class DigitPrediction
-    {
-        public float[] Score { get; set; } = [];
-
-        public uint PredictedLabel { get; set; }
     }
 }

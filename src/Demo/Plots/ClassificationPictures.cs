@@ -1,4 +1,3 @@
-using CnnMl.Data;
 using Microsoft.ML.Data;
 using Spectre.Console;
 
@@ -13,23 +12,29 @@ internal static class ClassificationPictures
 {
     /// <summary>
     /// Writes every picture that the given inputs allow into <paramref name="folder"/>, and says which could not be drawn.
-    /// <paramref name="predicted"/> holds the predicted class name of each image of <paramref name="test"/>, in order.
+    /// <paramref name="tested"/> holds each test image's true and predicted class name, in order, and its features
+    /// (C×H×W of the shape); null when the caller has no pictures of them (it says why).
     /// </summary>
     public static void Write(PlotFolder folder, string title, TrainingSummary? training, MulticlassClassificationMetrics metrics,
-        IReadOnlyList<string> classNames, MnistDataset test, IReadOnlyList<string> predicted, ConvolutionWeights? firstConvolution)
+        IReadOnlyList<string> classNames, TestedImages? tested, ConvolutionWeights? firstConvolution)
     {
         if (training is not null) TrainingCurvesPlot.Write(folder, training, title);
         else AnsiConsole.MarkupLine("[grey]No training curves: a saved model zip keeps no training reports (train --plots draws them).[/]");
 
         ConfusionMatrixPlot.Write(folder, metrics.ConfusionMatrix, classNames, title);
 
-        var truth = test.Labels.Select(l => classNames[l]).ToList();
-        var wrong = MisclassifiedImagesPlot.Select(test.Pixels, test.Rows, test.Columns, truth, predicted);
-        var total = truth.Where((t, i) => t != predicted[i]).Count();
-        if (MisclassifiedImagesPlot.Write(folder, wrong, test.Count, total, title) is null)
-            AnsiConsole.MarkupLine("[grey]No misclassified test image to draw.[/]");
+        if (tested is not null)
+        {
+            var total = tested.Truth.Where((t, i) => t != tested.Predicted[i]).Count();
+            var first = MisclassifiedImagesPlot.Select(tested.Images, tested.Shape, tested.Truth, tested.Predicted);
+            if (MisclassifiedImagesPlot.Write(folder, first, tested.Truth.Count, total, title) is null)
+                AnsiConsole.MarkupLine("[grey]No misclassified test image to draw.[/]");
+        }
 
         if (firstConvolution is not null) FirstConvolutionKernelsPlot.Write(folder, firstConvolution, title);
         else AnsiConsole.MarkupLine("[grey]No 2-D convolution in the network: no kernel picture.[/]");
     }
 }
+
+/// <summary>The test images as scored: true and predicted class names in order, and their features, C×H×W of <see cref="Shape"/> each.</summary>
+internal sealed record TestedImages(IReadOnlyList<string> Truth, IReadOnlyList<string> Predicted, IEnumerable<float[]> Images, ImageShape Shape);

@@ -22,17 +22,29 @@ internal static class MisclassifiedImagesPlot
 
     /// <summary>
     /// The first <see cref="MaxImages"/> rows whose <paramref name="predicted"/> label differs from <paramref name="truth"/>,
-    /// with their pixels from <paramref name="pixels"/> (bytes, <paramref name="rows"/>×<paramref name="columns"/> each).
+    /// with their image from <paramref name="images"/> (one feature vector of <paramref name="shape"/>, C×H×W, per row, read
+    /// only as far as needed), shown in gray: the mean over the channels, stretched to 0–1 when the features are not
+    /// already there (normalised inputs).
     /// </summary>
-    public static IReadOnlyList<Misclassified> Select(byte[] pixels, int rows, int columns, IReadOnlyList<string> truth, IReadOnlyList<string> predicted)
+    public static IReadOnlyList<Misclassified> Select(IEnumerable<float[]> images, ImageShape shape, IReadOnlyList<string> truth, IReadOnlyList<string> predicted)
     {
+        var (channels, rows, columns) = ((int)shape.Channels, (int)shape.Spatial[0], (int)shape.Spatial[1]);
         var size = rows * columns;
         var wrong = new List<Misclassified>();
-        for (var i = 0; i < truth.Count && wrong.Count < MaxImages; i++)
+        using var features = images.GetEnumerator();
+        for (var i = 0; i < truth.Count && wrong.Count < MaxImages && features.MoveNext(); i++)
         {
             if (truth[i] == predicted[i]) continue;
             var image = new float[size];
-            for (var p = 0; p < size; p++) image[p] = pixels[i * size + p] / 255f;
+            for (var c = 0; c < channels; c++)
+            {
+                for (var p = 0; p < size; p++) image[p] += features.Current[c * size + p] / channels;
+            }
+            var (min, max) = (image.Min(), image.Max());
+            if ((min < 0 || max > 1) && max > min)
+            {
+                for (var p = 0; p < size; p++) image[p] = (image[p] - min) / (max - min);
+            }
             wrong.Add(new Misclassified(image, rows, columns, truth[i], predicted[i]));
         }
         return wrong;
