@@ -116,6 +116,10 @@ public sealed class TrainSettings : CnnmlSettings
     [Description("Continue training from a checkpoint written by --checkpoint (same options and data as that run).")]
     public string? Resume { get; init; }
 
+    [CommandOption("--plots <DIR>")]
+    [Description("Write pictures as PNGs into DIR (created if missing): training curves, confusion matrix, misclassified test images, first convolution's kernels.")]
+    public string? Plots { get; init; }
+
     /// <summary>Where <c>--out</c>'s consumption code goes: beside the zip, named after it.</summary>
     public string? ConsumptionCodePath => Out is null ? null : ConsumptionCodeFile.PathFor(Out);
 
