@@ -25,14 +25,14 @@ public sealed class CompareCommand : Command<CompareSettings>
         var plots = PlotFolder.Open("--plots", settings.Plots);
 
         var ml = new MLContext(seed: settings.Seed);
-        var data = ComparisonData.LoadMnist(ml, settings);
         var names = settings.ArchitectureNames;
         AnsiConsole.Write(new Rule($"[bold]CnnMl[/] · compare · {names.Count} architectures").LeftJustified());
-        AnsiConsole.MarkupLineInterpolated($"Data: [bold]{data.TrainImages:N0}[/] training and [bold]{data.TestImages:N0}[/] test images, {data.Description}");
+        var data = ComparisonData.Load(ml, settings, CnnArchitectures.Get(names[0]));
+        foreach (var line in data.Description) AnsiConsole.WriteLine(line);
         AnsiConsole.MarkupLineInterpolated(
-            $"Each: input {data.Shape}, {data.ClassNames.Count} classes, Adam lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s), seed {settings.Seed}");
+            $"Each: input {data.Shape}, {data.Classes} classes, Adam lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s), seed {settings.Seed}");
 
-        // Every network is built once before any training, so one that cannot take the input fails the run at once.
+        // Every network is built once before any training (Validate has already refused one that cannot take the input).
         var summaries = names.ToDictionary(n => n, n => Summarise(n, data));
 
         var entries = new List<LeaderboardEntry>();
@@ -43,7 +43,7 @@ public sealed class CompareCommand : Command<CompareSettings>
             entries.Add(TrainAndTest(name, summaries[name], data, settings, cancellation));
         }
 
-        var board = new Leaderboard(data.Description, data.Shape.ToString(), settings.Epochs, data.TrainImages, data.TestImages, settings.Seed,
+        var board = new Leaderboard(string.Join("; ", data.Description), data.Shape.ToString(), settings.Epochs, data.TrainImages, data.TestImages, settings.Seed,
             LeaderboardEntry.Ranked(entries));
         AnsiConsole.Write(LeaderboardView.Table(board));
         var best = board.Entries[0];
@@ -59,7 +59,7 @@ public sealed class CompareCommand : Command<CompareSettings>
     {
         try
         {
-            return ModelSummary.Of(name, data.Shape, data.ClassNames.Count);
+            return ModelSummary.Of(name, data.Shape, data.Classes);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException or System.Runtime.InteropServices.ExternalException)
         {
@@ -75,6 +75,7 @@ public sealed class CompareCommand : Command<CompareSettings>
         var options = new CnnTrainerOptions
         {
             Architecture = name,
+            FeatureColumnName = data.FeatureColumn,
             ImageShape = data.Shape,
             Epochs = settings.Epochs,
             BatchSize = settings.BatchSize,

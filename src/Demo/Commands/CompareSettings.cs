@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using CnnMl.Architectures;
+using CnnMl.Data;
 using CnnMl.Demo.Cli;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -7,7 +8,7 @@ using Spectre.Console.Cli;
 namespace CnnMl.Demo.Commands;
 
 /// <summary>Options of <c>cnnml compare</c>: the architectures, and the training every one of them gets alike.</summary>
-public sealed class CompareSettings : CnnmlSettings
+public sealed class CompareSettings : CnnmlSettings, IDataOptions
 {
     /// <summary><c>--archs</c>: registry names, comma-separated.</summary>
     [CommandOption("--archs <LIST>", isRequired: true)]
@@ -43,6 +44,22 @@ public sealed class CompareSettings : CnnmlSettings
     [Description("Folder with the MNIST idx files. Default: $CNNML_DATA, else data/mnist.")]
     public string? Data { get; init; }
 
+    /// <summary><c>--images</c>: an image folder instead of MNIST.</summary>
+    [CommandOption("--images <DIR>")]
+    [Description("Compare on an image folder instead of MNIST: one sub-folder per label (Model Builder's layout) holding .png, .jpg, .jpeg or .bmp files.")]
+    public string? Images { get; init; }
+
+    /// <summary><c>--test-images</c>.</summary>
+    [CommandOption("--test-images <DIR>")]
+    [Description("Test images in the same layout. Default: a stratified share of --images (--test-fraction, seeded by --seed).")]
+    public string? TestImages { get; init; }
+
+    /// <summary><c>--test-fraction</c>.</summary>
+    [CommandOption("--test-fraction <F>")]
+    [Description("Without --test-images: the share of each label of --images held out as the test set.")]
+    [DefaultValue(0.2)]
+    public double TestFraction { get; init; } = 0.2;
+
     /// <summary><c>--train-limit</c>.</summary>
     [CommandOption("--train-limit <N>")]
     [Description("Use only the first N training images.")]
@@ -55,8 +72,14 @@ public sealed class CompareSettings : CnnmlSettings
 
     /// <summary><c>--input</c>: the shape every architecture is built for.</summary>
     [CommandOption("--input <SHAPE>")]
-    [Description("One example's shape, channels first, every architecture is built for. Default: the data's (MNIST: 1x28x28).")]
+    [Description("The input CxHxW every architecture is built for: images, or MNIST digits, resized to it with 1 (grayscale) or 3 (RGB) channels, e.g. 3x32x32. Default: MNIST's 1x28x28; with --images, the first architecture's own input (see cnnml architectures).")]
     public string? Input { get; init; }
+
+    /// <summary><c>--normalize</c>.</summary>
+    [CommandOption("--normalize <NAME>")]
+    [Description("Input normalisation after pixel / 255: none, or imagenet (per-channel mean 0.485, 0.456, 0.406 and std 0.229, 0.224, 0.225; needs a 3-channel input).")]
+    [DefaultValue("none")]
+    public string Normalize { get; init; } = "none";
 
     /// <summary><c>--threads</c>.</summary>
     [CommandOption("--threads <N>")]
@@ -83,6 +106,9 @@ public sealed class CompareSettings : CnnmlSettings
     /// <summary>The shape given by <c>--input</c>, or null.</summary>
     public ImageShape? InputShape => Input is null ? null : ImageShape.Parse(Input);
 
+    /// <summary><c>--normalize</c> as the image-input chain takes it (checked by <see cref="Validate"/>): null for none.</summary>
+    public PixelNormalization? Normalization => ImageDataSettings.NormalizationNamed(Normalize);
+
     /// <inheritdoc />
     public override ValidationResult Validate()
     {
@@ -100,7 +126,9 @@ public sealed class CompareSettings : CnnmlSettings
         if (TrainLimit is < 1) return ValidationResult.Error($"--train-limit must be at least 1 (got {TrainLimit}).");
         if (TestLimit is < 1) return ValidationResult.Error($"--test-limit must be at least 1 (got {TestLimit}).");
         if (Threads is < 1) return ValidationResult.Error($"--threads must be at least 1 (got {Threads}).");
-        if (ShapeOption.Problem(Input) is { } problem) return ValidationResult.Error(problem);
+        // Every architecture is built for the one input before any work, as train checks its one (ImageDataSettings).
+        var architectures = ArchitectureNames.Select(CnnArchitectures.Get).ToList();
+        if (ImageDataSettings.Check(this, architectures) is { } problem) return ValidationResult.Error(problem);
         return ValidationResult.Success();
     }
 

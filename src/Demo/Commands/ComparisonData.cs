@@ -1,29 +1,29 @@
+using CnnMl.Architectures;
 using CnnMl.Data;
+using CnnMl.Demo.Models;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace CnnMl.Demo.Commands;
 
 /// <summary>
-/// The data every architecture of <c>cnnml compare</c> trains and is tested on, and the shape it is built for.
-/// MNIST for now; an image folder (<c>--images</c>) or MNIST resized to another <c>--input</c> comes in here, as a
-/// second way to build this record, and the comparison itself does not change.
+/// The data every architecture of <c>cnnml compare</c> trains and is tested on, and the one shape they are all built for:
+/// <c>train</c>'s data (<see cref="TrainAndTestData"/>: MNIST, resized to <c>--input</c> or not, or an image folder) with
+/// its image-input chain fitted once and applied, so each network reads the same features.
 /// </summary>
-internal sealed record ComparisonData(IDataView Train, IDataView Test, long TrainImages, long TestImages, ImageShape Shape,
-    IReadOnlyList<string> ClassNames, string Description)
+internal sealed record ComparisonData(IDataView Train, IDataView Test, string FeatureColumn, long TrainImages, long TestImages, ImageShape Shape,
+    int Classes, IReadOnlyList<string> Description)
 {
-    /// <summary>MNIST's own shape: one channel, 28×28.</summary>
-    public static readonly ImageShape MnistShape = new(1, 28, 28);
-
-    /// <summary>MNIST from <see cref="CompareSettings.DataDirectory"/>, limited as the settings ask.</summary>
-    public static ComparisonData LoadMnist(MLContext ml, CompareSettings settings)
+    /// <summary>The data <paramref name="settings"/> ask for, at <see cref="ImageDataSettings.SharedInput"/>.</summary>
+    public static ComparisonData Load(MLContext ml, CompareSettings settings, CnnArchitecture first)
     {
-        if (settings.InputShape is { } input && !input.Equals(MnistShape))
-            throw new NotSupportedException(
-                $"--input {input}: compare reads MNIST at its own shape, {MnistShape}, for now; MNIST resized to other shapes comes with " +
-                $"the console's image pipeline (train --input). Leave --input out or give {MnistShape}.");
-        var train = ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Train, settings.TrainLimit);
-        var test = ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Test, settings.TestLimit);
-        return new ComparisonData(train, test, train.GetRowCount() ?? 0, test.GetRowCount() ?? 0, MnistShape, MnistCatalog.DigitNames,
-            $"MNIST from {Path.GetFullPath(settings.DataDirectory)}");
+        var (shape, _) = ImageDataSettings.SharedInput(settings, first);
+        var data = TrainAndTestData.Load(ml, settings, shape);
+        var input = data.Input?.Fit(data.Train);
+        var train = input?.Transform(data.Train) ?? data.Train;
+        var test = input?.Transform(data.Test) ?? data.Test;
+        var classes = (int)((KeyDataViewType)data.Train.Schema["Label"].Type).Count;
+        return new ComparisonData(train, test, data.FeatureColumn, data.Train.GetRowCount() ?? 0, data.Test.GetRowCount() ?? 0, data.Shape, classes,
+            data.Description);
     }
 }

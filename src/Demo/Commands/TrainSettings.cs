@@ -9,7 +9,7 @@ using Spectre.Console.Cli;
 namespace CnnMl.Demo.Commands;
 
 /// <summary>Options of <c>cnnml train</c>.</summary>
-public sealed class TrainSettings : CnnmlSettings
+public sealed class TrainSettings : CnnmlSettings, IDataOptions
 {
     [CommandOption("--arch <NAME>")]
     [Description("Architecture from the registry (cnnml architectures lists them).")]

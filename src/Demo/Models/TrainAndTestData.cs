@@ -8,7 +8,7 @@ using Microsoft.ML.Transforms;
 namespace CnnMl.Demo.Models;
 
 /// <summary>
-/// What <c>cnnml train</c> trains and tests on: MNIST (as its 784-value vectors, or resized to <c>--input</c>) or an
+/// What <c>cnnml train</c> and <c>cnnml compare</c> train and test on: MNIST (as its 784-value vectors, or resized to <c>--input</c>) or an
 /// image folder in Model Builder's layout (<c>--images</c>, with <c>--test-images</c> or a stratified held-out split).
 /// The rows are what the saved model reads; <see cref="Input"/> is the ML.NET chain that turns them into the network's
 /// input and is saved in the zip with it.
@@ -46,13 +46,20 @@ internal sealed class TrainAndTestData
     public string? SampleImagePath { get; init; }
 
     /// <summary>The data of <c>cnnml train</c> as <paramref name="settings"/> ask for it.</summary>
-    public static TrainAndTestData Load(MLContext ml, TrainSettings settings, CnnArchitecture architecture)
+    public static TrainAndTestData Load(MLContext ml, IDataOptions settings, CnnArchitecture architecture)
     {
         var shape = settings.InputShape;
-        return settings.Images is null ? Mnist(ml, settings, architecture, shape) : Folder(ml, settings, shape ?? architecture.DefaultInput);
+        return settings.Images is null ? Mnist(ml, settings, shape, architecture.DefaultInput) : Folder(ml, settings, shape ?? architecture.DefaultInput);
     }
 
-    private static TrainAndTestData Mnist(MLContext ml, TrainSettings settings, CnnArchitecture architecture, ImageShape? shape)
+    /// <summary>
+    /// The data as <paramref name="settings"/> ask for it, given to a network as <paramref name="shape"/> (<c>cnnml compare</c>:
+    /// one input for every architecture, see <see cref="ImageDataSettings.SharedInput"/>).
+    /// </summary>
+    public static TrainAndTestData Load(MLContext ml, IDataOptions settings, ImageShape shape) =>
+        settings.Images is null ? Mnist(ml, settings, shape, shape) : Folder(ml, settings, shape);
+
+    private static TrainAndTestData Mnist(MLContext ml, IDataOptions settings, ImageShape? shape, ImageShape architectureInput)
     {
         var train = ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Train, settings.TrainLimit);
         var test = ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Test, settings.TestLimit);
@@ -63,7 +70,7 @@ internal sealed class TrainAndTestData
         {
             return new TrainAndTestData
             {
-                Train = train, Test = test, FeatureColumn = "Image", Shape = shape ?? architecture.DefaultInput,
+                Train = train, Test = test, FeatureColumn = "Image", Shape = shape ?? architectureInput,
                 Description = [$"Data: {train.GetRowCount():N0} training and {test.GetRowCount():N0} test images from {Path.GetFullPath(settings.DataDirectory)}"],
                 Source = $"{train.GetRowCount():N0} MNIST training images",
                 FeatureDescription = $"The image, {mnist} (channels first, row by row), {mnist.ElementCount} floats: pixel / 255, as MNIST's Image column.",
@@ -85,7 +92,7 @@ internal sealed class TrainAndTestData
 
     private static string Normalised(PixelNormalization? normalization) => normalization is null ? "" : $", normalised with {normalization}";
 
-    private static TrainAndTestData Folder(MLContext ml, TrainSettings settings, ImageShape shape)
+    private static TrainAndTestData Folder(MLContext ml, IDataOptions settings, ImageShape shape)
     {
         var folder = ImageFolder.Load(settings.Images!);
         ImageFolder trainImages, testImages;
