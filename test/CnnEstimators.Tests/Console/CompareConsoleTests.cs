@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Text.Json;
+using CnnMl.Data;
 using CnnMl.Inspection;
 using CnnMl.Tests.Support;
 
 namespace CnnMl.Tests.ConsoleApp;
 
 /// <summary>
-/// <c>cnnml compare</c> (issue 9 item 6): three architectures trained alike on 500 MNIST images and ranked; the
+/// <c>cnnml compare</c> (issue 9 item 6): three architectures trained alike on 500 MNIST images and ranked (also on an image
+/// folder and on MNIST resized to 3x32x32, through train's data path); the
 /// printed table and the JSON agree, ranks follow accuracy, and sizes are <see cref="ModelSummary"/>'s.
 /// </summary>
 [TestClass]
@@ -56,24 +58,7 @@ public sealed class CompareConsoleTests
             Assert.IsTrue(macro is > 0 and <= 1, $"{name}: macro-accuracy {macro}");
         }
 
-        // The printed table: one row per architecture in rank order, with the JSON's figures.
-        var rows = run.OutputLines.Where(l => l.StartsWith('│') && !l.Contains("Architecture", StringComparison.Ordinal))
-            .Select(l => l.Trim('│').Split('│').Select(c => c.Trim()).ToArray()).ToList();
-        Assert.HasCount(3, rows, run.ToString());
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var entry = entries[i];
-            CollectionAssert.AreEqual(
-                new[]
-                {
-                    $"{i + 1}", entry.GetProperty("architecture").GetString(),
-                    entry.GetProperty("microAccuracy").GetDouble().ToString("P2", CultureInfo.InvariantCulture),
-                    entry.GetProperty("macroAccuracy").GetDouble().ToString("P2", CultureInfo.InvariantCulture),
-                    entry.GetProperty("logLoss").GetDouble().ToString("F4", CultureInfo.InvariantCulture),
-                    entry.GetProperty("parameters").GetInt64().ToString("N0", CultureInfo.InvariantCulture),
-                },
-                rows[i][..6], $"table row {i + 1}\n{run.StandardOutput}");
-        }
+        AssertTableRowsAreTheJsons(run, entries);
 
         // The scatter: a point of its own colour per architecture (and the same in the legend); the rest is black, white and gray.
         var scatter = PngPicture.Load(Path.Combine(plots, "accuracy-vs-parameters.png"));
@@ -95,12 +80,98 @@ public sealed class CompareConsoleTests
     }
 
     [TestMethod]
-    public void Input_other_than_MNISTs_fails_before_training_and_says_why()
+    public void An_architecture_that_cannot_take_the_input_is_refused_with_exit_2_naming_it_before_any_training()
     {
-        var run = CnnmlProcess.Run(Timeout, "compare", "--archs", "mnist-cnn", "--input", "3x32x32", "--train-limit", "300");
-        Assert.AreEqual(1, run.ExitCode, run.ToString());
+        var run = CnnmlProcess.Run(Timeout, "compare", "--archs", "mnist-cnn,lenet5", "--input", "1x8x8", "--train-limit", "300");
+        Assert.AreEqual(2, run.ExitCode, run.ToString());
         Assert.HasCount(1, run.ErrorLines, run.ToString());
-        StringAssert.Contains(run.ErrorLines[0], "--input 3x32x32: compare reads MNIST at its own shape, 1x28x28");
+        StringAssert.StartsWith(run.ErrorLines[0], "cnnml: error: --archs lenet5: --input 1x8x8: Architecture 'lenet5' cannot take input 1x8x8", run.ToString());
         Assert.AreEqual("", run.StandardOutput, "nothing started");
+    }
+
+    [TestMethod]
+    public void Compare_on_an_image_folder_uses_trains_held_out_split_and_reports_the_input()
+    {
+        using var folder = new TemporaryFolder("cnnml-compare-images");
+        var images = Path.Combine(folder.Path, "digits");
+        DigitImageFiles.WriteFolder(images, MnistDataset.Load(TestPaths.RequireMnist(), MnistSplit.Train, 200), 0, 200, side: 28);
+        var json = folder.File("board.json");
+        string[] architectures = ["lenet5", "mnist-cnn"];
+        var run = CnnmlProcess.Run(Timeout, "compare", "--archs", string.Join(',', architectures), "--images", images, "--input", "1x28x28",
+            "--epochs", "1", "--threads", "2", "--json", json);
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+
+        var split = ImageFolder.Load(images).Split(0.2, seed: 1);
+        StringAssert.Contains(run.StandardOutput, $"test set: 20% of {images}, stratified, seed 1: {split.Test.Images.Count} images");
+        StringAssert.Contains(run.StandardOutput, "Each: input 1x28x28, 10 classes");
+        using var document = JsonDocument.Parse(File.ReadAllText(json));
+        var board = document.RootElement;
+        Assert.AreEqual("1x28x28", board.GetProperty("input").GetString());
+        Assert.AreEqual(split.Train.Images.Count, board.GetProperty("trainImages").GetInt64());
+        Assert.AreEqual(split.Test.Images.Count, board.GetProperty("testImages").GetInt64());
+        StringAssert.Contains(board.GetProperty("data").GetString(), $"from {images}");
+        var entries = board.GetProperty("entries").EnumerateArray().ToList();
+        CollectionAssert.AreEquivalent(architectures, entries.Select(e => e.GetProperty("architecture").GetString()).ToList());
+        AssertSizesAre(entries, new ImageShape(1, 28, 28));
+        AssertTableRowsAreTheJsons(run, entries);
+    }
+
+    [TestMethod]
+    public void Compare_on_MNIST_resized_to_3x32x32_builds_every_architecture_for_it()
+    {
+        using var folder = new TemporaryFolder("cnnml-compare-rgb");
+        var json = folder.File("board.json");
+        string[] architectures = ["lenet5", "mnist-cnn"];
+        var run = CnnmlProcess.Run(Timeout, "compare", "--archs", string.Join(',', architectures), "--input", "3x32x32", "--epochs", "1",
+            "--train-limit", "300", "--test-limit", "100", "--threads", "2", "--data", TestPaths.RequireMnist(), "--json", json);
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+
+        StringAssert.Contains(run.StandardOutput, "Input: MNIST's 1x28x28 digits resized to 3x32x32 (the grey plane in each of the 3 channels)");
+        StringAssert.Contains(run.StandardOutput, "Each: input 3x32x32, 10 classes");
+        using var document = JsonDocument.Parse(File.ReadAllText(json));
+        var board = document.RootElement;
+        Assert.AreEqual("3x32x32", board.GetProperty("input").GetString());
+        Assert.AreEqual(300, board.GetProperty("trainImages").GetInt64());
+        Assert.AreEqual(100, board.GetProperty("testImages").GetInt64());
+        var entries = board.GetProperty("entries").EnumerateArray().ToList();
+        CollectionAssert.AreEquivalent(architectures, entries.Select(e => e.GetProperty("architecture").GetString()).ToList());
+        // The 3-channel first convolution has 3 times the 1-channel one's weights: the sizes are the 3x32x32 networks'.
+        AssertSizesAre(entries, new ImageShape(3, 32, 32));
+        Assert.AreNotEqual(ModelSummary.Of("lenet5", new ImageShape(1, 28, 28), 10).TotalParameters,
+            entries.Single(e => e.GetProperty("architecture").GetString() == "lenet5").GetProperty("parameters").GetInt64());
+        AssertTableRowsAreTheJsons(run, entries);
+    }
+
+    private static void AssertSizesAre(List<JsonElement> entries, ImageShape shape)
+    {
+        foreach (var entry in entries)
+        {
+            var name = entry.GetProperty("architecture").GetString()!;
+            var summary = ModelSummary.Of(name, shape, 10);
+            Assert.AreEqual(summary.TotalParameters, entry.GetProperty("parameters").GetInt64(), $"{name}: parameters at {shape}");
+            Assert.AreEqual(summary.Macs, entry.GetProperty("macs").GetInt64(), $"{name}: MACs at {shape}");
+        }
+    }
+
+    /// <summary>The printed table: one row per architecture in rank order, with the JSON's figures.</summary>
+    private static void AssertTableRowsAreTheJsons(CnnmlRun run, List<JsonElement> entries)
+    {
+        var rows = run.OutputLines.Where(l => l.StartsWith('│') && !l.Contains("Architecture", StringComparison.Ordinal))
+            .Select(l => l.Trim('│').Split('│').Select(c => c.Trim()).ToArray()).ToList();
+        Assert.HasCount(entries.Count, rows, run.ToString());
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var entry = entries[i];
+            CollectionAssert.AreEqual(
+                new[]
+                {
+                    $"{i + 1}", entry.GetProperty("architecture").GetString(),
+                    entry.GetProperty("microAccuracy").GetDouble().ToString("P2", CultureInfo.InvariantCulture),
+                    entry.GetProperty("macroAccuracy").GetDouble().ToString("P2", CultureInfo.InvariantCulture),
+                    entry.GetProperty("logLoss").GetDouble().ToString("F4", CultureInfo.InvariantCulture),
+                    entry.GetProperty("parameters").GetInt64().ToString("N0", CultureInfo.InvariantCulture),
+                },
+                rows[i][..6], $"table row {i + 1}\n{run.StandardOutput}");
+        }
     }
 }
