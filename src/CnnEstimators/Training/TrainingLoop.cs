@@ -62,6 +62,8 @@ internal sealed class TrainingLoop
         double? lastValidation = null, lastValidationLoss = null;
         long totalImages = 0;
         var stoppedEarly = false;
+        var timeLimitReached = false;
+        var wallClock = Stopwatch.StartNew(); // the time limit counts validation too: it is the user's wait
         using var controls = new TrainingControls(_options, seed, batchesPerEpoch, epochs, _device);
 
         void Emit(TrainingReport r)
@@ -99,6 +101,12 @@ internal sealed class TrainingLoop
             for (var batch = 0; batch < batchesPerEpoch; batch++)
             {
                 _options.CancellationToken.ThrowIfCancellationRequested();
+                // Mid-epoch only (the end of an epoch checks too): a cut epoch has at least one batch.
+                if (batch > 0 && _options.TimeLimit is { } limit && wallClock.Elapsed >= limit)
+                {
+                    timeLimitReached = true;
+                    break;
+                }
                 var start = batch * batchSize;
                 var count = Math.Min(batchSize, train.Count - start);
                 clock.Start();
@@ -130,11 +138,18 @@ internal sealed class TrainingLoop
             }
             if (validation is not null) (lastValidation, lastValidationLoss) = Validate(validation);
             lastEpoch = epoch + 1;
-            epochCompleted?.Invoke(epoch + 1, optimizer);
-            Emit(Report(TrainingReportKind.EpochEnd, epoch, batchesPerEpoch, seen, validation is null ? null : lastValidation));
+            // A checkpoint holds finished epochs only: an epoch cut by the time limit is not one.
+            if (!timeLimitReached) epochCompleted?.Invoke(epoch + 1, optimizer);
+            Emit(Report(TrainingReportKind.EpochEnd, epoch, (int)((seen + batchSize - 1) / batchSize), seen, validation is null ? null : lastValidation));
             if (validation is not null && controls.EndOfEpoch(epoch, lastValidation!.Value, lastValidationLoss!.Value, _module))
             {
                 stoppedEarly = epoch + 1 < epochs;
+                break;
+            }
+            if (timeLimitReached) break;
+            if (_options.TimeLimit is { } budget && wallClock.Elapsed >= budget && epoch + 1 < epochs)
+            {
+                timeLimitReached = true;
                 break;
             }
         }
@@ -149,7 +164,7 @@ internal sealed class TrainingLoop
         {
             Epochs = lastEpoch - firstEpoch, TrainImages = train.Count, TrainSeconds = clock.Elapsed.TotalSeconds, FinalLoss = lastLoss,
             FinalTrainAccuracy = lastTrainAccuracy, FinalValidationAccuracy = lastValidation, FinalValidationLoss = lastValidationLoss,
-            StoppedEarly = stoppedEarly, BestEpoch = controls.BestEpoch + 1, RestoredBestWeights = restored,
+            ImagesTrained = totalImages, StoppedEarly = stoppedEarly, TimeLimitReached = timeLimitReached, BestEpoch = controls.BestEpoch + 1, RestoredBestWeights = restored,
             TrainedParameters = _module.parameters().Where(p => p.requires_grad).Sum(p => p.numel()),
             Device = _deviceName, Seed = seed, Reports = reports,
         };

@@ -34,63 +34,16 @@ public sealed class TrainCommand : Command<TrainSettings>
         AnsiConsole.Write(new Rule($"[bold]CnnMl[/] · image classification · [blue]{architecture.Name}[/]").LeftJustified());
         AnsiConsole.MarkupLineInterpolated($"[grey]{architecture.Description}[/]");
 
-        var ml = new MLContext(seed: settings.Seed);
-        var train = ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Train, settings.TrainLimit);
-        var test = ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Test, settings.TestLimit);
-        var trainImages = train.GetRowCount() ?? 0;
-        var testImages = test.GetRowCount() ?? 0;
-        AnsiConsole.MarkupLineInterpolated($"Data: [bold]{trainImages:N0}[/] training and [bold]{testImages:N0}[/] test images from {Path.GetFullPath(settings.DataDirectory)}");
-
-        var options = new CnnTrainerOptions
-        {
-            Architecture = architecture.Name,
-            Epochs = settings.Epochs,
-            BatchSize = settings.BatchSize,
-            LearningRate = settings.LearningRate,
-            ReportEveryBatches = settings.ReportEvery,
-            ValidationSet = test,
-            ValidateEveryBatches = settings.ValidateEvery,
-            NumberOfThreads = settings.Threads,
-            CancellationToken = cancellation,
-            CheckpointPath = settings.Checkpoint is null ? null : Path.GetFullPath(settings.Checkpoint),
-            ResumeFrom = resumeFrom,
-        };
+        var ml = CreateContext(settings);
+        var (train, test, trainImages, testImages) = LoadData(ml, settings);
+        var options = TrainerOptions(settings, test, cancellation, resumeFrom);
         if (resumeFrom is not null) AnsiConsole.MarkupLineInterpolated($"Resuming from {resumeFrom}");
-        AnsiConsole.MarkupLineInterpolated($"Training: Adam lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s), seed {settings.Seed}");
+        AnsiConsole.MarkupLineInterpolated($"Training: Adam lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s){TimeLimitText(settings)}, seed {settings.Seed}");
 
-        CnnTransformer model;
-        if (AnsiConsole.Profile.Capabilities.Interactive)
-        {
-            model = null!;
-            AnsiConsole.Progress()
-                .AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .Start(progress =>
-                {
-                    var task = progress.AddTask($"training {architecture.Name}", maxValue: 1.0);
-                    options.Progress = new SynchronousProgress<TrainingReport>(report =>
-                    {
-                        task.Value = report.FractionDone;
-                        AnsiConsole.WriteLine(report.ToString());
-                    });
-                    model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
-                    task.Value = 1.0;
-                });
-        }
-        else
-        {
-            // Redirected output (a log, CI): the report lines alone, no live bar.
-            options.Progress = new SynchronousProgress<TrainingReport>(report => Console.WriteLine(report.ToString()));
-            model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
-        }
-
-        using (model)
+        using (var model = Fit(ml, options, train))
         {
             var summary = model.TrainingSummary!;
-            var scored = model.Transform(test);
-            var metrics = ml.MulticlassClassification.Evaluate(scored);
-            AnsiConsole.Write(MetricsView.Summary(metrics, testImages));
-            AnsiConsole.Write(MetricsView.ConfusionMatrix(metrics.ConfusionMatrix, model.Definition.ClassNames ?? MnistCatalog.DigitNames));
+            var metrics = Evaluate(ml, model, test, testImages);
             AnsiConsole.MarkupLineInterpolated(
                 $"Trained in [bold]{summary.TrainSeconds:F1} s[/] ({summary.ImagesPerSecond:N0} images/s, validation excluded) on {summary.Device}; {model.ParameterCount:N0} parameters.");
             AnsiConsole.MarkupLineInterpolated($"test accuracy: {metrics.MicroAccuracy:P2}");
@@ -120,12 +73,88 @@ public sealed class TrainCommand : Command<TrainSettings>
         return 0;
     }
 
+    /// <summary>The ML.NET context of a run: its seed, and CUDA device 0 (no fallback) for <c>--device cuda</c>.</summary>
+    internal static MLContext CreateContext(TrainSettings settings) => new(seed: settings.Seed)
+    {
+        GpuDeviceId = settings.Device == TrainDevice.Cuda ? 0 : null,
+        FallbackToCpu = false,
+    };
+
+    /// <summary>Loads the training and test images the settings name and says how many there are.</summary>
+    internal static (IDataView Train, IDataView Test, long TrainImages, long TestImages) LoadData(MLContext ml, TrainSettings settings)
+    {
+        var train = ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Train, settings.TrainLimit);
+        var test = ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Test, settings.TestLimit);
+        var trainImages = train.GetRowCount() ?? 0;
+        var testImages = test.GetRowCount() ?? 0;
+        AnsiConsole.MarkupLineInterpolated($"Data: [bold]{trainImages:N0}[/] training and [bold]{testImages:N0}[/] test images from {Path.GetFullPath(settings.DataDirectory)}");
+        if (settings.ClipFrames is { } frames)
+        {
+            train = ShiftedFrames.Transform(ml, train, KnownInputs.Mnist, frames);
+            test = ShiftedFrames.Transform(ml, test, KnownInputs.Mnist, frames);
+            AnsiConsole.MarkupLineInterpolated($"Volumes: each digit as a clip of {frames} frames shifted one pixel per frame, {ShiftedFrames.VolumeShape(KnownInputs.Mnist, frames)}");
+        }
+        return (train, test, trainImages, testImages);
+    }
+
+    /// <summary>The trainer's options for the settings, validating on the test images.</summary>
+    internal static CnnTrainerOptions TrainerOptions(TrainSettings settings, IDataView test, CancellationToken cancellation, string? resumeFrom = null) => new()
+    {
+        Architecture = CnnArchitectures.Get(settings.Architecture).Name,
+        Epochs = settings.Epochs,
+        BatchSize = settings.BatchSize,
+        LearningRate = settings.LearningRate,
+        ReportEveryBatches = settings.ReportEvery,
+        ValidationSet = test,
+        ValidateEveryBatches = settings.ValidateEvery,
+        NumberOfThreads = settings.Threads,
+        CancellationToken = cancellation,
+        CheckpointPath = settings.Checkpoint is null ? null : Path.GetFullPath(settings.Checkpoint),
+        ResumeFrom = resumeFrom,
+        TimeLimit = settings.MaxMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
+        ImageShape = settings.ClipFrames is { } frames ? ShiftedFrames.VolumeShape(KnownInputs.Mnist, frames) : null,
+    };
+
+    private static string TimeLimitText(TrainSettings settings) =>
+        settings.MaxMinutes is { } minutes ? $" or {minutes.ToString(CultureInfo.InvariantCulture)} min, whichever ends first" : "";
+
+    /// <summary>Trains with a live display in a terminal, or with the report lines alone when the output is redirected.</summary>
+    internal static CnnTransformer Fit(MLContext ml, CnnTrainerOptions options, IDataView train)
+    {
+        var trainer = ml.MulticlassClassification.Trainers.Cnn(options);
+        CnnTransformer model;
+        if (AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            model = TrainingProgressView.Run(AnsiConsole.Console, options, () => trainer.Fit(train));
+        }
+        else
+        {
+            // Redirected output (a log, CI): the report lines alone, no live bar.
+            options.Progress = new SynchronousProgress<TrainingReport>(report => AnsiConsole.WriteLine(report.ToString()));
+            model = trainer.Fit(train);
+        }
+        if (model.TrainingSummary is { TimeLimitReached: true } summary)
+            AnsiConsole.MarkupLineInterpolated($"[yellow]Time limit reached[/]: training stopped after {summary.ImagesTrained:N0} images; the model is the one trained so far.");
+        return model;
+    }
+
+    /// <summary>Scores the test images, shows ML.NET's metrics, the per-class precision and recall and the confusion matrix.</summary>
+    internal static MulticlassClassificationMetrics Evaluate(MLContext ml, CnnTransformer model, IDataView test, long testImages)
+    {
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
+        var names = model.Definition.ClassNames ?? MnistCatalog.DigitNames;
+        AnsiConsole.Write(MetricsView.Summary(metrics, testImages));
+        AnsiConsole.Write(MetricsView.PerClass(metrics.ConfusionMatrix, names));
+        AnsiConsole.Write(MetricsView.ConfusionMatrix(metrics.ConfusionMatrix, names));
+        return metrics;
+    }
+
     /// <summary>
     /// Saves the trained pipeline, with <c>MapKeyToValue</c> appended so that <c>PredictedLabel</c> is the class name,
     /// through the library's atomic save; loads it back with plain ML.NET in a fresh context and evaluates it on the
     /// same test images (the figures <c>cnnml evaluate</c> reproduces in a new process); writes the consumption code.
     /// </summary>
-    private static (ConsumptionCodeFile Code, ModelMetrics Metrics) SaveAndReload(MLContext ml, CnnTransformer model, DataViewSchema trainSchema,
+    internal static (ConsumptionCodeFile Code, ModelMetrics Metrics) SaveAndReload(MLContext ml, CnnTransformer model, DataViewSchema trainSchema,
         long trainImages, IDataView test, long testImages, string modelPath, TrainSettings settings)
     {
         var toClassName = ml.Transforms.Conversion.MapKeyToValue(SavedModel.PredictedLabelColumn).Fit(model.Transform(test));
@@ -153,24 +182,45 @@ public sealed class TrainCommand : Command<TrainSettings>
         return (code, metrics);
     }
 
-    private static string FeatureDescription(CnnModelDefinition definition) =>
-        $"The image, {definition.ImageShape} (channels first, row by row), {definition.ImageShape.ElementCount} floats: pixel / 255, as MNIST's Image column.";
+    private static string FeatureDescription(CnnModelDefinition definition) => definition.ImageShape.SpatialRank == 3
+        ? $"The clip, {definition.ImageShape} (channels, frames, rows, columns), {definition.ImageShape.ElementCount} floats: pixel / 255, frame d the digit shifted d pixels right."
+        : $"The image, {definition.ImageShape} (channels first, row by row), {definition.ImageShape.ElementCount} floats: pixel / 255, as MNIST's Image column.";
 
     private static void TryAPrediction(MLContext ml, CnnTransformer model, TrainSettings settings)
     {
         var sample = MnistDataset.Load(settings.DataDirectory, MnistSplit.Test, maxRows: 1);
         var pixels = sample.Pixels.Select(p => p / 255f).ToArray();
-        var engine = ml.Model.CreatePredictionEngine<DigitInput, DigitPrediction>(model);
-        var prediction = engine.Predict(new DigitInput { Image = pixels });
+        ShowPrediction(ml, model, pixels, $"Try a prediction: first test image (label {sample.Labels[0]})");
+    }
+
+    /// <summary>
+    /// Draws a 28×28 grayscale digit (values in [0, 1]) and the model's label and top 3 classes for it (a 3D model
+    /// gets the digit's shifted-frame clip, as in training); returns the label.
+    /// </summary>
+    internal static string ShowPrediction(MLContext ml, CnnTransformer model, float[] pixels, string header)
+    {
+        var shape = model.Definition.ImageShape;
+        var input = pixels;
+        if (shape.SpatialRank == 3)
+        {
+            input = new float[shape.ElementCount];
+            ShiftedFrames.Expand(pixels, KnownInputs.Mnist, (int)shape.Spatial[0], input);
+        }
+        var inputSchema = SchemaDefinition.Create(typeof(DigitInput));
+        inputSchema[nameof(DigitInput.Image)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, input.Length);
+        var engine = ml.Model.CreatePredictionEngine<DigitInput, DigitPrediction>(model, inputSchemaDefinition: inputSchema);
+        var prediction = engine.Predict(new DigitInput { Image = input });
+        const int rows = 28, columns = 28;
         var names = model.Definition.ClassNames ?? MnistCatalog.DigitNames;
         var top = prediction.Score.Select((p, i) => (p, i)).OrderByDescending(x => x.p).Take(3)
             .Select(x => $"{names[x.i]}: {x.p:P1}");
-        AnsiConsole.Write(new Panel(new Text(DigitView.Render(pixels, sample.Rows, sample.Columns)))
-            .Header($"Try a prediction: first test image (label {sample.Labels[0]})"));
-        AnsiConsole.MarkupLineInterpolated($"Predicted [bold]{names[(int)prediction.PredictedLabel - 1]}[/] — {string.Join(", ", top)}");
+        AnsiConsole.Write(new Panel(new Text(DigitView.Render(pixels, rows, columns))).Header(Markup.Escape(header)));
+        var label = names[(int)prediction.PredictedLabel - 1];
+        AnsiConsole.MarkupLineInterpolated($"Predicted [bold]{label}[/] — {string.Join(", ", top)}");
+        return label;
     }
 
-    private static void ShowHowToConsume(ConsumptionCodeFile? saved, CnnTransformer model)
+    internal static void ShowHowToConsume(ConsumptionCodeFile? saved, CnnTransformer model)
     {
         if (saved is not null)
         {
@@ -195,7 +245,6 @@ public sealed class TrainCommand : Command<TrainSettings>
 
     private sealed class DigitInput
     {
-        [VectorType(784)]
         public float[] Image { get; set; } = [];
     }
 

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using CnnMl.Architectures;
+using CnnMl.Data;
 using CnnMl.Demo.Cli;
 using CnnMl.Demo.Models;
 using Spectre.Console;
@@ -77,10 +78,26 @@ public sealed class TrainSettings : CnnmlSettings
     [Description("Continue training from a checkpoint written by --checkpoint (same options and data as that run).")]
     public string? Resume { get; init; }
 
+    [CommandOption("--max-minutes <MINUTES>")]
+    [Description("Training budget in minutes: stop after the batch in progress once it has run out and keep the model trained so far (--epochs stays the upper bound).")]
+    public double? MaxMinutes { get; init; }
+
+    [CommandOption("--device <DEVICE>")]
+    [Description("cpu, or cuda (CUDA device 0; needs a CUDA build of libtorch and a GPU).")]
+    [DefaultValue(TrainDevice.Cpu)]
+    public TrainDevice Device { get; init; } = TrainDevice.Cpu;
+
+    [CommandOption("--frames <N>")]
+    [Description("Train on MNIST digits as clips of N frames, each shifted one pixel more (volumes for 3D networks). Default for conv3d: 8.")]
+    public int? Frames { get; init; }
+
     /// <summary>Where <c>--out</c>'s consumption code goes: beside the zip, named after it.</summary>
     public string? ConsumptionCodePath => Out is null ? null : ConsumptionCodeFile.PathFor(Out);
 
     public string DataDirectory => OutputFiles.MnistDirectory(Data);
+
+    /// <summary>Frames per clip: <c>--frames</c>, else <see cref="ShiftedFrames.DefaultFrames"/> for a 3D architecture, else null (images).</summary>
+    public int? ClipFrames => Frames ?? (CnnArchitectures.TryGet(Architecture, out var a) && a.DefaultInput.SpatialRank == 3 ? ShiftedFrames.DefaultFrames : null);
 
     /// <summary>The library's unknown-architecture message plus the nearest registered name.</summary>
     internal static string UnknownArchitecture(string name) =>
@@ -97,6 +114,11 @@ public sealed class TrainSettings : CnnmlSettings
         if (ReportEvery < 0) return ValidationResult.Error($"--report-every must be 0 or more (got {ReportEvery}).");
         if (ValidateEvery < 0) return ValidationResult.Error($"--validate-every must be 0 or more (got {ValidateEvery}).");
         if (Threads is < 1) return ValidationResult.Error($"--threads must be at least 1 (got {Threads}).");
+        if (Frames is < 1) return ValidationResult.Error($"--frames must be at least 1 (got {Frames}).");
+        if (Frames is not null && CnnArchitectures.TryGet(Architecture, out var flat) && flat.DefaultInput.SpatialRank != 3)
+            return ValidationResult.Error($"--frames makes volumes for 3D networks; '{flat.Name}' reads {flat.DefaultInput} images. Drop --frames or use --arch {CnnArchitectures.Conv3d}.");
+        if (MaxMinutes is { } minutes && !(minutes > 0 && double.IsFinite(minutes)))
+            return ValidationResult.Error($"--max-minutes must be a positive number of minutes (got {minutes}).");
         if (!CnnArchitectures.TryGet(Architecture, out _))
             return ValidationResult.Error(UnknownArchitecture(Architecture));
         var outputs = new[] { ("--out", Out), ("--out's consumption code", ConsumptionCodePath), ("--metrics-json", MetricsJson), ("--checkpoint", Checkpoint) }
