@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using CnnMl.Demo.Wizard;
+using CnnMl.Tests.Support;
+using Spectre.Console;
+
+namespace CnnMl.Tests.ConsoleApp;
+
+/// <summary>
+/// The guided mode end to end (issue 9, "Guided mode"): a whole run through scripted keys on a small MNIST subset,
+/// and <c>cnnml</c> without a terminal, which must never prompt.
+/// </summary>
+[TestClass]
+[DoNotParallelize] // the guided mode sets AnsiConsole.Console for its run
+public sealed partial class GuidedModeRunTests
+{
+    private string _folder = "";
+
+    [TestInitialize]
+    public void CreateFolder() => _folder = Directory.CreateTempSubdirectory("cnnml-wizard-").FullName;
+
+    [TestCleanup]
+    public void DeleteFolder() => Directory.Delete(_folder, recursive: true);
+
+    [TestMethod]
+    public void A_full_run_on_600_MNIST_images_trains_evaluates_tries_saves_and_prints_the_command_line()
+    {
+        var mnist = TestPaths.RequireMnist();
+        var model = Path.Combine(_folder, "digits.zip");
+        var console = GuidedModeStepTests.NewConsole();
+        console.Input.PushKey(ConsoleKey.Enter);             // 1 scenario: image classification
+        console.Input.PushTextWithEnter(mnist);              // 2 data: the MNIST folder
+        console.Input.PushTextWithEnter("600");              //   training images
+        console.Input.PushTextWithEnter("300");              //   test images
+        console.Input.PushKey(ConsoleKey.Enter);             // 3 architecture: mnist-cnn
+                                                             // 4 environment: CPU (no CUDA here: no question)
+        console.Input.PushKey(ConsoleKey.Enter);             // 5 budget: epochs
+        console.Input.PushTextWithEnter("1");                //   1 epoch
+        console.Input.PushKey(ConsoleKey.Enter);             // 8 try it: a random test image
+        console.Input.PushKey(ConsoleKey.Enter);             //   then: no more
+        console.Input.PushKey(ConsoleKey.Enter);             // 9 save: yes
+        console.Input.PushTextWithEnter(model);              //   the file
+
+        var previous = AnsiConsole.Console;
+        var exitCode = GuidedMode.Run(console, CancellationToken.None);
+        var output = console.Output;
+        Console.WriteLine(output);
+
+        Assert.AreEqual(0, exitCode);
+        Assert.AreSame(previous, AnsiConsole.Console, "The guided mode puts the process's console back.");
+        for (var step = 1; step <= GuidedRun.StepCount; step++)
+            StringAssert.Contains(output, $"{step}/{GuidedRun.StepCount} ", $"step {step}'s heading");
+        StringAssert.Contains(output, "Data: 600 training and 300 test images");
+        StringAssert.Contains(output, "epoch 1/1");
+        StringAssert.Contains(output, "Per class");
+        StringAssert.Contains(output, "Confusion matrix");
+
+        // The evaluation's accuracy beats chance (10 %) by far, and the saved zip, reloaded with ML.NET, scores the same.
+        var accuracy = Percent(MicroAccuracy().Match(output));
+        Assert.IsTrue(accuracy > 50, $"1 epoch on 600 digits reaches well above chance; got {accuracy} %.");
+        Assert.AreEqual(accuracy, Percent(ReloadedAccuracy().Match(output)), "the reloaded zip's accuracy");
+
+        // "Try it" drew a test digit and named a predicted class.
+        StringAssert.Matches(output, TriedImage());
+
+        Assert.IsTrue(File.Exists(model), "the model zip");
+        Assert.IsTrue(new FileInfo(model).Length > 100_000, "the zip holds the network's weights");
+        var code = Path.Combine(_folder, "digits.consume.cs");
+        Assert.IsTrue(File.Exists(code), "the consumption code beside the zip");
+        StringAssert.Contains(output, "public partial class Model", "the consumption code is printed");
+
+        var expected = $"cnnml train --arch mnist-cnn --epochs 1 --data {mnist} --train-limit 600 --test-limit 300 --report-every 1 --out {model}";
+        if (mnist == Demo.Commands.OutputFiles.MnistDirectory(null)) expected = expected.Replace($" --data {mnist}", "", StringComparison.Ordinal);
+        StringAssert.Contains(output, expected);
+        var parsed = GuidedModeStepTests.ParseTrain(expected.Split(' ')[1..]);
+        Assert.AreEqual(600, parsed.TrainLimit);
+        Assert.AreEqual(model, parsed.Out);
+    }
+
+    [TestMethod]
+    public void Without_a_terminal_cnnml_prints_usage_and_exits_2_without_prompting()
+    {
+        // CnnmlProcess redirects standard input, output and error: no terminal.
+        var run = CnnmlProcess.Run(TimeSpan.FromMinutes(1));
+
+        Assert.AreEqual(2, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.StandardOutput, "USAGE:", run.ToString());
+        StringAssert.Contains(run.StandardOutput, "train", run.ToString());
+        Assert.AreEqual(GuidedMode.NoTerminalMessage, run.ErrorLines.Single(), run.ToString());
+        Assert.IsFalse(run.StandardOutput.Contains("guided mode", StringComparison.Ordinal), "no prompt may start");
+        Assert.IsTrue(run.Elapsed < TimeSpan.FromSeconds(30), $"It returns at once; took {run.Elapsed}.");
+    }
+
+    private static double Percent(Match match)
+    {
+        Assert.IsTrue(match.Success, "figure not found in the output");
+        return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+
+    [GeneratedRegex(@"Micro-accuracy\s*│\s*([0-9.]+) ?%")]
+    private static partial Regex MicroAccuracy();
+
+    [GeneratedRegex(@"Reloaded with ML\.NET: test accuracy ([0-9.]+) ?%")]
+    private static partial Regex ReloadedAccuracy();
+
+    [GeneratedRegex(@"test image [0-9,]+ \(label [0-9]\)[\s\S]*Predicted [0-9] — [0-9]: ")]
+    private static partial Regex TriedImage();
+}
