@@ -56,7 +56,9 @@ internal sealed class GuidedRun(WizardConsole wizard)
         wizard.Step(10, "Consume");
         TrainCommand.ShowHowToConsume(code, model);
         console.MarkupLine("The same run without questions:");
-        console.WriteLine("  " + Answers.CommandLine(), new Style(Color.Green, decoration: Decoration.Bold));
+        // Written past Spectre's line wrapping: the terminal's own soft wrap keeps the line whole for copy and paste.
+        console.Profile.Out.Writer.WriteLine("  " + Answers.CommandLine());
+        console.Profile.Out.Writer.Flush();
         // predict reads image files: it serves image models, not clip models.
         if (Answers.Out is null || Answers.Frames is not null) return;
         console.MarkupLineInterpolated($"[grey]Classify your own digit images with: cnnml predict --model {Answers.Out} IMAGE...[/]");
