@@ -54,6 +54,12 @@ public sealed record TrainingSummary
     /// <summary>The seed used for initialisation and shuffling.</summary>
     public required int Seed { get; init; }
 
+    /// <summary>
+    /// What training decided about libtorch's oneDNN kernels and why (<c>CnnTrainerOptions.OneDnn</c>): the forced
+    /// mode, or what the probe found and which layers, if any, ran without oneDNN. Also written to <c>MLContext.Log</c>.
+    /// </summary>
+    public string? OneDnn { get; init; }
+
     /// <summary>Every report emitted during training, in order.</summary>
     public required IReadOnlyList<TrainingReport> Reports { get; init; }
 }

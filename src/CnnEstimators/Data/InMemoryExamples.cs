@@ -38,6 +38,9 @@ internal sealed class InMemoryExamples
     /// <summary>Rows dropped because their features held NaN or ±Infinity (only with <c>skipNonFinite</c>).</summary>
     public long SkippedNonFinite { get; }
 
+    /// <summary>No examples (a placeholder where examples are not needed).</summary>
+    public static InMemoryExamples Empty(int featureSize) => new([], [], 0, featureSize, 0, 0);
+
     /// <summary>Reads the feature vectors and key labels of every row.</summary>
     /// <param name="data">The rows.</param>
     /// <param name="featureColumn">The image column.</param>
@@ -80,11 +83,7 @@ internal sealed class InMemoryExamples
             // One NaN pixel makes every weight NaN after a step: refuse (or skip) it here, naming the row.
             if (NonFiniteValues.IndexOfFirst(row) is var bad and >= 0)
             {
-                if (!skipNonFinite)
-                    throw new InvalidOperationException(
-                        $"Row {cursor.Position} of the {role} data holds {row[bad].ToString(CultureInfo.InvariantCulture)} in image column '{featureColumn}' (value {bad} of {featureSize}); " +
-                        "a network cannot learn from NaN or infinite pixels. Fix or drop such rows (mlContext.Data.FilterRowsByMissingValues drops rows with NaN), " +
-                        "or set CnnTrainerOptions.AllowNonFiniteFeatures = true to skip them.");
+                if (!skipNonFinite) throw NonFiniteValues.RowError(cursor.Position, role, featureColumn, row[bad], bad, featureSize);
                 skippedNonFinite++;
                 continue;
             }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics;
 
 namespace CnnMl.Data;
@@ -24,4 +25,10 @@ internal static class NonFiniteValues
         }
         return -1;
     }
+
+    /// <summary>The error for row <paramref name="row"/> of the <paramref name="role"/> data whose value <paramref name="index"/> is <paramref name="value"/>.</summary>
+    public static InvalidOperationException RowError(long row, string role, string column, float value, int index, int size) => new(
+        $"Row {row} of the {role} data holds {value.ToString(CultureInfo.InvariantCulture)} in image column '{column}' (value {index} of {size}); " +
+        "a network cannot learn from NaN or infinite pixels. Fix or drop such rows (mlContext.Data.FilterRowsByMissingValues drops rows with NaN), " +
+        "or set CnnTrainerOptions.AllowNonFiniteFeatures = true to skip them.");
 }

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.InteropServices;
 using TorchSharp;
 
@@ -15,9 +16,21 @@ public static class TorchRuntime
     /// <summary>The project's set-up script, which installs the missing prerequisite.</summary>
     public const string SetupScript = "scripts/setup.sh";
 
+    /// <summary>The metadata key under which the build records its <c>TorchBackend</c>.</summary>
+    private const string TorchBackendKey = "CnnMl.TorchBackend";
+
     private static readonly object Gate = new();
     private static Exception? _failure;
     private static bool _loaded;
+
+    /// <summary>
+    /// Where this build of CnnMl expects libtorch from (the <c>TorchBackend</c> build property): "cpu" (the bundled
+    /// libtorch-cpu-linux-x64 package), "cuda" (TorchSharp-cuda-linux) or "system" (an installed libtorch 2.10 found
+    /// through <c>LD_LIBRARY_PATH</c>).
+    /// </summary>
+    public static string TorchBackend { get; } =
+        typeof(TorchRuntime).Assembly.GetCustomAttributes(typeof(AssemblyMetadataAttribute), false).OfType<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == TorchBackendKey)?.Value ?? "cpu";
 
     /// <summary>
     /// What loads the backend. Tests replace it to inject a load failure; production code never does.
@@ -81,6 +94,14 @@ public static class TorchRuntime
                    $"Run '{SetupScript}' from the repository root: on Debian 12 it installs libstdc++6 from Debian 13 " +
                    "(trixie) with a low-priority apt pin; on other systems install a libstdc++ from GCC 13+. " +
                    $"Cause: {first}";
+        }
+
+        if (TorchBackend == "system")
+        {
+            return "TorchSharp's native library could not be loaded. This build of CnnMl ships no libtorch (TorchBackend=system): " +
+                   "put the lib folder of an installed libtorch 2.10 on LD_LIBRARY_PATH (for example a PyTorch 2.10 installation's torch/lib: " +
+                   "export LD_LIBRARY_PATH=$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))')/lib), " +
+                   $"or build without -p:TorchBackend=system. Cause: {first}";
         }
 
         return $"TorchSharp's native library could not be loaded, although libstdc++ provides {RequiredGlibcxx}. " +

@@ -77,8 +77,10 @@ internal sealed class ModuleScorer : IDisposable
             using var threads = ThreadCountScope.Enter(ThreadsFor(count));
             using var scope = NewDisposeScope();
             using var mode = inference_mode();
-            var x = tensor(features.AsMemory(0, count * FeatureSize), Shape.WithBatch(count));
-            if (_device.type != DeviceType.CPU) x = x.to(_device);
+            // frombuffer shares the array's memory (no copy); for a GPU it is copied once into page-locked memory, from
+            // which the transfer is asynchronous (softmax(...).cpu() below waits for it).
+            var x = frombuffer(features, float32, (long)count * FeatureSize).view(Shape.WithBatch(count));
+            if (_device.type != DeviceType.CPU) x = x.pin_memory().to(_device, non_blocking: true);
             var logits = _module.call(x);
             if (logits.ndim != 2 || logits.shape[0] != count || logits.shape[1] != Classes)
                 throw new InvalidOperationException($"The network returned shape [{string.Join(", ", logits.shape)}]; expected [{count}, {Classes}].");

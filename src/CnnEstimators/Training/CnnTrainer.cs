@@ -20,6 +20,9 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     private readonly IHostEnvironment _environment;
     private readonly IHost _host;
 
+    /// <summary>Images per forward pass when measuring validation accuracy.</summary>
+    private const int ValidationBatchSize = 1000;
+
     internal CnnTrainer(IHostEnvironment environment, CnnTrainerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -67,6 +70,16 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
         return Architecture.DefaultInput;
     }
 
+    /// <summary>The in-memory examples checkpoints fingerprint; streamed data cannot be checkpointed yet.</summary>
+    private InMemoryExamples CheckpointExamples(TrainingData train)
+    {
+        if (train.Examples is { } examples) return examples;
+        if (Options.CheckpointPath is null && Options.ResumeFrom is null) return InMemoryExamples.Empty(checked((int)ImageShape.ElementCount));
+        throw new NotSupportedException(
+            $"CheckpointPath and ResumeFrom need the training data in memory (they fingerprint it), but it is streamed: {train.Description} " +
+            "Raise MaxInMemoryBytes above the data's size, or train without checkpoints.");
+    }
+
     /// <summary>Trains the network and returns the transformer that scores with it.</summary>
     /// <remarks>
     /// <c>Fit</c> leaves no process-wide setting changed: the thread count (<see cref="CnnTrainerOptions.NumberOfThreads"/>)
@@ -106,20 +119,17 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
         using var threads = ThreadCountScope.Enter(Options.NumberOfThreads);
         var seed = Options.Seed ?? _host.Rand.Next();
 
-        var featureSize = checked((int)shape.ElementCount);
-        var train = InMemoryExamples.Load(input, Options.FeatureColumnName, Options.LabelColumnName, featureSize, Options.AllowNonFiniteFeatures, "training");
+        var train = TrainingData.Open(input, Options, shape, "Training");
         if (train.Count == 0)
             throw new InvalidOperationException($"The training data has no rows with a label and finite pixels (label column '{Options.LabelColumnName}'; " +
                                                 $"{train.SkippedMissingLabels} rows had a missing key, {train.SkippedNonFinite} non-finite pixels).");
         if (train.SkippedMissingLabels > 0)
             channel.Warning(MessageSensitivity.None, $"Skipped {train.SkippedMissingLabels} rows whose label is missing.");
-        var validation = Options.ValidationSet is { } v
-            ? InMemoryExamples.Load(v, Options.FeatureColumnName, Options.LabelColumnName, featureSize, Options.AllowNonFiniteFeatures, "validation")
-            : null;
-        foreach (var (examples, role) in new[] { (train, "training"), (validation, "validation") })
+        var validation = Options.ValidationSet is { } v ? TrainingData.Open(v, Options, shape, "Validation") : null;
+        foreach (var data in new[] { train, validation })
         {
-            if (examples is { SkippedNonFinite: > 0 })
-                channel.Warning(MessageSensitivity.None, $"Skipped {examples.SkippedNonFinite} {role} rows whose image holds NaN or infinite values (AllowNonFiniteFeatures).");
+            if (data is { SkippedNonFinite: > 0 })
+                channel.Warning(MessageSensitivity.None, $"Skipped {data.SkippedNonFinite} {data.Role} rows whose image holds NaN or infinite values (AllowNonFiniteFeatures).");
         }
 
         var label = input.Schema[Options.LabelColumnName];
@@ -135,7 +145,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             PredictedLabelColumnName = Options.PredictedLabelColumnName,
             IsConvertedForInference = converted,
         };
-        using var checkpoints = TrainingCheckpoints.Open(Options, Definition(converted: false), label.Annotations, train, seed);
+        using var checkpoints = TrainingCheckpoints.Open(Options, Definition(converted: false), label.Annotations, CheckpointExamples(train), seed);
         seed = checkpoints.Seed;
         if (checkpoints.Resume is { Training: { } resumed } resume)
             channel.Info(MessageSensitivity.None, $"Resuming from '{resume.Path}' after epoch {resumed.EpochsCompleted}.");
@@ -146,15 +156,24 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
         {
             random.KeepWhileTraining(module);
             if (device.type != DeviceType.CPU) module.to(device);
-            using var oneDnn = OneDnnGuard.Apply(Options.OneDnn, module, Options.CancellationToken);
+            using var oneDnn = OneDnnGuard.Apply(Options.OneDnn, Options.CancellationToken);
             channel.Info(MessageSensitivity.None, oneDnn.Reason);
             channel.Info(MessageSensitivity.None, OptimizerFactory.Describe(Options));
+            using var oneDnnLayers = OneDnnLayerPolicy.ForTraining(Options.OneDnn, oneDnn.Enabled, device, module, shape, train.Count, Options.BatchSize);
+            if (oneDnnLayers is not null) channel.Info(MessageSensitivity.None, oneDnnLayers.Description);
             var loop = new TrainingLoop(module, shape, device, deviceName, Options, report =>
             {
                 channel.Info(MessageSensitivity.None, report.ToString());
                 Options.Progress?.Report(report);
             });
-            var summary = loop.Run(train, validation, seed, checkpoints.Resume, checkpoints.EpochCompleted(module));
+            var pinned = device.type == DeviceType.CUDA;
+            using var trainBatches = train.TrainingBatches(seed, pinned, out var dataDescription);
+            channel.Info(MessageSensitivity.None, dataDescription);
+            using var validationBatches = validation?.OrderedBatches(ValidationBatchSize, pinned);
+            if (validation is not null) channel.Info(MessageSensitivity.None, validation.Description);
+            var summary = loop.Run(trainBatches, validationBatches, seed, checkpoints.Resume, checkpoints.EpochCompleted(module))
+                with { OneDnn = oneDnnLayers?.Description ?? oneDnn.Reason };
+            oneDnnLayers?.Dispose(); // the hooks are for training only
 
             var converted = false;
             if (module is IConvertibleAfterTraining convertible)

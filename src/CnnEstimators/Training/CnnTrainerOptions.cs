@@ -154,8 +154,8 @@ public sealed class CnnTrainerOptions
     public int? ScoringThreads { get; set; }
 
     /// <summary>
-    /// Whether training uses libtorch's oneDNN convolutions. Default <see cref="OneDnnMode.Auto"/>: off only for
-    /// networks with convolution shapes whose oneDNN gradients are wrong in libtorch 2.10.
+    /// Whether training uses libtorch's oneDNN convolutions. Default <see cref="OneDnnMode.Auto"/>: each convolution
+    /// configuration is probed against float64 once per process, and only layers where oneDNN is wrong avoid it.
     /// </summary>
     public OneDnnMode OneDnn { get; set; } = OneDnnMode.Auto;
 
@@ -177,6 +177,38 @@ public sealed class CnnTrainerOptions
     /// </summary>
     public string? ResumeFrom { get; set; }
 
+    /// <summary>The default of <see cref="MaxInMemoryBytes"/>: 2 GiB (2,147,483,648 bytes).</summary>
+    public const long DefaultMaxInMemoryBytes = 2L << 30;
+
+    /// <summary>
+    /// Largest image column, in bytes (rows × values per image × 4), that <c>Fit</c> copies into memory; larger data —
+    /// and any data past .NET's array limit (about 2.1 billion floats) — is streamed from the <see cref="IDataView"/>
+    /// cursor while training: a seeded shuffle buffer (<see cref="ShuffleBufferRows"/>) mixes the rows and a background
+    /// task prepares the next batches (<see cref="PrefetchBatches"/>). Default <see cref="DefaultMaxInMemoryBytes"/>
+    /// (2 GiB: MNIST's 60,000 images take 188 MB and stay in memory). 0 always streams.
+    /// </summary>
+    public long MaxInMemoryBytes { get; set; } = DefaultMaxInMemoryBytes;
+
+    /// <summary>
+    /// Rows the shuffle buffer holds when streaming (each row moves at most this many places from the cursor's order).
+    /// Null (default): as many as fit in half of <see cref="MaxInMemoryBytes"/>, at least one batch.
+    /// </summary>
+    public int? ShuffleBufferRows { get; set; }
+
+    /// <summary>
+    /// Batches a background task prepares ahead while the current step computes, when streaming (image loading and
+    /// decoding in the pipeline overlap training). 0 prepares each batch on the training thread. Default 2.
+    /// </summary>
+    public int PrefetchBatches { get; set; } = 2;
+
+    /// <summary>
+    /// Automatic mixed precision for the forward pass (libtorch's autocast, bound by CnnMl since TorchSharp 0.107 does
+    /// not expose it): <see cref="Training.MixedPrecision.BFloat16"/>, or <see cref="Training.MixedPrecision.Float16"/>
+    /// with dynamic loss scaling. Default <see cref="Training.MixedPrecision.None"/>. Tested on the CPU (bfloat16, and
+    /// float16 where the CPU build supports it); untested on CUDA. The oneDNN probe checks float32 kernels only.
+    /// </summary>
+    public MixedPrecision MixedPrecision { get; set; }
+
     internal void Validate()
     {
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1.");
@@ -188,6 +220,9 @@ public sealed class CnnTrainerOptions
         if (TimeLimit is { } limit && limit <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(TimeLimit), TimeLimit, "TimeLimit must be positive (or null for no limit).");
         if (ScoringBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(ScoringBatchSize), ScoringBatchSize, "ScoringBatchSize must be at least 1.");
+        if (MaxInMemoryBytes < 0) throw new ArgumentOutOfRangeException(nameof(MaxInMemoryBytes), MaxInMemoryBytes, "MaxInMemoryBytes must be 0 (always stream) or more.");
+        if (ShuffleBufferRows is < 1) throw new ArgumentOutOfRangeException(nameof(ShuffleBufferRows), ShuffleBufferRows, "ShuffleBufferRows must be at least 1 (or null for the default).");
+        if (PrefetchBatches is < 0 or > 64) throw new ArgumentOutOfRangeException(nameof(PrefetchBatches), PrefetchBatches, "PrefetchBatches must be between 0 and 64.");
         if (NumberOfThreads is < 1) throw new ArgumentOutOfRangeException(nameof(NumberOfThreads), NumberOfThreads, "NumberOfThreads must be at least 1.");
         if (ScoringThreads is < 1) throw new ArgumentOutOfRangeException(nameof(ScoringThreads), ScoringThreads, "ScoringThreads must be at least 1.");
         if (WeightDecay is { } decay && (!(decay >= 0) || double.IsInfinity(decay)))

@@ -4,13 +4,14 @@ namespace CnnMl.Training;
 public enum OneDnnMode
 {
     /// <summary>
-    /// Off while training a network that has a convolution (other than its first) whose output channels per
-    /// group are not a multiple of 16 — the shapes whose oneDNN backward pass is wrong in libtorch 2.10 — and
-    /// on otherwise (it is several times faster).
+    /// Decided by measurement on this machine: before training, each distinct convolution configuration the
+    /// network runs (input shape and batch, groups, stride, padding, dilation, threads) is probed once per process —
+    /// one float32 pass with oneDNN against float64 — and oneDNN stays on wherever it is right; a layer where it is
+    /// wrong runs that pass (usually the backward) without oneDNN. The training log says what was found.
     /// </summary>
     Auto,
 
-    /// <summary>Always use oneDNN (fastest; wrong gradients for the shapes described under <see cref="Auto"/>).</summary>
+    /// <summary>Always use oneDNN, unchecked (libtorch 2.10's oneDNN has given wrong convolution gradients on some AVX-512 machines).</summary>
     On,
 
     /// <summary>Never use oneDNN while training (libtorch's native convolutions: correct, slower).</summary>

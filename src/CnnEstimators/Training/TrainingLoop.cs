@@ -15,8 +15,6 @@ namespace CnnMl.Training;
 /// </summary>
 internal sealed class TrainingLoop
 {
-    private const int ValidationBatchSize = 1000;
-
     private readonly nn.Module<Tensor, Tensor> _module;
     private readonly ImageShape _shape;
     private readonly Device _device;
@@ -25,6 +23,7 @@ internal sealed class TrainingLoop
     private readonly Action<TrainingReport> _report;
     private readonly ITrainingProgressObserver[] _observers;
     private readonly ITrainingLossTerm[] _lossTerms;
+    private readonly MixedPrecisionTraining _precision;
 
     public TrainingLoop(nn.Module<Tensor, Tensor> module, ImageShape shape, Device device, string deviceName,
         CnnTrainerOptions options, Action<TrainingReport> report)
@@ -38,24 +37,19 @@ internal sealed class TrainingLoop
         var tree = module.modules().Prepend(module).Distinct().ToArray();
         _observers = tree.OfType<ITrainingProgressObserver>().ToArray();
         _lossTerms = tree.OfType<ITrainingLossTerm>().ToArray();
+        _precision = new MixedPrecisionTraining(options.MixedPrecision, device, module);
     }
 
-    /// <param name="train">Training examples.</param>
-    /// <param name="validation">Examples to measure accuracy on, or null.</param>
-    /// <param name="seed">Seed of the data order.</param>
+    /// <param name="train">Training batches (they draw their own order each epoch).</param>
+    /// <param name="validation">Batches to measure accuracy on, or null.</param>
+    /// <param name="seed">Seed of the data order (for the summary).</param>
     /// <param name="resume">A training checkpoint to continue from: its optimizer state, finished epochs and generator state.</param>
     /// <param name="epochCompleted">Called after each epoch with the epochs done and the optimizer (writes the checkpoint).</param>
-    public TrainingSummary Run(InMemoryExamples train, InMemoryExamples? validation, int seed,
+    public TrainingSummary Run(IExampleBatches train, IExampleBatches? validation, int seed,
         CheckpointContents? resume = null, Action<int, optim.Optimizer>? epochCompleted = null)
     {
         var epochs = _options.Epochs;
-        var batchSize = Math.Min(_options.BatchSize, train.Count);
-        var batchesPerEpoch = (train.Count + batchSize - 1) / batchSize;
-        var featureSize = train.FeatureSize;
-        var features = new float[batchSize * featureSize];
-        var labels = new long[batchSize];
-        var order = Enumerable.Range(0, train.Count).ToArray();
-        var shuffle = new Random(seed);
+        var batchesPerEpoch = train.BatchesPerPass;
         var reports = new List<TrainingReport>();
         var clock = new Stopwatch();
         double lastLoss = double.NaN, lastTrainAccuracy = double.NaN, lastRate = double.NaN;
@@ -89,14 +83,16 @@ internal sealed class TrainingLoop
             resume.Optimizer!.RestoreInto(optimizer);
             // Each epoch reshuffles the previous order in place: replaying the finished epochs' shuffles leaves
             // the order and the Random where the interrupted run left them.
-            for (var epoch = 0; epoch < firstEpoch; epoch++) shuffle.Shuffle(order);
+            for (var epoch = 0; epoch < firstEpoch; epoch++) train.BeginPass();
             using var generator = tensor(resume.GeneratorState!);
             DefaultGeneratorLease.Restore(generator);
         }
         _module.train();
         for (var epoch = firstEpoch; epoch < epochs; epoch++)
         {
-            shuffle.Shuffle(order);
+            train.BeginPass();
+            using var batches = train.Batches(_options.CancellationToken).GetEnumerator();
+            var batchesDone = 0; // fewer than batchesPerEpoch when the time limit cuts the epoch
             long seen = 0, correct = 0;
             for (var batch = 0; batch < batchesPerEpoch; batch++)
             {
@@ -107,18 +103,13 @@ internal sealed class TrainingLoop
                     timeLimitReached = true;
                     break;
                 }
-                var start = batch * batchSize;
-                var count = Math.Min(batchSize, train.Count - start);
                 clock.Start();
                 foreach (var observer in _observers) observer.OnTrainingProgress(new TrainingProgress(epoch, batch, batchesPerEpoch, epochs));
-                for (var i = 0; i < count; i++)
-                {
-                    var row = order[start + i];
-                    train.Features.AsSpan(row * featureSize, featureSize).CopyTo(features.AsSpan(i * featureSize));
-                    labels[i] = train.Labels[row];
-                }
+                if (!batches.MoveNext()) throw new InvalidOperationException($"The training data ended after {batch} of {batchesPerEpoch} batches in epoch {epoch + 1}: it held fewer rows than counted ({train.Count}). Data read while training must not change.");
+                var count = batches.Current.Count;
+                batchesDone++;
                 controls.SetLearningRate(optimizer, epoch, batch);
-                var (loss, hits) = Step(optimizer, controls, epoch, features, labels, count);
+                var (loss, hits) = Step(optimizer, controls, epoch, batches.Current);
                 lastRate = optimizer.ParamGroups.First().LearningRate; // what the optimizer used, as reports show it
                 clock.Stop();
                 // The loss is read every step anyway: checking it costs no extra device sync.
@@ -140,7 +131,7 @@ internal sealed class TrainingLoop
             lastEpoch = epoch + 1;
             // A checkpoint holds finished epochs only: an epoch cut by the time limit is not one.
             if (!timeLimitReached) epochCompleted?.Invoke(epoch + 1, optimizer);
-            Emit(Report(TrainingReportKind.EpochEnd, epoch, (int)((seen + batchSize - 1) / batchSize), seen, validation is null ? null : lastValidation));
+            Emit(Report(TrainingReportKind.EpochEnd, epoch, batchesDone, seen, validation is null ? null : lastValidation));
             if (validation is not null && controls.EndOfEpoch(epoch, lastValidation!.Value, lastValidationLoss!.Value, _module))
             {
                 stoppedEarly = epoch + 1 < epochs;
@@ -170,37 +161,40 @@ internal sealed class TrainingLoop
         };
     }
 
-    private (double Loss, long Correct) Step(optim.Optimizer optimizer, TrainingControls controls, int epoch, float[] features, long[] labels, int count)
+    private (double Loss, long Correct) Step(optim.Optimizer optimizer, TrainingControls controls, int epoch, ExampleBatch examples)
     {
         using var scope = NewDisposeScope();
-        var x = controls.Augment(ToDevice(tensor(features.AsMemory(0, count * (int)_shape.ElementCount), _shape.WithBatch(count))), epoch);
-        var y = ToDevice(tensor(labels.AsMemory(0, count), [count]));
-        var logits = _module.call(x);
-        var loss = controls.Loss.Compute(logits, y);
-        foreach (var term in _lossTerms)
+        var x = controls.Augment(ToDevice(examples.Images(), examples.Pinned), epoch);
+        var y = ToDevice(examples.Labels(), examples.Pinned);
+        Tensor logits, loss;
+        using (_precision.Forward())
         {
-            if (term.ComputeLossTerm() is { } extra) loss = loss + extra;
+            logits = _module.call(x);
+            loss = controls.Loss.Compute(logits, y);
+            foreach (var term in _lossTerms)
+            {
+                if (term.ComputeLossTerm() is { } extra) loss = loss + extra;
+            }
         }
         optimizer.zero_grad();
-        loss.backward();
-        optimizer.step();
-        return (loss.item<float>(), logits.argmax(1).eq(y).sum().item<long>());
+        _precision.BackwardAndStep(loss, optimizer);
+        return (loss.to(float32).item<float>(), logits.argmax(1).eq(y).sum().item<long>());
     }
 
     /// <summary>Accuracy and mean cross-entropy of the current weights on <paramref name="data"/>, in eval mode; restores training mode.</summary>
-    private (double Accuracy, double Loss) Validate(InMemoryExamples data)
+    private (double Accuracy, double Loss) Validate(IExampleBatches data)
     {
         _module.eval();
         long correct = 0;
         double loss = 0;
         using (no_grad())
         {
-            for (var start = 0; start < data.Count; start += ValidationBatchSize)
+            data.BeginPass();
+            foreach (var examples in data.Batches(_options.CancellationToken))
             {
                 using var scope = NewDisposeScope();
-                var count = Math.Min(ValidationBatchSize, data.Count - start);
-                var x = ToDevice(tensor(data.Features.AsMemory(start * data.FeatureSize, count * data.FeatureSize), _shape.WithBatch(count)));
-                var y = ToDevice(tensor(data.Labels.AsMemory(start, count), [count]));
+                var x = ToDevice(examples.Images(), examples.Pinned);
+                var y = ToDevice(examples.Labels(), examples.Pinned);
                 var logits = _module.call(x);
                 correct += logits.argmax(1).eq(y).sum().item<long>();
                 loss += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).to(float64).item<double>();
@@ -210,5 +204,6 @@ internal sealed class TrainingLoop
         return data.Count == 0 ? (double.NaN, double.NaN) : ((double)correct / data.Count, loss / data.Count);
     }
 
-    private Tensor ToDevice(Tensor t) => _device.type == DeviceType.CPU ? t : t.to(_device);
+    /// <summary>The host tensor on the training device; from pinned memory the copy is asynchronous (the step's <c>item()</c> waits for it).</summary>
+    private Tensor ToDevice(Tensor t, bool pinned) => _device.type == DeviceType.CPU ? t : t.to(_device, non_blocking: pinned);
 }

@@ -11,8 +11,8 @@ namespace CnnMl.Tests.Evaluation;
 
 /// <summary>
 /// The small MNIST CondenseNet trained through the MLContext estimator: one epoch on the first 10,000 training
-/// images (157 batches of 64), evaluated by ML.NET on the 10,000 test images. Its narrow convolutions make it train without oneDNN
-/// (OneDnnMode.Auto; see OneDnnTests).
+/// images (157 batches of 64), evaluated by ML.NET on the 10,000 test images. Its narrow convolutions are checked by the oneDNN
+/// probe (OneDnnMode.Auto; see OneDnnLayerTests).
 /// Budget: training ≈ 15–40 s, the whole test about a minute. The official PyTorch code with the same network
 /// and settings reached 93.9%.
 /// </summary>

@@ -31,7 +31,7 @@ namespace CnnMl.Architectures;
 /// <c>measure_model</c> counts 1/C of it instead: the cost of the condensed layer, which
 /// <see cref="CondenseConv"/> reports.</para>
 /// </remarks>
-public sealed class LearnedGroupConv : Module<Tensor, Tensor>, ITrainingProgressObserver, ITrainingLossTerm, ICountsOwnMacs, IOnnxExportable
+public sealed class LearnedGroupConv : Module<Tensor, Tensor>, ITrainingProgressObserver, ITrainingLossTerm, ICountsOwnMacs, IOnnxExportable, IRunsOwnConvolution
 {
     /// <summary>Below this the group norms in <see cref="LassoLoss"/> are clamped, as in the official code (keeps sqrt differentiable).</summary>
     private const double LassoNormFloor = 1e-6;
@@ -116,6 +116,9 @@ public sealed class LearnedGroupConv : Module<Tensor, Tensor>, ITrainingProgress
 
     /// <summary>Input channels dropped so far by every group (the <c>_count</c> buffer).</summary>
     public long DroppedPerGroup => (long)_count.ToDouble();
+
+    /// <summary>The 1×1 convolution whose masked weight the forward applies (its own forward never runs).</summary>
+    Convolution IRunsOwnConvolution.Convolution => conv;
 
     /// <summary>The 0/1 mask buffer, shaped like <see cref="Weight"/> (Cout × Cin × 1 × 1). Do not dispose.</summary>
     public Tensor Mask => _mask;
