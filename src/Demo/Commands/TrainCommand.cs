@@ -31,7 +31,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         var resumeFrom = settings.Resume is null ? null : OutputFiles.RequireFile("--resume", settings.Resume);
 
         var architecture = CnnArchitectures.Get(settings.Architecture);
-        AnsiConsole.Write(new Rule($"[bold]CnnMl[/] · image classification · [blue]{architecture.Name}[/]").LeftJustified());
+        var scenario = settings.ClipFrames is null ? "image classification" : "volumes";
+        AnsiConsole.Write(new Rule($"[bold]CnnMl[/] · {scenario} · [blue]{architecture.Name}[/]").LeftJustified());
         AnsiConsole.MarkupLineInterpolated($"[grey]{architecture.Description}[/]");
 
         var ml = CreateContext(settings);
@@ -118,14 +119,18 @@ public sealed class TrainCommand : Command<TrainSettings>
     private static string TimeLimitText(TrainSettings settings) =>
         settings.MaxMinutes is { } minutes ? $" or {minutes.ToString(CultureInfo.InvariantCulture)} min, whichever ends first" : "";
 
-    /// <summary>Trains with a live display in a terminal, or with the report lines alone when the output is redirected.</summary>
-    internal static CnnTransformer Fit(MLContext ml, CnnTrainerOptions options, IDataView train)
+    /// <summary>
+    /// Trains with a live display in a terminal, or with the report lines alone when the output is redirected.
+    /// <paramref name="batchLines"/>: also print the periodic report lines above the live bars (the guided mode leaves
+    /// them to the bars and prints the end of each epoch).
+    /// </summary>
+    internal static CnnTransformer Fit(MLContext ml, CnnTrainerOptions options, IDataView train, bool batchLines = true)
     {
         var trainer = ml.MulticlassClassification.Trainers.Cnn(options);
         CnnTransformer model;
         if (AnsiConsole.Profile.Capabilities.Interactive)
         {
-            model = TrainingProgressView.Run(AnsiConsole.Console, options, () => trainer.Fit(train));
+            model = TrainingProgressView.Run(AnsiConsole.Console, options, () => trainer.Fit(train), batchLines);
         }
         else
         {

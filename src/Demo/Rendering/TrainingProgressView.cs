@@ -12,8 +12,11 @@ namespace CnnMl.Demo.Rendering;
 /// </summary>
 internal static class TrainingProgressView
 {
-    /// <summary>Runs <paramref name="fit"/> (which trains with <paramref name="options"/>) under the live display.</summary>
-    public static CnnTransformer Run(IAnsiConsole console, CnnTrainerOptions options, Func<CnnTransformer> fit)
+    /// <summary>
+    /// Runs <paramref name="fit"/> (which trains with <paramref name="options"/>) under the live display; prints the
+    /// periodic reports' lines too when <paramref name="batchLines"/>, else only those that end an epoch or the run.
+    /// </summary>
+    public static CnnTransformer Run(IAnsiConsole console, CnnTrainerOptions options, Func<CnnTransformer> fit, bool batchLines = true)
     {
         CnnTransformer model = null!;
         var clock = Stopwatch.StartNew();
@@ -28,7 +31,8 @@ internal static class TrainingProgressView
                 double? lastValidation = null;
                 options.Progress = new SynchronousProgress<TrainingReport>(report =>
                 {
-                    if (report.Kind != TrainingReportKind.Started) console.WriteLine(report.ToString());
+                    if (report.Kind is TrainingReportKind.EpochEnd or TrainingReportKind.Completed || (batchLines && report.Kind == TrainingReportKind.Batch))
+                        console.WriteLine(report.ToString());
                     if (report.Kind == TrainingReportKind.Completed) return;
                     lastValidation = report.ValidationAccuracy ?? lastValidation;
                     epochTask.Description = EpochLabel(report, lastValidation);

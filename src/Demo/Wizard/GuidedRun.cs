@@ -35,7 +35,7 @@ internal sealed class GuidedRun(WizardConsole wizard)
         var ml = TrainCommand.CreateContext(settings);
         var (train, test, trainImages, testImages) = TrainCommand.LoadData(ml, settings);
         var options = TrainCommand.TrainerOptions(settings, test, wizard.Cancellation);
-        using var model = TrainCommand.Fit(ml, options, train);
+        using var model = TrainCommand.Fit(ml, options, train, batchLines: false);
         var summary = model.TrainingSummary!;
         console.MarkupLineInterpolated(
             $"Trained {summary.Epochs} epoch(s) in [bold]{summary.TrainSeconds:F1} s[/] ({summary.ImagesPerSecond:N0} images/s, validation excluded) on {summary.Device}.");
