@@ -65,7 +65,7 @@ public sealed class TrainCommand : Command<TrainSettings>
 
             if (settings.MetricsJson is { } path)
             {
-                var written = new RunMetrics(architecture.Name, settings.Epochs, trainImages, testImages, metrics.MicroAccuracy, metrics.MacroAccuracy,
+                var written = new RunMetrics(architecture.Name, EpochsTrained(settings, model), trainImages, testImages, metrics.MicroAccuracy, metrics.MacroAccuracy,
                     metrics.LogLoss, summary.TrainSeconds, summary.ImagesPerSecond, model.ParameterCount, summary.Seed, settings.Threads,
                     summary.FinalLoss, WeightsDigest.Sha256(model.Module), savedMetrics).WriteTo(path);
                 AnsiConsole.MarkupLineInterpolated($"Metrics written to {written}");
@@ -115,6 +115,15 @@ public sealed class TrainCommand : Command<TrainSettings>
         TimeLimit = settings.MaxMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
         ImageShape = settings.ClipFrames is { } frames ? ShiftedFrames.VolumeShape(KnownInputs.Mnist, frames) : null,
     };
+
+    /// <summary>
+    /// The epochs the model has been trained for, resumed ones included: <c>--epochs</c>, or fewer when the time limit
+    /// ended training (the last epoch-end report's number; a cut epoch counts).
+    /// </summary>
+    internal static int EpochsTrained(TrainSettings settings, CnnTransformer model) =>
+        model.TrainingSummary is { TimeLimitReached: true } summary
+            ? summary.Reports.LastOrDefault(r => r.Kind == TrainingReportKind.EpochEnd)?.Epoch ?? settings.Epochs
+            : settings.Epochs;
 
     private static string TimeLimitText(TrainSettings settings) =>
         settings.MaxMinutes is { } minutes ? $" or {minutes.ToString(CultureInfo.InvariantCulture)} min, whichever ends first" : "";
@@ -180,7 +189,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             ModelFileName = Path.GetFileName(written),
             Inputs = ConsumptionCodeFile.InputsOf(trainSchema, model.Definition.LabelColumnName, FeatureDescription(model.Definition)),
             ClassNames = model.Definition.ClassNames ?? Enumerable.Range(0, model.Definition.ClassCount).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray(),
-            Provenance = $"{model.Definition.Architecture}, {model.Definition.ClassCount} classes, {settings.Epochs} epoch(s) on {trainImages:N0} MNIST training images",
+            Provenance = $"{model.Definition.Architecture}, {model.Definition.ClassCount} classes, {EpochsTrained(settings, model)} epoch(s) on {trainImages:N0} MNIST training images",
         };
         var codePath = OutputFiles.WriteAtomically(settings.ConsumptionCodePath!, code.Generate());
         AnsiConsole.MarkupLineInterpolated($"Consumption code: {codePath}");
