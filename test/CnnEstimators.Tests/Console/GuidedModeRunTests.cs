@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using CnnMl.Data;
+using CnnMl.Demo.Rendering;
 using CnnMl.Demo.Wizard;
 using CnnMl.Tests.Support;
 using Spectre.Console;
@@ -23,10 +25,14 @@ public sealed partial class GuidedModeRunTests
     public void DeleteFolder() => Directory.Delete(_folder, recursive: true);
 
     [TestMethod]
-    public void A_full_run_on_600_MNIST_images_trains_evaluates_tries_saves_and_prints_the_command_line()
+    public void A_full_run_on_600_MNIST_images_trains_evaluates_tries_two_images_saves_and_prints_the_command_line()
     {
         var mnist = TestPaths.RequireMnist();
         var model = Path.Combine(_folder, "digits.zip");
+        // MNIST's first test digit as a PNG, as a user would have one: "try it" must read it as cnnml predict does.
+        var digits = MnistDataset.Load(mnist, MnistSplit.Test, maxRows: 1);
+        var digitFile = Path.Combine(_folder, "my-digit.png");
+        SavedModelConsoleTests.WriteGrayscale(digitFile, digits.Pixels);
         var console = GuidedModeStepTests.NewConsole();
         console.Profile.Width = 250; // the temporary paths are long: keep the lines checked below whole
         console.Input.PushKey(ConsoleKey.Enter);             // 1 scenario: image classification
@@ -38,6 +44,9 @@ public sealed partial class GuidedModeRunTests
         console.Input.PushKey(ConsoleKey.Enter);             // 5 budget: epochs
         console.Input.PushTextWithEnter("1");                //   1 epoch
         console.Input.PushKey(ConsoleKey.Enter);             // 8 try it: a random test image
+        console.Input.PushKey(ConsoleKey.UpArrow);           //   then (the default is now "no more"): an image file
+        console.Input.PushKey(ConsoleKey.Enter);
+        console.Input.PushTextWithEnter(digitFile);
         console.Input.PushKey(ConsoleKey.Enter);             //   then: no more
         console.Input.PushKey(ConsoleKey.Enter);             // 9 save: yes
         console.Input.PushTextWithEnter(model);              //   the file
@@ -61,8 +70,14 @@ public sealed partial class GuidedModeRunTests
         Assert.IsTrue(accuracy > 30, $"1 epoch on 600 digits reaches far above chance (10 %; 49.3 % measured); got {accuracy} %.");
         Assert.AreEqual(accuracy, Percent(ReloadedAccuracy().Match(output)), "the reloaded zip's accuracy");
 
-        // "Try it" drew a test digit and named a predicted class.
+        // "Try it" drew a test digit and named a predicted class, then drew the PNG exactly as MNIST's own pixels draw
+        // (decoded, grayscale, / 255) and named a class for it too.
         StringAssert.Matches(output, TriedImage());
+        var drawn = DigitView.Render(digits.Pixels.Select(p => p / 255f).ToArray(), 28, 28)
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(row => $"│ {row.TrimEnd('\r')} │");
+        StringAssert.Contains(output, "my-digit.png");
+        StringAssert.Contains(output, string.Join('\n', drawn), "the PNG's drawing");
+        Assert.AreEqual(2, PredictedLine().Matches(output).Count, "one prediction per image tried");
 
         Assert.IsTrue(File.Exists(model), "the model zip");
         Assert.IsTrue(new FileInfo(model).Length > 100_000, "the zip holds the network's weights");
@@ -103,6 +118,9 @@ public sealed partial class GuidedModeRunTests
 
     [GeneratedRegex(@"Reloaded with ML\.NET: test accuracy ([0-9.]+) ?%")]
     private static partial Regex ReloadedAccuracy();
+
+    [GeneratedRegex(@"^Predicted [0-9] — [0-9]: ", RegexOptions.Multiline)]
+    private static partial Regex PredictedLine();
 
     [GeneratedRegex(@"test image [0-9,]+ \(label [0-9]\)[\s\S]*Predicted [0-9] — [0-9]: ")]
     private static partial Regex TriedImage();
