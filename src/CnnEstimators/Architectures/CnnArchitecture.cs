@@ -46,6 +46,16 @@ public sealed class CnnArchitecture
     public int DefaultClasses { get; }
 
     /// <summary>
+    /// The state-dict prefix of the final classifier layer, the layer that maps the penultimate features to one logit
+    /// per class (<c>fc</c> for torchvision's ResNets, <c>classifier.1</c> for MobileNetV2, <c>out</c> for the MNIST CNN).
+    /// Transfer learning re-creates this layer (<c>CnnTrainerOptions.ReplaceClassifier</c>), trains it alone while the
+    /// rest is frozen (<c>CnnTrainerOptions.FreezeBackboneEpochs</c>), and its input is the features column
+    /// (<c>CnnTrainerOptions.FeaturesColumnName</c>). Null: the architecture does not name one, and those options are
+    /// refused for it.
+    /// </summary>
+    public string? ClassifierName { get; init; }
+
+    /// <summary>
     /// Builds the module with freshly initialised weights. Throws <see cref="ArgumentException"/> naming
     /// the architecture and the shape when the shape cannot work for this network.
     /// </summary>

@@ -26,4 +26,13 @@ public sealed record OnnxExportOptions
 
     /// <summary>The <c>dim_param</c> naming the dynamic batch dimension of the input and outputs. Default <c>N</c>.</summary>
     public string BatchDimensionName { get; init; } = "N";
+
+    /// <summary>
+    /// Name of an extra output holding the input of the layer <see cref="FeaturesLayer"/> — a classifier's
+    /// penultimate features — flattened to [N, F]; null (default): no such output. Needs <see cref="FeaturesLayer"/>.
+    /// </summary>
+    public string? FeaturesOutputName { get; init; }
+
+    /// <summary>The layer (its <c>named_modules()</c> path, e.g. "fc") whose input <see cref="FeaturesOutputName"/> outputs.</summary>
+    public string? FeaturesLayer { get; init; }
 }

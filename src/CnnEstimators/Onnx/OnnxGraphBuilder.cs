@@ -27,6 +27,7 @@ public sealed class OnnxGraphBuilder
     private readonly Dictionary<string, (long[] Shape, DataType Type)> _values = new(StringComparer.Ordinal);
     private readonly Dictionary<nn.Module, string> _paths;
     private readonly Stack<string> _scopes = new();
+    private string? _capturePath;
 
     /// <summary>Starts an empty graph.</summary>
     /// <param name="name">Graph name.</param>
@@ -47,6 +48,23 @@ public sealed class OnnxGraphBuilder
 
     /// <summary>The graph built so far.</summary>
     public GraphProto Graph => _graph;
+
+    /// <summary>
+    /// Asks the builder to remember the value that goes into the module at <paramref name="path"/> (a
+    /// <c>named_modules()</c> path of the root, e.g. the classifier "fc") the first time it is exported; read it from
+    /// <see cref="CapturedInput"/>.
+    /// </summary>
+    public void CaptureInputOf(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!_paths.ContainsValue(path))
+            throw new ArgumentException($"The exported network has no module at '{path}'.", nameof(path));
+        _capturePath = path;
+        CapturedInput = null;
+    }
+
+    /// <summary>The input value of the module named by <see cref="CaptureInputOf"/>, once it has been exported; else null.</summary>
+    public string? CapturedInput { get; private set; }
 
     /// <summary>The <c>dim_param</c> of the dynamic batch dimension.</summary>
     public string BatchDimensionName { get; }
@@ -109,6 +127,7 @@ public sealed class OnnxGraphBuilder
         Lookup(input);
         if (!_paths.TryGetValue(module, out var path))
             path = (CurrentPath.Length == 0 ? "" : CurrentPath + ".") + module.GetType().Name;
+        if (_capturePath is not null && path == _capturePath && CapturedInput is null) CapturedInput = input;
         _scopes.Push(path);
         try
         {

@@ -47,8 +47,11 @@ public static class OnnxModelExporter
 
         var graph = new OnnxGraphBuilder(module.GetName(), module, options.BatchDimensionName);
         // Reserve the requested names first, so that no generated value can take them.
-        foreach (var name in new[] { options.ScoreOutputName, options.PredictedIndexOutputName, options.LogitsOutputName }.OfType<string>())
+        foreach (var name in new[] { options.ScoreOutputName, options.PredictedIndexOutputName, options.LogitsOutputName, options.FeaturesOutputName }.OfType<string>())
             graph.Reserve(name);
+        if ((options.FeaturesOutputName is null) != (options.FeaturesLayer is null))
+            throw new ArgumentException("FeaturesOutputName and FeaturesLayer go together: set both or neither.", nameof(options));
+        if (options.FeaturesLayer is { } featuresLayer) graph.CaptureInputOf(featuresLayer);
 
         var flat = graph.AddInput(options.InputName, [OnnxGraphBuilder.Batch, shape.ElementCount]);
         var image = graph.Reshape(flat, shape.WithBatch(OnnxGraphBuilder.Batch));
@@ -65,6 +68,13 @@ public static class OnnxModelExporter
             graph.AddOutput(graph.ArgMax(score, 1, options.PredictedIndexKeepDims, index));
         if (options.LogitsOutputName is { } logitsName)
             graph.AddOutput(graph.Identity(logits, logitsName));
+        if (options.FeaturesOutputName is { } featuresName)
+        {
+            var captured = graph.CapturedInput
+                ?? throw new InvalidOperationException($"ONNX export: the network '{module.GetName()}' never ran its layer '{options.FeaturesLayer}', whose input was to be the features output.");
+            var features = graph.ShapeOf(captured).Count == 2 ? captured : graph.Flatten(captured);
+            graph.AddOutput(graph.Identity(features, featuresName));
+        }
 
         var model = new ModelProto
         {

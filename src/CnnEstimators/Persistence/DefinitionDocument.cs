@@ -34,6 +34,12 @@ internal sealed record DefinitionDocument
     /// <summary>The predicted-label column the transformer adds.</summary>
     public required string PredictedLabelColumnName { get; init; }
 
+    /// <summary>
+    /// The penultimate-features column the transformer also adds, or null (absent from the file) when it adds none.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? FeaturesColumnName { get; init; }
+
     /// <summary>True when the weights are the architecture's inference form (CondenseNet's condensed model).</summary>
     public required bool ConvertedForInference { get; init; }
 
@@ -70,6 +76,12 @@ internal sealed record DefinitionDocument
         CheckColumn(PredictedLabelColumnName, "predictedLabelColumnName");
         if (ScoreColumnName == PredictedLabelColumnName)
             throw new InvalidDataException($"{CheckpointEntries.Definition}: scoreColumnName and predictedLabelColumnName are both '{SafetensorsReader.Shorten(ScoreColumnName)}'.");
+        if (FeaturesColumnName is { } features)
+        {
+            CheckColumn(features, "featuresColumnName");
+            if (features == ScoreColumnName || features == PredictedLabelColumnName || features == FeatureColumnName)
+                throw new InvalidDataException($"{entry}: featuresColumnName '{SafetensorsReader.Shorten(features)}' repeats another column's name.");
+        }
         if (ScoringBatchSize is < 1 or > 1 << 16)
             throw new InvalidDataException($"{entry}: scoringBatchSize {ScoringBatchSize} is outside 1..65536.");
     }

@@ -49,6 +49,7 @@ internal sealed class CnnRowToRowMapper : IRowToRowMapper
         private readonly HashSet<int> _active;
         private readonly float[] _features;
         private readonly float[] _probabilities;
+        private readonly float[]? _penultimate;
         private ValueGetter<VBuffer<float>>? _getFeatures;
         private VBuffer<float> _vector;
         private readonly float[] _incoming;
@@ -62,6 +63,8 @@ internal sealed class CnnRowToRowMapper : IRowToRowMapper
             _features = new float[owner._scorer.FeatureSize];
             _incoming = new float[owner._scorer.FeatureSize];
             _probabilities = new float[owner._scorer.Classes];
+            if (owner._scorer.PenultimateLength > 0 && active.Contains(owner.InputSchema.Count + 2))
+                _penultimate = new float[owner._scorer.PenultimateLength];
         }
 
         public override DataViewSchema Schema => _owner.OutputSchema;
@@ -78,24 +81,36 @@ internal sealed class CnnRowToRowMapper : IRowToRowMapper
         {
             var inputCount = _owner.InputSchema.Count;
             if (column.Index < inputCount) return _input.GetGetter<TValue>(_input.Schema[column.Index]);
-            Delegate getter = column.Index == inputCount
-                ? (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+            Delegate getter = (column.Index - inputCount) switch
+            {
+                0 => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
                 {
                     EnsureScored();
-                    var editor = VBufferEditor.Create(ref value, _probabilities.Length);
-                    _probabilities.CopyTo(editor.Values);
-                    value = editor.Commit();
-                })
-                : (ValueGetter<uint>)((ref uint value) =>
+                    Copy(_probabilities, ref value);
+                }),
+                1 => (ValueGetter<uint>)((ref uint value) =>
                 {
                     EnsureScored();
                     value = PredictedKey.FromScores(_probabilities);
-                });
+                }),
+                _ => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+                {
+                    EnsureScored();
+                    Copy(_penultimate!, ref value);
+                }),
+            };
             return getter as ValueGetter<TValue>
                    ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}; cannot read it as {typeof(TValue).Name}.");
         }
 
-        // Score and PredictedLabel of one row share one forward pass. The cache is keyed on the image
+        private static void Copy(float[] source, ref VBuffer<float> value)
+        {
+            var editor = VBufferEditor.Create(ref value, source.Length);
+            source.CopyTo(editor.Values);
+            value = editor.Commit();
+        }
+
+        // Score, PredictedLabel and the features of one row share one forward pass. The cache is keyed on the image
         // itself, not on Position: a prediction engine reuses one input row object for every call.
         private void EnsureScored()
         {
@@ -107,9 +122,13 @@ internal sealed class CnnRowToRowMapper : IRowToRowMapper
             if (_scored && _incoming.AsSpan().SequenceEqual(_features)) return;
             _scored = false;
             _incoming.CopyTo(_features, 0);
-            _owner._scorer.Score(_features, 1, _probabilities);
+            _owner._scorer.Score(_features, 1, _probabilities, _penultimate);
             // Non-finite pixels score NaN whatever the network makes of them (see ScoringCursor).
-            if (NonFiniteValues.IndexOfFirst(_features) >= 0) _probabilities.AsSpan().Fill(float.NaN);
+            if (NonFiniteValues.IndexOfFirst(_features) >= 0)
+            {
+                _probabilities.AsSpan().Fill(float.NaN);
+                _penultimate?.AsSpan().Fill(float.NaN);
+            }
             _scored = true;
         }
     }

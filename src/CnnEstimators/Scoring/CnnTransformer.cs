@@ -1,4 +1,6 @@
+using CnnMl.Architectures;
 using CnnMl.Data;
+using CnnMl.Interop;
 using CnnMl.Onnx;
 using CnnMl.Persistence;
 using CnnMl.Training;
@@ -48,7 +50,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
 
     internal CnnTransformer(CnnModelDefinition definition, nn.Module<Tensor, Tensor> module, Device device,
         DataViewSchema.Annotations labelKeyValues, TrainingSummary? trainingSummary, int scoringBatchSize,
-        IHostEnvironment? environment = null, int? scoringThreads = null)
+        IHostEnvironment? environment = null, int? scoringThreads = null, string? classifierName = null)
     {
         _environment = environment;
         Definition = definition;
@@ -57,12 +59,24 @@ public sealed class CnnTransformer : ITransformer, IDisposable
         _labelKeyValues = labelKeyValues;
         _scoringBatchSize = scoringBatchSize;
         module.eval();
+        PenultimateFeatures? penultimate = null;
+        if (definition.FeaturesColumnName is not null)
+        {
+            // The trainer passes its architecture's classifier (a CustomArchitecture is not in the registry).
+            var classifier = classifierName ?? CnnArchitectures.Get(definition.Architecture).ClassifierName
+                ?? throw new InvalidOperationException($"Architecture '{definition.Architecture}' names no classifier layer to read features from.");
+            penultimate = new PenultimateFeatures(module, classifier, definition.ImageShape, device);
+            FeaturesLayer = classifier;
+        }
         _scorer = new ModuleScorer(module, device, definition.ImageShape, definition.ClassCount,
-            $"{nameof(CnnTransformer)} ('{definition.Architecture}', {definition.ClassCount} classes)", scoringThreads);
+            $"{nameof(CnnTransformer)} ('{definition.Architecture}', {definition.ClassCount} classes)", scoringThreads, penultimate);
     }
 
     /// <summary>Architecture, input shape, classes and columns: what, with the weights, rebuilds this transformer.</summary>
     public CnnModelDefinition Definition { get; }
+
+    /// <summary>The layer whose input is the features column (the classifier), or null without a features column.</summary>
+    internal string? FeaturesLayer { get; }
 
     /// <summary>The trained network, in eval mode. Owned by the transformer.</summary>
     /// <exception cref="ObjectDisposedException">The network has been freed (see the remarks on lifetime).</exception>
@@ -77,6 +91,28 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     /// <summary>Number of parameters of the scoring module.</summary>
     public long ParameterCount => Module.parameters().Sum(p => p.numel());
 
+    /// <summary>
+    /// Length of the penultimate features column (<see cref="CnnModelDefinition.FeaturesColumnName"/>): the number of
+    /// inputs of the classifier layer, e.g. 512 for resnet18, 3,136 for mnist-cnn at 28×28. 0 when the column is off.
+    /// </summary>
+    public int FeaturesLength => _scorer.PenultimateLength;
+
+    /// <summary>
+    /// Writes the weights as a PyTorch state dict, by extension: <c>.pt</c>/<c>.pth</c> in <c>torch.save</c>'s format
+    /// (Python: <c>model.load_state_dict(torch.load(path))</c>, strict) or <c>.safetensors</c>
+    /// (<c>safetensors.torch.load_file</c>). Names, shapes and order are those of PyTorch's <c>state_dict()</c> for the
+    /// same definition (the source document's classes, torchvision's builders, the official CondenseNet code; a condensed
+    /// CondenseNet under the official converted model's names). The file also loads back as
+    /// <see cref="CnnTrainerOptions.InitialWeights"/>.
+    /// </summary>
+    /// <param name="path">Target file; its folder must exist; an existing file is replaced atomically (on failure it is left untouched).</param>
+    /// <exception cref="ArgumentException">The extension is neither .pt, .pth, .bin nor .safetensors.</exception>
+    public void SaveWeights(string path)
+    {
+        _scorer.ThrowIfDisposed();
+        StateDictFile.Write(path, StateDictOrder.Entries(Module));
+    }
+
     /// <summary>Always true: the transformer maps each row independently.</summary>
     public bool IsRowToRowMapper => true;
 
@@ -85,7 +121,8 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         InputSchemaValidator.CheckFeatures(inputSchema, Definition.FeatureColumnName, Definition.Architecture, Definition.ImageShape);
-        return OutputColumns.Build(inputSchema, Definition.ScoreColumnName, Definition.PredictedLabelColumnName, Definition.ClassCount, _labelKeyValues);
+        return OutputColumns.Build(inputSchema, Definition.ScoreColumnName, Definition.PredictedLabelColumnName, Definition.ClassCount, _labelKeyValues,
+            Definition.FeaturesColumnName is { } features ? (features, FeaturesLength) : null);
     }
 
     /// <summary>Scores <paramref name="input"/> lazily, one forward pass per batch of rows. Thread-safe.</summary>

@@ -19,6 +19,7 @@ internal static class DefinitionDocuments
         LabelColumnName = definition.LabelColumnName,
         ScoreColumnName = definition.ScoreColumnName,
         PredictedLabelColumnName = definition.PredictedLabelColumnName,
+        FeaturesColumnName = definition.FeaturesColumnName,
         ConvertedForInference = definition.IsConvertedForInference,
         ScoringBatchSize = scoringBatchSize,
     };
@@ -34,6 +35,7 @@ internal static class DefinitionDocuments
         LabelColumnName = document.LabelColumnName,
         ScoreColumnName = document.ScoreColumnName,
         PredictedLabelColumnName = document.PredictedLabelColumnName,
+        FeaturesColumnName = document.FeaturesColumnName,
         IsConvertedForInference = document.ConvertedForInference,
     };
 }

@@ -48,6 +48,9 @@ internal static class MlNetScoringChain
     /// <summary>Column: the arg-max index as a one-hot vector.</summary>
     public const string OneHotColumn = "CnnMl.PredictedOneHot";
 
+    /// <summary>The graph's penultimate features (shaped [1, F] by OnnxTransformer), before the flat features column is restored.</summary>
+    public const string FeaturesOutputColumn = "CnnMl.Features";
+
     // The names ML.NET's multiclass predictors give their outputs.
     private const string PredictorScore = "Score";
     private const string PredictorPredictedLabel = "PredictedLabel";
@@ -102,14 +105,16 @@ internal static class MlNetScoringChain
         var empty = FeatureRows(ml, definition.FeatureColumnName, featureSize, []);
         var target = transformer.GetOutputSchema(empty.Schema);
         var (scoreColumn, predictedColumn) = OutputColumnsOf(target, empty.Schema.Count);
-        CheckNames(definition.FeatureColumnName, scoreColumn.Name, predictedColumn.Name);
+        CheckNames(definition.FeatureColumnName, scoreColumn.Name, predictedColumn.Name, definition.FeaturesColumnName);
 
         var slotNames = TextSlotNames(scoreColumn, classes);
         File.WriteAllBytes(onnxPath, ExportGraph(transformer, slotNames));
 
         var indexKeys = ml.Data.LoadFromEnumerable(Enumerable.Range(0, classes).Select(i => new IndexRow { Index = i }),
             Renamed<IndexRow>(nameof(IndexRow.Index), IndexColumn));
-        var front = ml.Transforms.ApplyOnnxModel([ProbabilitiesColumn, IndexColumn], [definition.FeatureColumnName], onnxPath)
+        // The penultimate features (FeaturesColumnName) come out of the same graph under their column's name.
+        string[] onnxOutputs = definition.FeaturesColumnName is not null ? [ProbabilitiesColumn, IndexColumn, FeaturesOutputColumn] : [ProbabilitiesColumn, IndexColumn];
+        var front = ml.Transforms.ApplyOnnxModel(onnxOutputs, [definition.FeatureColumnName], onnxPath)
             .Append(ml.Transforms.Conversion.MapValueToKey(IndexKeyColumn, IndexColumn,
                 keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByOccurrence, keyData: indexKeys))
             .Append(ml.Transforms.Conversion.MapKeyToVector(OneHotColumn, IndexKeyColumn, outputCountVector: true))
@@ -122,6 +127,12 @@ internal static class MlNetScoringChain
 
             var drop = new List<string> { ProbabilitiesColumn, IndexColumn, IndexKeyColumn, OneHotColumn };
             IEstimator<ITransformer> tail = ml.Transforms.Expression(scoreColumn.Name, "x : x", ProbabilitiesColumn);
+            if (definition.FeaturesColumnName is { } featuresColumn)
+            {
+                // OnnxTransformer shapes the [N, F] output as Vector<Single, 1, F>; the column is a flat Vector<Single, F>.
+                tail = tail.Append(ml.Transforms.Expression(featuresColumn, "x : x", FeaturesOutputColumn));
+                drop.Add(FeaturesOutputColumn);
+            }
             if (scoreColumn.Name != PredictorScore) drop.Add(PredictorScore);
             if (predictedColumn.Name != PredictorPredictedLabel)
             {
@@ -160,6 +171,8 @@ internal static class MlNetScoringChain
             InputName = transformer.Definition.FeatureColumnName,
             ScoreOutputName = ProbabilitiesColumn,
             PredictedIndexOutputName = IndexColumn,
+            FeaturesOutputName = transformer.Definition.FeaturesColumnName is null ? null : FeaturesOutputColumn,
+            FeaturesLayer = transformer.Definition.FeaturesColumnName is null ? null : transformer.FeaturesLayer,
         });
         if (slotNames is not null) AddSlotNames(model, ProbabilitiesColumn, slotNames);
         return model.ToByteArray();
@@ -219,14 +232,17 @@ internal static class MlNetScoringChain
         return value.ToString();
     }
 
-    private static void CheckNames(string feature, string score, string predicted)
+    private static void CheckNames(string feature, string score, string predicted, string? features)
     {
-        string[] temporary = [ProbabilitiesColumn, IndexColumn, IndexKeyColumn, OneHotColumn];
-        foreach (var name in new[] { feature, score, predicted })
+        string[] temporary = [ProbabilitiesColumn, IndexColumn, IndexKeyColumn, OneHotColumn, FeaturesOutputColumn];
+        foreach (var name in new[] { feature, score, predicted, features }.OfType<string>())
         {
             if (temporary.Contains(name))
                 throw new InvalidOperationException($"Column name '{name}' is reserved for the saved chain's temporary columns ({string.Join(", ", temporary)}); rename the column.");
         }
+        // The chain's predictor writes its own Score and PredictedLabel columns before they are renamed or dropped.
+        if (features is PredictorScore or PredictorPredictedLabel)
+            throw new InvalidOperationException($"A features column named '{features}' would be replaced by the saved chain's predictor, which writes '{PredictorScore}' and '{PredictorPredictedLabel}'; name the features column otherwise.");
         if (score == predicted || feature == score || feature == predicted)
             throw new InvalidOperationException($"The feature, score and predicted-label columns must have distinct names to be saved (got '{feature}', '{score}', '{predicted}').");
     }

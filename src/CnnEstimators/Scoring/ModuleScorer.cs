@@ -28,7 +28,9 @@ internal sealed class ModuleScorer : IDisposable
     /// <param name="classes">Number of logits per example.</param>
     /// <param name="owner">How error messages name the owning transformer, e.g. "CnnTransformer ('mnist-cnn', 10 classes)".</param>
     /// <param name="threads">Threads for each forward pass; null: 1 for one row, the calling thread's count for more.</param>
-    public ModuleScorer(nn.Module<Tensor, Tensor> module, Device device, ImageShape shape, int classes, string owner, int? threads = null)
+    /// <param name="penultimate">Reads the classifier layer's input during the forward pass, or null.</param>
+    public ModuleScorer(nn.Module<Tensor, Tensor> module, Device device, ImageShape shape, int classes, string owner, int? threads = null,
+        PenultimateFeatures? penultimate = null)
     {
         _threads = threads;
         _module = module;
@@ -36,7 +38,13 @@ internal sealed class ModuleScorer : IDisposable
         _owner = owner;
         Shape = shape;
         Classes = classes;
+        _penultimate = penultimate;
     }
+
+    private readonly PenultimateFeatures? _penultimate;
+
+    /// <summary>Penultimate features per example, or 0 when the scorer does not output them.</summary>
+    public int PenultimateLength => _penultimate?.Length ?? 0;
 
     public ImageShape Shape { get; }
 
@@ -66,8 +74,12 @@ internal sealed class ModuleScorer : IDisposable
         if (_disposed) throw DisposedError();
     }
 
-    /// <summary>Scores <paramref name="count"/> examples from <paramref name="features"/> into <paramref name="probabilities"/> (count × classes).</summary>
-    public void Score(float[] features, int count, float[] probabilities)
+    /// <summary>
+    /// Scores <paramref name="count"/> examples from <paramref name="features"/> into <paramref name="probabilities"/>
+    /// (count × classes) and, when given, their penultimate features into <paramref name="penultimate"/>
+    /// (count × <see cref="PenultimateLength"/>), from the same forward pass.
+    /// </summary>
+    public void Score(float[] features, int count, float[] probabilities, float[]? penultimate = null)
     {
         if (count == 0) return;
         _lock.EnterReadLock();
@@ -81,7 +93,9 @@ internal sealed class ModuleScorer : IDisposable
             // which the transfer is asynchronous (softmax(...).cpu() below waits for it).
             var x = frombuffer(features, float32, (long)count * FeatureSize).view(Shape.WithBatch(count));
             if (_device.type != DeviceType.CPU) x = x.pin_memory().to(_device, non_blocking: true);
-            var logits = _module.call(x);
+            var logits = penultimate is not null && _penultimate is not null
+                ? _penultimate.Forward(() => _module.call(x), count, penultimate)
+                : _module.call(x);
             if (logits.ndim != 2 || logits.shape[0] != count || logits.shape[1] != Classes)
                 throw new InvalidOperationException($"The network returned shape [{string.Join(", ", logits.shape)}]; expected [{count}, {Classes}].");
             var probs = nn.functional.softmax(logits, 1).cpu();
@@ -101,6 +115,7 @@ internal sealed class ModuleScorer : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
+            _penultimate?.Dispose();
             _module.Dispose();
         }
         finally

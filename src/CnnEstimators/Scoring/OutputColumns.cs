@@ -33,7 +33,8 @@ internal static class OutputColumns
     /// that the promise is the delivery. Only the label's shape is known here (not its key count or key values),
     /// and a <see cref="SchemaShape"/> records neither vector sizes nor key counts, so stand-ins of the right types serve.
     /// </summary>
-    public static SchemaShape Promise(SchemaShape input, SchemaShape.Column label, string scoreColumn, string predictedLabelColumn)
+    public static SchemaShape Promise(SchemaShape input, SchemaShape.Column label, string scoreColumn, string predictedLabelColumn,
+        string? featuresColumn = null)
     {
         var keyValues = new DataViewSchema.Annotations.Builder();
         var names = label.Annotations?.FirstOrDefault(a => a.Name == KeyValueAnnotations.Kind) ?? default;
@@ -43,16 +44,22 @@ internal static class OutputColumns
                 .MakeGenericMethod(itemType.RawType).Invoke(null, [keyValues, KeyValueAnnotations.Kind, itemType]);
         }
         const int anyClassCount = 2;
-        var added = Build(new DataViewSchema.Builder().ToSchema(), scoreColumn, predictedLabelColumn, anyClassCount, keyValues.ToAnnotations());
-        return new SchemaShape(input.Where(c => c.Name != scoreColumn && c.Name != predictedLabelColumn)
+        const int anyFeatureCount = 1;
+        var added = Build(new DataViewSchema.Builder().ToSchema(), scoreColumn, predictedLabelColumn, anyClassCount, keyValues.ToAnnotations(),
+            featuresColumn is null ? null : (featuresColumn, anyFeatureCount));
+        return new SchemaShape(input.Where(c => c.Name != scoreColumn && c.Name != predictedLabelColumn && c.Name != featuresColumn)
             .Concat(Runtime.CatalogEnvironment.SchemaShapeOf(added)));
     }
 
     private static void AddEmptyVector<T>(DataViewSchema.Annotations.Builder builder, string name, PrimitiveDataViewType itemType)
         => builder.Add(name, new VectorDataViewType(itemType, 1), (ref VBuffer<T> value) => value = new VBuffer<T>(1, new T[1]));
 
-    /// <summary>Input columns (all, hidden ones too) followed by the score and predicted-label columns.</summary>
-    public static DataViewSchema Build(DataViewSchema input, string scoreColumn, string predictedLabelColumn, int classes, DataViewSchema.Annotations labelKeyValues)
+    /// <summary>
+    /// Input columns (all, hidden ones too) followed by the score and predicted-label columns, and the penultimate
+    /// features column when <paramref name="features"/> names one.
+    /// </summary>
+    public static DataViewSchema Build(DataViewSchema input, string scoreColumn, string predictedLabelColumn, int classes, DataViewSchema.Annotations labelKeyValues,
+        (string Name, int Length)? features = null)
     {
         // Like ML.NET's scorers: one more than the highest set id already in the input, so that a second
         // scorer's columns are told apart from the first's.
@@ -61,6 +68,7 @@ internal static class OutputColumns
         builder.AddColumns(input);
         builder.AddColumn(scoreColumn, new VectorDataViewType(NumberDataViewType.Single, classes), ScoreAnnotations(labelKeyValues, classes, setId));
         builder.AddColumn(predictedLabelColumn, new KeyDataViewType(typeof(uint), classes), PredictedLabelAnnotations(labelKeyValues, setId));
+        if (features is { } f) builder.AddColumn(f.Name, new VectorDataViewType(NumberDataViewType.Single, f.Length));
         return builder.ToSchema();
     }
 

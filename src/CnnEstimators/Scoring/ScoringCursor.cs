@@ -24,6 +24,8 @@ internal sealed class ScoringCursor : DataViewRowCursor
     private readonly float[] _probabilities;
     private readonly bool[] _nonFinite;
     private readonly int _classes;
+    private readonly float[]? _penultimate;
+    private readonly int _penultimateLength;
     private VBuffer<float> _vector;
     private int _batchCount;
     private int _indexInBatch = -1;
@@ -45,6 +47,12 @@ internal sealed class ScoringCursor : DataViewRowCursor
             _getFeatures = scoring.GetGetter<VBuffer<float>>(feature);
             _features = new float[batchSize * scorer.FeatureSize];
             _probabilities = new float[batchSize * _classes];
+            // The features column is filled only when asked for: copying it out costs a little per batch.
+            if (scorer.PenultimateLength > 0 && active.Contains(inputCount + 2))
+            {
+                _penultimateLength = scorer.PenultimateLength;
+                _penultimate = new float[batchSize * _penultimateLength];
+            }
             _nonFinite = new bool[batchSize];
         }
         else
@@ -84,12 +92,14 @@ internal sealed class ScoringCursor : DataViewRowCursor
         }
         if (count == 0)
             throw new InvalidOperationException("The input data view gave a second cursor fewer rows than the first; scoring needs a data view that returns the same rows to every cursor.");
-        _scorer.Score(_features, count, _probabilities);
+        _scorer.Score(_features, count, _probabilities, _penultimate);
         // A row with NaN or infinite pixels scores NaN (and so a missing PredictedLabel) whatever the network
         // makes of it: ReLU or pooling could otherwise turn -Infinity into an ordinary-looking class.
         for (var i = 0; i < count; i++)
         {
-            if (_nonFinite[i]) _probabilities.AsSpan(i * _classes, _classes).Fill(float.NaN);
+            if (!_nonFinite[i]) continue;
+            _probabilities.AsSpan(i * _classes, _classes).Fill(float.NaN);
+            _penultimate?.AsSpan(i * _penultimateLength, _penultimateLength).Fill(float.NaN);
         }
         _batchCount = count;
         _indexInBatch = 0;
@@ -104,9 +114,12 @@ internal sealed class ScoringCursor : DataViewRowCursor
         if (!IsColumnActive(column))
             throw new InvalidOperationException($"Column '{column.Name}' was not requested when the cursor was created.");
         if (column.Index < _inputCount) return _rows.GetGetter<TValue>(_rows.Schema[column.Index]);
-        Delegate getter = column.Index == _inputCount
-            ? (ValueGetter<VBuffer<float>>)GetScore
-            : (ValueGetter<uint>)GetPredictedLabel;
+        Delegate getter = (column.Index - _inputCount) switch
+        {
+            0 => (ValueGetter<VBuffer<float>>)GetScore,
+            1 => (ValueGetter<uint>)GetPredictedLabel,
+            _ => (ValueGetter<VBuffer<float>>)GetPenultimate,
+        };
         return getter as ValueGetter<TValue>
                ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}; cannot read it as {typeof(TValue).Name}.");
     }
@@ -115,6 +128,13 @@ internal sealed class ScoringCursor : DataViewRowCursor
     {
         var editor = VBufferEditor.Create(ref value, _classes);
         _probabilities.AsSpan(_indexInBatch * _classes, _classes).CopyTo(editor.Values);
+        value = editor.Commit();
+    }
+
+    private void GetPenultimate(ref VBuffer<float> value)
+    {
+        var editor = VBufferEditor.Create(ref value, _penultimateLength);
+        _penultimate.AsSpan(_indexInBatch * _penultimateLength, _penultimateLength).CopyTo(editor.Values);
         value = editor.Commit();
     }
 

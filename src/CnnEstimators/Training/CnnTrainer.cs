@@ -57,7 +57,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
         ArgumentNullException.ThrowIfNull(inputSchema);
         InputSchemaValidator.Check(inputSchema, Options.LabelColumnName, Options.FeatureColumnName, Architecture.Name, ImageShape);
         var label = inputSchema.First(c => c.Name == Options.LabelColumnName);
-        return OutputColumns.Promise(inputSchema, label, Options.ScoreColumnName, Options.PredictedLabelColumnName);
+        return OutputColumns.Promise(inputSchema, label, Options.ScoreColumnName, Options.PredictedLabelColumnName, Options.FeaturesColumnName);
     }
 
     /// <summary>The option, else the image column's dimensions (C×H×W, as ExtractPixels sets them), else the architecture's default.</summary>
@@ -144,6 +144,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             ScoreColumnName = Options.ScoreColumnName,
             PredictedLabelColumnName = Options.PredictedLabelColumnName,
             IsConvertedForInference = converted,
+            FeaturesColumnName = Options.FeaturesColumnName,
         };
         using var checkpoints = TrainingCheckpoints.Open(Options, Definition(converted: false), label.Annotations, CheckpointExamples(train), seed);
         seed = checkpoints.Seed;
@@ -151,11 +152,19 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             channel.Info(MessageSensitivity.None, $"Resuming from '{resume.Path}' after epoch {resumed.EpochsCompleted}.");
 
         using var random = DefaultGeneratorLease.Seed(seed, Options.CancellationToken);
-        var module = checkpoints.TakeResumedModule() ?? architecture.Create(shape, classes);
+        var resumedModule = checkpoints.TakeResumedModule();
+        var module = resumedModule ?? architecture.Create(shape, classes);
         try
         {
             random.KeepWhileTraining(module);
+            // A resumed run continues from the checkpoint's weights, which started from InitialWeights already.
+            if (Options.InitialWeights is not null && resumedModule is null)
+                channel.Info(MessageSensitivity.None, InitialWeights.Load(module, architecture, shape, classes, Options));
             if (device.type != DeviceType.CPU) module.to(device);
+            // After the move: to(device) may replace the parameter objects the freezing holds.
+            var freezing = BackboneFreezing.Create(module, Options.FreezeBackboneEpochs > 0
+                ? InitialWeights.RequireClassifier(architecture, module, nameof(CnnTrainerOptions.FreezeBackboneEpochs)) : null, Options);
+            if (freezing is not null) channel.Info(MessageSensitivity.None, freezing.Description);
             using var oneDnn = OneDnnGuard.Apply(Options.OneDnn, Options.CancellationToken);
             channel.Info(MessageSensitivity.None, oneDnn.Reason);
             channel.Info(MessageSensitivity.None, OptimizerFactory.Describe(Options));
@@ -165,7 +174,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             {
                 channel.Info(MessageSensitivity.None, report.ToString());
                 Options.Progress?.Report(report);
-            });
+            }, freezing);
             var pinned = device.type == DeviceType.CUDA;
             using var trainBatches = train.TrainingBatches(seed, pinned, out var dataDescription);
             channel.Info(MessageSensitivity.None, dataDescription);
@@ -174,6 +183,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             var summary = loop.Run(trainBatches, validationBatches, seed, checkpoints.Resume, checkpoints.EpochCompleted(module))
                 with { OneDnn = oneDnnLayers?.Description ?? oneDnn.Reason };
             oneDnnLayers?.Dispose(); // the hooks are for training only
+            freezing?.Release();
 
             var converted = false;
             if (module is IConvertibleAfterTraining convertible)
@@ -190,7 +200,8 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             }
 
             var definition = Definition(converted);
-            return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize, _environment, Options.ScoringThreads);
+            return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize, _environment, Options.ScoringThreads,
+                architecture.ClassifierName);
         }
         catch
         {

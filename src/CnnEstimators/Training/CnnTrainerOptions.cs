@@ -160,6 +160,47 @@ public sealed class CnnTrainerOptions
     public OneDnnMode OneDnn { get; set; } = OneDnnMode.Auto;
 
     /// <summary>
+    /// Start from these weights instead of a random initialisation: a PyTorch <c>state_dict</c> saved with
+    /// <c>torch.save(model.state_dict(), path)</c> (<c>.pt</c>/<c>.pth</c>) or a <c>.safetensors</c> file, e.g. torchvision's
+    /// ImageNet weights or <see cref="Scoring.CnnTransformer.SaveWeights"/> output. Names and shapes must match the
+    /// network exactly; a <see cref="Interop.StateDictMismatchException"/> lists every difference. Null (default): random.
+    /// </summary>
+    public string? InitialWeights { get; set; }
+
+    /// <summary>
+    /// With <see cref="InitialWeights"/>: keep the architecture's classifier layer (<see cref="CnnArchitecture.ClassifierName"/>)
+    /// freshly initialised for the label's class count and ignore the file's, so weights trained for other classes
+    /// (1,000 ImageNet classes, digits 0–4) start a new task. Default false.
+    /// </summary>
+    public bool ReplaceClassifier { get; set; }
+
+    /// <summary>
+    /// With <see cref="InitialWeights"/>: train only the classifier layer for this many epochs, with the backbone's
+    /// weights and BatchNorm statistics frozen, then the whole network (a number ≥ <see cref="Epochs"/> trains the
+    /// classifier alone: a linear probe). Default 0.
+    /// </summary>
+    public int FreezeBackboneEpochs { get; set; }
+
+    /// <summary>
+    /// The learning rate of the epochs after <see cref="FreezeBackboneEpochs"/>, as a multiple of <see cref="LearningRate"/>
+    /// (e.g. 0.1 to fine-tune the pretrained layers gently). Default 1.
+    /// </summary>
+    public double UnfrozenLearningRateFactor { get; set; } = 1.0;
+
+    /// <summary>
+    /// Keep every BatchNorm layer in eval mode while training, so its running mean and variance stay those of
+    /// <see cref="InitialWeights"/> (its affine weights still learn unless frozen). Default false.
+    /// </summary>
+    public bool FreezeBatchNormStatistics { get; set; }
+
+    /// <summary>
+    /// Also output the penultimate features — the input of the classifier layer, flattened — as a known-size
+    /// <c>vector&lt;float&gt;</c> column of this name, for any ML.NET trainer to use (LightGbm, SDCA) with the CNN as a
+    /// feature extractor. Not to be confused with <see cref="FeatureColumnName"/>, the image column read. Null (default): off.
+    /// </summary>
+    public string? FeaturesColumnName { get; set; }
+
+    /// <summary>
     /// Where to write a training checkpoint at the end of every epoch (null: none). The file is replaced atomically
     /// (a temporary file in the same folder, flushed to disk, renamed over it), so it always holds the last finished
     /// epoch: the weights, Adam's state, the epoch and step counts, the seed and libtorch's generator state. Its folder
@@ -211,7 +252,9 @@ public sealed class CnnTrainerOptions
 
     internal void Validate()
     {
-        if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1.");
+        if (Epochs < 1 && !(Epochs == 0 && InitialWeights is not null && !ReplaceClassifier))
+            throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs,
+                "Epochs must be at least 1 (0 is allowed with InitialWeights and without ReplaceClassifier: the transformer then scores the loaded weights as they are).");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
             throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a positive finite number.");
@@ -263,6 +306,7 @@ public sealed class CnnTrainerOptions
             if (string.IsNullOrWhiteSpace(Architecture)) throw new ArgumentException($"{nameof(Architecture)} must not be empty.", nameof(Architecture));
             CnnArchitectures.Get(Architecture);
         }
+        TransferLearningOptions.Validate(this);
     }
 
     /// <summary>The network trained: <see cref="CustomArchitecture"/>, else the registry's <see cref="Architecture"/>.</summary>

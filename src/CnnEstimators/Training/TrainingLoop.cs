@@ -24,10 +24,12 @@ internal sealed class TrainingLoop
     private readonly ITrainingProgressObserver[] _observers;
     private readonly ITrainingLossTerm[] _lossTerms;
     private readonly MixedPrecisionTraining _precision;
+    private readonly BackboneFreezing? _freezing;
 
     public TrainingLoop(nn.Module<Tensor, Tensor> module, ImageShape shape, Device device, string deviceName,
-        CnnTrainerOptions options, Action<TrainingReport> report)
+        CnnTrainerOptions options, Action<TrainingReport> report, BackboneFreezing? freezing = null)
     {
+        _freezing = freezing;
         _module = module;
         _shape = shape;
         _device = device;
@@ -105,10 +107,11 @@ internal sealed class TrainingLoop
                 }
                 clock.Start();
                 foreach (var observer in _observers) observer.OnTrainingProgress(new TrainingProgress(epoch, batch, batchesPerEpoch, epochs));
+                _freezing?.BeforeBatch(epoch);
                 if (!batches.MoveNext()) throw new InvalidOperationException($"The training data ended after {batch} of {batchesPerEpoch} batches in epoch {epoch + 1}: it held fewer rows than counted ({train.Count}). Data read while training must not change.");
                 var count = batches.Current.Count;
                 batchesDone++;
-                controls.SetLearningRate(optimizer, epoch, batch);
+                controls.SetLearningRate(optimizer, epoch, batch, _freezing?.LearningRateFactor(epoch) ?? 1);
                 var (loss, hits) = Step(optimizer, controls, epoch, batches.Current);
                 lastRate = optimizer.ParamGroups.First().LearningRate; // what the optimizer used, as reports show it
                 clock.Stop();

@@ -328,28 +328,51 @@ internal sealed class BenchRunner(BenchSettings settings, BenchReport report, Ca
         Progress($"Transform {transform.Median:N0}, raw batched {raw.Median:N0} images/s");
     }
 
+    /// <summary>
+    /// One-row latency through a <c>PredictionEngine</c>, for the default <see cref="CnnTrainerOptions.ScoringThreads"/>
+    /// (one libtorch thread for a one-row pass) and for <c>--threads</c> threads, the two engines called alternately.
+    /// </summary>
     private void Latency()
     {
         var test = TestImages();
-        using var model = ShortModel();
-        var engine = new MLContext(seed: Seed).Model.CreatePredictionEngine<BenchRow, BenchPrediction>(model);
+        using var oneThread = ShortModel();
+        using var manyThreads = ShortModel(scoringThreads: settings.Threads);
+        var ml = new MLContext(seed: Seed);
+        var engines = new[]
+        {
+            ("ScoringThreads default (1 for one row)", ml.Model.CreatePredictionEngine<BenchRow, BenchPrediction>(oneThread)),
+            ($"ScoringThreads = {settings.Threads}", ml.Model.CreatePredictionEngine<BenchRow, BenchPrediction>(manyThreads)),
+        };
         var rows = Enumerable.Range(0, Math.Min(test.Count, settings.LatencyRows))
             .Select(i => new BenchRow { Image = test.Features.AsSpan(i * test.FeatureSize, test.FeatureSize).ToArray() }).ToArray();
-        for (var i = 0; i < Math.Min(50, rows.Length); i++) engine.Predict(rows[i]);
-        var milliseconds = new List<double>(settings.LatencyRows);
+        foreach (var (_, engine) in engines)
+        {
+            for (var i = 0; i < Math.Min(50, rows.Length); i++) engine.Predict(rows[i]);
+        }
+        var milliseconds = engines.Select(_ => new List<double>(settings.LatencyRows)).ToArray();
         for (var i = 0; i < settings.LatencyRows; i++)
         {
+            cancellation.ThrowIfCancellationRequested();
             var row = rows[i % rows.Length];
-            var start = Stopwatch.GetTimestamp();
-            engine.Predict(row);
-            milliseconds.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            for (var k = 0; k < engines.Length; k++)
+            {
+                var e = (i + k) % engines.Length; // alternate which engine goes first
+                var start = Stopwatch.GetTimestamp();
+                engines[e].Item2.Predict(row);
+                milliseconds[e].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
         }
+        foreach (var (_, engine) in engines) engine.Dispose();
         var name = $"{CnnArchitectures.MnistCnn}, one row";
-        var all = new Measurement("ms", milliseconds);
-        report.Add(BenchSections.Latency, name, "PredictionEngine.Predict (median = p50)", all,
-            $"{milliseconds.Count:N0} calls after 50 warm-up calls; p99 {Measurement.Percentile(milliseconds, 99):0.000} ms");
-        report.Add(BenchSections.Latency, name, "p99", new Measurement("ms", [Measurement.Percentile(milliseconds, 99)]));
-        Progress($"PredictionEngine p50 {Measurement.Percentile(milliseconds, 50):0.000} ms, p99 {Measurement.Percentile(milliseconds, 99):0.000} ms");
+        for (var e = 0; e < engines.Length; e++)
+        {
+            var label = engines[e].Item1;
+            var times = milliseconds[e];
+            report.Add(BenchSections.Latency, name, $"PredictionEngine.Predict, {label} (median = p50)", new Measurement("ms", times),
+                $"{times.Count:N0} calls after 50 warm-up calls, the two engines alternating; p99 {Measurement.Percentile(times, 99):0.000} ms");
+            report.Add(BenchSections.Latency, name, $"p99, {label}", new Measurement("ms", [Measurement.Percentile(times, 99)]));
+            Progress($"PredictionEngine, {label}: p50 {Measurement.Percentile(times, 50):0.000} ms, p99 {Measurement.Percentile(times, 99):0.000} ms");
+        }
     }
 
     private void Memory()
@@ -371,8 +394,12 @@ internal sealed class BenchRunner(BenchSettings settings, BenchReport report, Ca
         $"resident memory after epoch {samples.Samples.Count} differs from after epoch 1 by {100.0 * samples.Samples[^1].Resident / samples.Samples[0].Resident - 100:+0.0;-0.0} % (each sampled after a full garbage collection)";
 
     /// <summary>A model to score with: mnist-cnn after a short epoch (scoring speed does not depend on the weights).</summary>
-    private CnnTransformer ShortModel() =>
-        new MLContext(seed: Seed).MulticlassClassification.Trainers.Cnn(Options(CnnArchitectures.MnistCnn, settings.BatchSize, 1)).Fit(TrainImages(Math.Min(settings.Images, 640)).View);
+    private CnnTransformer ShortModel(int? scoringThreads = null)
+    {
+        var options = Options(CnnArchitectures.MnistCnn, settings.BatchSize, 1);
+        options.ScoringThreads = scoringThreads;
+        return new MLContext(seed: Seed).MulticlassClassification.Trainers.Cnn(options).Fit(TrainImages(Math.Min(settings.Images, 640)).View);
+    }
 
     private BenchImages TrainImages(int count)
     {

@@ -28,6 +28,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         OutputFiles.EnsureWritable("--out (its consumption code)", settings.ConsumptionCodePath);
         OutputFiles.EnsureWritable("--metrics-json", settings.MetricsJson);
         OutputFiles.EnsureWritable("--checkpoint", settings.Checkpoint);
+        OutputFiles.EnsureWritable("--weights-out", settings.WeightsOut);
+        var initialWeights = settings.Weights is null ? null : OutputFiles.RequireFile("--weights", settings.Weights);
         var resumeFrom = settings.Resume is null ? null : OutputFiles.RequireFile("--resume", settings.Resume);
 
         var architecture = CnnArchitectures.Get(settings.Architecture);
@@ -37,9 +39,12 @@ public sealed class TrainCommand : Command<TrainSettings>
 
         var ml = CreateContext(settings);
         var (train, test, trainImages, testImages) = LoadData(ml, settings);
-        var options = TrainerOptions(settings, test, cancellation, resumeFrom);
+        var options = TrainerOptions(settings, test, cancellation, resumeFrom, initialWeights);
         if (resumeFrom is not null) AnsiConsole.MarkupLineInterpolated($"Resuming from {resumeFrom}");
         AnsiConsole.MarkupLineInterpolated($"Training: Adam lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s){TimeLimitText(settings)}, seed {settings.Seed}");
+        if (settings.Weights is { } weights)
+            AnsiConsole.MarkupLineInterpolated(
+                $"Starting from [bold]{weights}[/]{(settings.ReplaceClassifier ? $", new classifier '{architecture.ClassifierName}'" : "")}{(settings.FreezeEpochs > 0 ? $", backbone frozen for {settings.FreezeEpochs} epoch(s)" : "")}");
 
         using (var model = Fit(ml, options, train))
         {
@@ -58,6 +63,12 @@ public sealed class TrainCommand : Command<TrainSettings>
             if (settings.Out is { } modelPath)
             {
                 (consumption, savedMetrics) = SaveAndReload(ml, model, train.Schema, trainImages, test, testImages, modelPath, settings);
+            }
+
+            if (settings.WeightsOut is { } weightsOut)
+            {
+                model.SaveWeights(weightsOut);
+                AnsiConsole.MarkupLineInterpolated($"Weights written to {Path.GetFullPath(weightsOut)} (PyTorch: model.load_state_dict(torch.load(path)); see scripts/pytorch)");
             }
 
             TryAPrediction(ml, model, settings);
@@ -99,7 +110,8 @@ public sealed class TrainCommand : Command<TrainSettings>
     }
 
     /// <summary>The trainer's options for the settings, validating on the test images.</summary>
-    internal static CnnTrainerOptions TrainerOptions(TrainSettings settings, IDataView test, CancellationToken cancellation, string? resumeFrom = null) => new()
+    internal static CnnTrainerOptions TrainerOptions(TrainSettings settings, IDataView test, CancellationToken cancellation,
+        string? resumeFrom = null, string? initialWeights = null) => new()
     {
         Architecture = CnnArchitectures.Get(settings.Architecture).Name,
         Epochs = settings.Epochs,
@@ -110,6 +122,9 @@ public sealed class TrainCommand : Command<TrainSettings>
         ValidateEveryBatches = settings.ValidateEvery,
         NumberOfThreads = settings.Threads,
         CancellationToken = cancellation,
+        InitialWeights = initialWeights,
+        ReplaceClassifier = settings.ReplaceClassifier,
+        FreezeBackboneEpochs = settings.FreezeEpochs,
         CheckpointPath = settings.Checkpoint is null ? null : Path.GetFullPath(settings.Checkpoint),
         ResumeFrom = resumeFrom,
         TimeLimit = settings.MaxMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,

@@ -66,6 +66,22 @@ public sealed class TrainSettings : CnnmlSettings
     [Description("Write the run's figures as JSON.")]
     public string? MetricsJson { get; init; }
 
+    [CommandOption("--weights <FILE>")]
+    [Description("Start from these weights: a PyTorch state_dict (.pt/.pth, torch.save(model.state_dict(), FILE)) or .safetensors.")]
+    public string? Weights { get; init; }
+
+    [CommandOption("--replace-classifier")]
+    [Description("With --weights: a new classifier layer for this data's classes; the file's is ignored.")]
+    public bool ReplaceClassifier { get; init; }
+
+    [CommandOption("--freeze-epochs <K>")]
+    [Description("With --weights: train only the classifier for the first K epochs, then everything.")]
+    [DefaultValue(0)]
+    public int FreezeEpochs { get; init; }
+
+    [CommandOption("--weights-out <FILE>")]
+    [Description("Write the trained weights for PyTorch: FILE.pt (torch.load) or FILE.safetensors.")]
+    public string? WeightsOut { get; init; }
     [CommandOption("--out <FILE>")]
     [Description("Save the trained pipeline as an ML.NET model zip (loads with plain mlContext.Model.Load) and write FILE's consumption code beside it (model.zip -> model.consume.cs).")]
     public string? Out { get; init; }
@@ -106,7 +122,8 @@ public sealed class TrainSettings : CnnmlSettings
 
     public override ValidationResult Validate()
     {
-        if (Epochs < 1) return ValidationResult.Error($"--epochs must be at least 1 (got {Epochs}).");
+        if (Epochs < 1 && !(Epochs == 0 && Weights is not null && !ReplaceClassifier))
+            return ValidationResult.Error($"--epochs must be at least 1 (got {Epochs}); 0 only with --weights and without --replace-classifier (evaluate the weights as they are).");
         if (BatchSize < 1) return ValidationResult.Error($"--batch-size must be at least 1 (got {BatchSize}).");
         if (!(LearningRate > 0)) return ValidationResult.Error($"--lr must be positive (got {LearningRate}).");
         if (TrainLimit is < 1) return ValidationResult.Error($"--train-limit must be at least 1 (got {TrainLimit}).");
@@ -119,9 +136,15 @@ public sealed class TrainSettings : CnnmlSettings
             return ValidationResult.Error($"--frames makes volumes for 3D networks; '{flat.Name}' reads {flat.DefaultInput} images. Drop --frames or use --arch {CnnArchitectures.Conv3d}.");
         if (MaxMinutes is { } minutes && !(minutes > 0 && double.IsFinite(minutes)))
             return ValidationResult.Error($"--max-minutes must be a positive number of minutes (got {minutes}).");
+        if (ReplaceClassifier && Weights is null) return ValidationResult.Error("--replace-classifier needs --weights FILE.");
+        if (FreezeEpochs < 0) return ValidationResult.Error($"--freeze-epochs must be 0 or more (got {FreezeEpochs}).");
+        if (FreezeEpochs > 0 && Weights is null) return ValidationResult.Error("--freeze-epochs needs --weights FILE (it freezes pretrained layers).");
+        if (WeightsOut is { } output && !(output.EndsWith(".pt", StringComparison.OrdinalIgnoreCase) || output.EndsWith(".pth", StringComparison.OrdinalIgnoreCase)
+                                          || output.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)))
+            return ValidationResult.Error($"--weights-out must end in .pt, .pth or .safetensors (got '{output}').");
         if (!CnnArchitectures.TryGet(Architecture, out _))
             return ValidationResult.Error(UnknownArchitecture(Architecture));
-        var outputs = new[] { ("--out", Out), ("--out's consumption code", ConsumptionCodePath), ("--metrics-json", MetricsJson), ("--checkpoint", Checkpoint) }
+        var outputs = new[] { ("--out", Out), ("--out's consumption code", ConsumptionCodePath), ("--metrics-json", MetricsJson), ("--checkpoint", Checkpoint), ("--weights-out", WeightsOut) }
             .Where(o => o.Item2 is not null)
             .GroupBy(o => Path.GetFullPath(o.Item2!))
             .FirstOrDefault(g => g.Count() > 1);

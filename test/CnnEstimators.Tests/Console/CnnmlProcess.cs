@@ -62,18 +62,35 @@ internal static class CnnmlProcess
     public static Process Start(params string[] args)
     {
         Assert.IsTrue(File.Exists(DllPath), $"The console was not built at {DllPath}; build CnnMl.sln first.");
-        var start = new ProcessStartInfo(DotnetHost())
+        // A shell that starts a job in the background (`dotnet test ... &`) ignores SIGINT in it, and children inherit
+        // that: cnnml would never see the Ctrl+C the cancellation tests send. A user's foreground cnnml does, so give
+        // the child SIGINT's default disposition back (coreutils' env) when this process runs with it ignored.
+        var resetInterrupt = InterruptIgnoredHere() && File.Exists("/usr/bin/env");
+        var start = new ProcessStartInfo(resetInterrupt ? "/usr/bin/env" : DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (resetInterrupt)
+        {
+            start.ArgumentList.Add("--default-signal=INT");
+            start.ArgumentList.Add(DotnetHost());
+        }
         start.ArgumentList.Add(DllPath);
         foreach (var argument in args) start.ArgumentList.Add(argument);
         start.Environment["CNNML_DATA"] = TestPaths.MnistDirectory;
         start.Environment.Remove("CI"); // the console behaves the same; keeps its output free of CI-only changes
         return Process.Start(start)!;
+    }
+
+    // Whether SIGINT (signal 2) is ignored in this process: bit 1 of the SigIgn mask in /proc/self/status (Linux).
+    private static bool InterruptIgnoredHere()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << 1)) != 0;
     }
 
     // The dotnet host that runs the tests (the CLI exports DOTNET_HOST_PATH to its children), else the one on PATH.

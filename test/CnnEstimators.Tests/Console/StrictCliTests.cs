@@ -145,7 +145,7 @@ public sealed class StrictCliTests
             ["predict"] = ["<IMAGES>", "--model <FILE>", "--top <N>  3", "--json <FILE>", "--verbose"],
             ["export"] = ["--model <FILE>", "--onnx <FILE>", "--verbose"],
             ["summary"] = ["--arch <NAME>  mnist-cnn", "--input <SHAPE>", "--classes <N>", "--json <FILE>", "--verbose"],
-            ["bench"] = ["--arch <NAME>  mnist-cnn", "--images <N>  19200", "--batch-size <N>  64", "--threads <N>  2", "--json <FILE>", "--verbose"],
+            ["bench"] = ["--sections <LIST>", "--arch <LIST>", "--images <N>  1920", "--repeats <N>  5", "--batch-size <N>  64", "--threads <N>  2", "--onednn <MODE>  auto", "--json <FILE>", "--verbose"],
             ["conv-demo"] = ["--verbose"],
             ["architectures"] = ["--verbose"],
         };

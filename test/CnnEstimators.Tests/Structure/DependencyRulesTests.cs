@@ -21,11 +21,13 @@ public sealed class DependencyRulesTests
             "data loading takes its shapes from CnnMl.Abstractions"),
         ("CnnMl.Scoring", ["CnnMl.Training"],
             "a transformer reads what training measured through CnnMl.Abstractions (TrainingSummary)"),
-        ("CnnMl.Persistence", ["CnnMl.Training", "CnnMl.Scoring", "CnnMl.Inspection", "CnnMl.Onnx"],
+        ("CnnMl.Persistence", ["CnnMl.Training", "CnnMl.Scoring", "CnnMl.Inspection", "CnnMl.Onnx", "CnnMl.Interop"],
             "files (checkpoints, ML.NET model zips) are written and checked without knowing the trainer or the transformer"),
+        ("CnnMl.Interop", ["CnnMl.Training", "CnnMl.Scoring", "CnnMl.Inspection", "CnnMl.Onnx"],
+            "PyTorch weight files are read, checked and written knowing only modules, not the trainer or the transformer"),
         ("CnnMl.Onnx", ["CnnMl.Architectures", "CnnMl.Data", "CnnMl.Training", "CnnMl.Scoring", "CnnMl.Inspection"],
             "the ONNX graph builder sits under the networks: each module writes its own nodes through IOnnxExportable"),
-        ("CnnMl.Abstractions", ["CnnMl.Architectures", "CnnMl.Data", "CnnMl.Training", "CnnMl.Scoring", "CnnMl.Inspection"],
+        ("CnnMl.Abstractions", ["CnnMl.Architectures", "CnnMl.Data", "CnnMl.Training", "CnnMl.Scoring", "CnnMl.Inspection", "CnnMl.Interop"],
             "the abstractions are the bottom layer"),
     ];
 

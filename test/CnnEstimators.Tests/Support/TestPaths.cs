@@ -49,6 +49,10 @@ internal static class TestPaths
         return path;
     }
 
+    /// <summary>A PyTorch fixture from the repository when it is kept there, else from the large fixtures outside it.</summary>
+    public static string Fixture(string fileName) =>
+        File.Exists(Path.Combine(RepositoryPyTorchFixtures, fileName)) ? RepositoryFixture(fileName) : RequireLargeFixture(fileName);
+
     private static void Unavailable(string message)
     {
         if (IsCi) Assert.Fail(message + " Under CI=true a missing input is a failure.");

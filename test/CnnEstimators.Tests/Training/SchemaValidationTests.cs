@@ -111,7 +111,7 @@ public sealed class SchemaValidationTests
     {
         var ml = new MLContext(seed: 1);
         var epochs = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.Cnn(epochs: 0));
-        StringAssert.Contains(epochs.Message, "Epochs must be at least 1.");
+        StringAssert.Contains(epochs.Message, "Epochs must be at least 1 (0 is allowed with InitialWeights");
         StringAssert.Contains(epochs.Message, "Actual value was 0.");
         var arch = Assert.ThrowsExactly<ArgumentException>(() => ml.MulticlassClassification.Trainers.Cnn(architecture: "alexnet"));
         StringAssert.StartsWith(arch.Message, "Unknown architecture 'alexnet'. Known architectures: mnist-cnn, lenet5");

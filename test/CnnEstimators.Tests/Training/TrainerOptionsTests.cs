@@ -111,7 +111,7 @@ public sealed class TrainerOptionsTests
         var ml = new MLContext(seed: 1);
         var rules = new (Action<CnnTrainerOptions> Change, string Message)[]
         {
-            (o => o.Epochs = 0, "Epochs must be at least 1."),
+            (o => o.Epochs = 0, "Epochs must be at least 1 (0 is allowed with InitialWeights"),
             (o => o.BatchSize = 0, "BatchSize must be at least 1."),
             (o => o.LearningRate = 0, "LearningRate must be a positive finite number."),
             (o => o.LearningRate = double.PositiveInfinity, "LearningRate must be a positive finite number."),

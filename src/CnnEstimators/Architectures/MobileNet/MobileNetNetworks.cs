@@ -11,6 +11,6 @@ internal sealed class MobileNetNetworks : ICnnArchitectureFamily
     [
         new(CnnArchitectures.MobileNetV2,
             "MobileNetV2 (torchvision): inverted residuals with linear bottlenecks; 3.5 M parameters",
-            KnownInputs.ImageNet, KnownInputs.ImageNetClasses, (input, classes) => new MobileNetV2(input, classes)),
+            KnownInputs.ImageNet, KnownInputs.ImageNetClasses, (input, classes) => new MobileNetV2(input, classes)) { ClassifierName = "classifier.1" },
     ];
 }

@@ -11,6 +11,6 @@ internal sealed class VolumetricNetworks : ICnnArchitectureFamily
     [
         new(CnnArchitectures.Conv3d,
             "Small 3D CNN for CxDxHxW volumes or clips: Conv3d blocks 16 (stride 1, 2, 2) → 32 → 64 with 2×2×2 pooling, linear classifier",
-            KnownInputs.MnistClip, KnownInputs.MnistClasses, (input, classes) => new Conv3dNet(input, classes)),
+            KnownInputs.MnistClip, KnownInputs.MnistClasses, (input, classes) => new Conv3dNet(input, classes)) { ClassifierName = "fc" },
     ];
 }

@@ -40,11 +40,15 @@ internal sealed class TrainingControls : IDisposable
     /// <summary>A new optimizer over <paramref name="parameters"/>.</summary>
     public optim.Optimizer CreateOptimizer(IEnumerable<Parameter> parameters) => OptimizerFactory.Create(parameters, _options);
 
-    /// <summary>The learning rate for step (<paramref name="epoch"/>, <paramref name="batch"/>), written into every parameter group.</summary>
-    public double SetLearningRate(optim.Optimizer optimizer, int epoch, int batch)
+    /// <summary>
+    /// The learning rate for step (<paramref name="epoch"/>, <paramref name="batch"/>) — the schedule's rate, or the
+    /// constant one, times <paramref name="factor"/> (fine-tuning's unfrozen phase) — written into every parameter group.
+    /// </summary>
+    public double SetLearningRate(optim.Optimizer optimizer, int epoch, int batch, double factor = 1)
     {
-        if (_options.LearningRateSchedule is not { } schedule) return _options.LearningRate;
-        var rate = schedule.LearningRateAt((long)epoch * _stepsPerEpoch + batch, _totalSteps, _stepsPerEpoch, _options.LearningRate);
+        if (_options.LearningRateSchedule is null && factor == 1) return _options.LearningRate;
+        var rate = factor * (_options.LearningRateSchedule?.LearningRateAt((long)epoch * _stepsPerEpoch + batch, _totalSteps, _stepsPerEpoch, _options.LearningRate)
+                             ?? _options.LearningRate);
         OptimizerFactory.SetLearningRate(optimizer, rate);
         return rate;
     }
