@@ -20,15 +20,17 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
 
         var ml = new MLContext();
         using var model = SavedModel.Load(ml, modelPath);
-        var test = ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Test, settings.TestLimit);
+        var (test, source) = settings.Images is { } folder
+            ? (model.ImageFolderRows(ml, folder), Path.GetFullPath(folder))
+            : (ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Test, settings.TestLimit), Path.GetFullPath(settings.DataDirectory));
         var testImages = test.GetRowCount() ?? 0;
         AnsiConsole.MarkupLineInterpolated($"Model: {modelPath} ({SavedModel.Describe(model.InputSchema)})");
-        AnsiConsole.MarkupLineInterpolated($"Data: [bold]{testImages:N0}[/] test images from {Path.GetFullPath(settings.DataDirectory)}");
+        AnsiConsole.MarkupLineInterpolated($"Data: [bold]{testImages:N0}[/] test images from {source}");
         cancellation.ThrowIfCancellationRequested();
 
         var metrics = model.Evaluate(ml, test);
         AnsiConsole.Write(MetricsView.Summary(metrics, testImages));
-        AnsiConsole.Write(MetricsView.ConfusionMatrix(metrics.ConfusionMatrix, MnistCatalog.DigitNames));
+        AnsiConsole.Write(MetricsView.ConfusionMatrix(metrics.ConfusionMatrix, model.ClassNames() ?? MnistCatalog.DigitNames));
         AnsiConsole.MarkupLineInterpolated($"test accuracy: {metrics.MicroAccuracy:P2}");
 
         if (settings.MetricsJson is { } path)

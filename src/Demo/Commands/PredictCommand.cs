@@ -22,11 +22,10 @@ public sealed class PredictCommand : Command<PredictSettings>
     {
         OutputFiles.EnsureWritable("--json", settings.Json);
         var modelPath = OutputFiles.RequireFile("--model", settings.Model);
-        foreach (var image in settings.Images) OutputFiles.RequireFile("image", image);
+        var paths = settings.ImageFilePaths();
 
         var ml = new MLContext();
         using var model = SavedModel.Load(ml, modelPath);
-        var paths = settings.Images.Select(Path.GetFullPath).ToList();
         IDataView rows;
         if (model.ImagePathInput() is { } pathColumn)
         {
@@ -41,7 +40,9 @@ public sealed class PredictCommand : Command<PredictSettings>
         cancellation.ThrowIfCancellationRequested();
         var predictions = model.Predict(rows);
 
-        var results = settings.Images.Zip(predictions, (path, p) => new ImagePrediction(
+        // A file argument is listed as it was typed; a folder's files by their full paths.
+        var shown = settings.Images.All(i => !Directory.Exists(i)) ? settings.Images : (IReadOnlyList<string>)paths;
+        var results = shown.Zip(predictions, (path, p) => new ImagePrediction(
             path, p.Label, p.Ranked.Take(settings.Top).Select(c => new LabelScore(c.Label, c.Score)).ToList())).ToList();
         var table = new Table().AddColumns("image", "label", $"top {settings.Top}");
         foreach (var result in results)

@@ -38,8 +38,9 @@ public sealed class TrainCommand : Command<TrainSettings>
         AnsiConsole.MarkupLineInterpolated($"[grey]{architecture.Description}[/]");
 
         var ml = CreateContext(settings);
-        var (train, test, trainImages, testImages) = LoadData(ml, settings);
-        var options = TrainerOptions(settings, test, cancellation, resumeFrom, initialWeights);
+        var data = LoadData(ml, settings, architecture);
+        var (train, test, trainImages, testImages) = (data.Train, data.Test, data.TrainImages, data.TestImages);
+        var options = TrainerOptions(settings, data, cancellation, resumeFrom, initialWeights);
         if (resumeFrom is not null) AnsiConsole.MarkupLineInterpolated($"Resuming from {resumeFrom}");
         AnsiConsole.MarkupLineInterpolated($"Training: Adam lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s){TimeLimitText(settings)}, seed {settings.Seed}");
         if (settings.Weights is { } weights)
@@ -62,7 +63,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             ModelMetrics? savedMetrics = null;
             if (settings.Out is { } modelPath)
             {
-                (consumption, savedMetrics) = SaveAndReload(ml, model, train.Schema, trainImages, test, testImages, modelPath, settings);
+                (consumption, savedMetrics) = SaveAndReload(ml, model, data, modelPath, settings);
             }
 
             if (settings.WeightsOut is { } weightsOut)
@@ -71,8 +72,8 @@ public sealed class TrainCommand : Command<TrainSettings>
                 AnsiConsole.MarkupLineInterpolated($"Weights written to {Path.GetFullPath(weightsOut)} (PyTorch: model.load_state_dict(torch.load(path)); see scripts/pytorch)");
             }
 
-            TryAPrediction(ml, model, settings);
-            ShowHowToConsume(consumption, model);
+            TryAPrediction(ml, model, data, settings);
+            ShowHowToConsume(consumption, model, data.Data);
 
             if (settings.MetricsJson is { } path)
             {
@@ -92,33 +93,32 @@ public sealed class TrainCommand : Command<TrainSettings>
         FallbackToCpu = false,
     };
 
-    /// <summary>Loads the training and test images the settings name and says how many there are.</summary>
-    internal static (IDataView Train, IDataView Test, long TrainImages, long TestImages) LoadData(MLContext ml, TrainSettings settings)
+    /// <summary>
+    /// Loads the data the settings name (MNIST, MNIST resized to <c>--input</c>, MNIST clips for <c>--frames</c>, or an
+    /// image folder), says where it came from, and fits the image-input chain that is saved before the network.
+    /// </summary>
+    internal static PreparedData LoadData(MLContext ml, TrainSettings settings, CnnArchitecture architecture)
     {
-        var train = ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Train, settings.TrainLimit);
-        var test = ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Test, settings.TestLimit);
-        var trainImages = train.GetRowCount() ?? 0;
-        var testImages = test.GetRowCount() ?? 0;
-        AnsiConsole.MarkupLineInterpolated($"Data: [bold]{trainImages:N0}[/] training and [bold]{testImages:N0}[/] test images from {Path.GetFullPath(settings.DataDirectory)}");
-        if (settings.ClipFrames is { } frames)
-        {
-            train = ShiftedFrames.Transform(ml, train, KnownInputs.Mnist, frames);
-            test = ShiftedFrames.Transform(ml, test, KnownInputs.Mnist, frames);
-            AnsiConsole.MarkupLineInterpolated($"Volumes: each digit as a clip of {frames} frames shifted one pixel per frame, {ShiftedFrames.VolumeShape(KnownInputs.Mnist, frames)}");
-        }
-        return (train, test, trainImages, testImages);
+        var data = TrainAndTestData.Load(ml, settings, architecture);
+        foreach (var line in data.Description) AnsiConsole.WriteLine(line);
+        // The image-input chain (resize, channels, pixel / 255) is fitted once and saved with the network; the network
+        // trains and is tested on its output.
+        var input = data.Input?.Fit(data.Train);
+        return new PreparedData(data, input, input?.Transform(data.Train) ?? data.Train, input?.Transform(data.Test) ?? data.Test,
+            data.Train.GetRowCount() ?? 0, data.Test.GetRowCount() ?? 0);
     }
 
     /// <summary>The trainer's options for the settings, validating on the test images.</summary>
-    internal static CnnTrainerOptions TrainerOptions(TrainSettings settings, IDataView test, CancellationToken cancellation,
+    internal static CnnTrainerOptions TrainerOptions(TrainSettings settings, PreparedData data, CancellationToken cancellation,
         string? resumeFrom = null, string? initialWeights = null) => new()
     {
         Architecture = CnnArchitectures.Get(settings.Architecture).Name,
+        FeatureColumnName = data.Data.FeatureColumn,
         Epochs = settings.Epochs,
         BatchSize = settings.BatchSize,
         LearningRate = settings.LearningRate,
         ReportEveryBatches = settings.ReportEvery,
-        ValidationSet = test,
+        ValidationSet = data.Test,
         ValidateEveryBatches = settings.ValidateEvery,
         NumberOfThreads = settings.Threads,
         CancellationToken = cancellation,
@@ -128,7 +128,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         CheckpointPath = settings.Checkpoint is null ? null : Path.GetFullPath(settings.Checkpoint),
         ResumeFrom = resumeFrom,
         TimeLimit = settings.MaxMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
-        ImageShape = settings.ClipFrames is { } frames ? ShiftedFrames.VolumeShape(KnownInputs.Mnist, frames) : null,
+        // MNIST as it is: the trainer's own choice, as before; resized images and clips: their shape.
+        ImageShape = data.Input is not null || settings.ClipFrames is not null ? data.Data.Shape : null,
     };
 
     /// <summary>
@@ -183,12 +184,18 @@ public sealed class TrainCommand : Command<TrainSettings>
     /// through the library's atomic save; loads it back with plain ML.NET in a fresh context and evaluates it on the
     /// same test images (the figures <c>cnnml evaluate</c> reproduces in a new process); writes the consumption code.
     /// </summary>
-    internal static (ConsumptionCodeFile Code, ModelMetrics Metrics) SaveAndReload(MLContext ml, CnnTransformer model, DataViewSchema trainSchema,
-        long trainImages, IDataView test, long testImages, string modelPath, TrainSettings settings)
+    internal static (ConsumptionCodeFile Code, ModelMetrics Metrics) SaveAndReload(MLContext ml, CnnTransformer model, PreparedData prepared,
+        string modelPath, TrainSettings settings)
     {
-        var toClassName = ml.Transforms.Conversion.MapKeyToValue(SavedModel.PredictedLabelColumn).Fit(model.Transform(test));
-        // Not disposed: the chain would dispose the CnnTransformer, which the caller owns.
-        var pipeline = new TransformerChain<ITransformer>(model, toClassName);
+        var (data, input, testImages) = (prepared.Data, prepared.Input, prepared.TestImages);
+        var trainSchema = data.Train.Schema;
+        var test = data.Test;
+        var scored = model.Transform(prepared.ForNetwork(test));
+        var toClassName = ml.Transforms.Conversion.MapKeyToValue(SavedModel.PredictedLabelColumn).Fit(scored);
+        // Not disposed: the chain would dispose the CnnTransformer, which the caller owns. The image-input chain goes
+        // first, so the zip reads what the rows hold (MNIST's Image vector, or an image file's path).
+        ITransformer[] steps = input is null ? [model, toClassName] : [input, model, toClassName];
+        var pipeline = new TransformerChain<ITransformer>(steps);
         var written = ml.Model.SaveAtomically(pipeline, trainSchema, modelPath);
         AnsiConsole.MarkupLineInterpolated(
             $"Saved [bold]{written}[/] ({new FileInfo(written).Length / 1024.0:N0} KB): ML.NET's own transformers, loads with mlContext.Model.Load, no CnnMl needed.");
@@ -202,54 +209,69 @@ public sealed class TrainCommand : Command<TrainSettings>
         var code = new ConsumptionCodeFile
         {
             ModelFileName = Path.GetFileName(written),
-            Inputs = ConsumptionCodeFile.InputsOf(trainSchema, model.Definition.LabelColumnName, FeatureDescription(model.Definition)),
+            Inputs = ConsumptionCodeFile.InputsOf(trainSchema, model.Definition.LabelColumnName, data.FeatureDescription),
             ClassNames = model.Definition.ClassNames ?? Enumerable.Range(0, model.Definition.ClassCount).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray(),
-            Provenance = $"{model.Definition.Architecture}, {model.Definition.ClassCount} classes, {EpochsTrained(settings, model)} epoch(s) on {trainImages:N0} MNIST training images",
+            Provenance = $"{model.Definition.Architecture}, {model.Definition.ClassCount} classes, {EpochsTrained(settings, model)} epoch(s) on {data.Source}",
         };
         var codePath = OutputFiles.WriteAtomically(settings.ConsumptionCodePath!, code.Generate());
         AnsiConsole.MarkupLineInterpolated($"Consumption code: {codePath}");
         return (code, metrics);
     }
 
-    private static string FeatureDescription(CnnModelDefinition definition) => definition.ImageShape.SpatialRank == 3
-        ? $"The clip, {definition.ImageShape} (channels, frames, rows, columns), {definition.ImageShape.ElementCount} floats: pixel / 255, frame d the digit shifted d pixels right."
-        : $"The image, {definition.ImageShape} (channels first, row by row), {definition.ImageShape.ElementCount} floats: pixel / 255, as MNIST's Image column.";
-
-    private static void TryAPrediction(MLContext ml, CnnTransformer model, TrainSettings settings)
+    private static void TryAPrediction(MLContext ml, CnnTransformer model, PreparedData data, TrainSettings settings)
     {
-        var sample = MnistDataset.Load(settings.DataDirectory, MnistSplit.Test, maxRows: 1);
-        var pixels = sample.Pixels.Select(p => p / 255f).ToArray();
-        ShowPrediction(ml, model, pixels, $"Try a prediction: first test image (label {sample.Labels[0]})");
+        if (data.Data.SampleImagePath is { } path)
+        {
+            ShowImagePrediction(ml, model, data, path, $"Try a prediction: {path} (label {Path.GetFileName(Path.GetDirectoryName(path))})");
+            return;
+        }
+        var digit = MnistDataset.Load(settings.DataDirectory, MnistSplit.Test, maxRows: 1);
+        var pixels = digit.Pixels.Select(p => p / 255f).ToArray();
+        ShowDigitPrediction(ml, model, data, pixels, $"Try a prediction: first test image (label {digit.Labels[0]})");
     }
 
     /// <summary>
-    /// Draws a 28×28 grayscale digit (values in [0, 1]) and the model's label and top 3 classes for it (a 3D model
-    /// gets the digit's shifted-frame clip, as in training); returns the label.
+    /// Draws a 28×28 grayscale digit (values in [0, 1]) and the model's label and top 3 classes for it; the digit goes
+    /// through the run's image-input chain (MNIST resized to <c>--input</c>) or, for a 3D model, becomes its
+    /// shifted-frame clip, as in training. Returns the label.
     /// </summary>
-    internal static string ShowPrediction(MLContext ml, CnnTransformer model, float[] pixels, string header)
+    internal static string ShowDigitPrediction(MLContext ml, CnnTransformer model, PreparedData data, float[] pixels, string header)
     {
         var shape = model.Definition.ImageShape;
         var input = pixels;
-        if (shape.SpatialRank == 3)
+        if (data.Input is null && shape.SpatialRank == 3)
         {
             input = new float[shape.ElementCount];
             ShiftedFrames.Expand(pixels, KnownInputs.Mnist, (int)shape.Spatial[0], input);
         }
         var inputSchema = SchemaDefinition.Create(typeof(DigitInput));
         inputSchema[nameof(DigitInput.Image)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, input.Length);
-        var engine = ml.Model.CreatePredictionEngine<DigitInput, DigitPrediction>(model, inputSchemaDefinition: inputSchema);
-        var prediction = engine.Predict(new DigitInput { Image = input });
-        const int rows = 28, columns = 28;
+        var row = ml.Data.LoadFromEnumerable([new DigitInput { Image = input }], inputSchema);
+        AnsiConsole.Write(new Panel(new Text(DigitView.Render(pixels, 28, 28))).Header(Markup.Escape(header)));
+        return ShowScores(model, data.ForNetwork(row));
+    }
+
+    /// <summary>The model's label and top 3 classes for an image file (a model trained on an image folder, through its input chain); returns the label.</summary>
+    internal static string ShowImagePrediction(MLContext ml, CnnTransformer model, PreparedData data, string path, string header)
+    {
+        var row = ml.Data.LoadFromEnumerable([new LabeledImage { ImagePath = Path.GetFullPath(path) }]);
+        AnsiConsole.WriteLine(header);
+        return ShowScores(model, data.ForNetwork(row));
+    }
+
+    private static string ShowScores(CnnTransformer model, IDataView row)
+    {
         var names = model.Definition.ClassNames ?? MnistCatalog.DigitNames;
-        var top = prediction.Score.Select((p, i) => (p, i)).OrderByDescending(x => x.p).Take(3)
-            .Select(x => $"{names[x.i]}: {x.p:P1}");
-        AnsiConsole.Write(new Panel(new Text(DigitView.Render(pixels, rows, columns))).Header(Markup.Escape(header)));
-        var label = names[(int)prediction.PredictedLabel - 1];
+        var scored = model.Transform(row);
+        var score = scored.GetColumn<float[]>(model.Definition.ScoreColumnName).Single();
+        var predicted = scored.GetColumn<uint>(model.Definition.PredictedLabelColumnName).Single();
+        var top = score.Select((p, i) => (p, i)).OrderByDescending(x => x.p).Take(3).Select(x => $"{names[x.i]}: {x.p:P1}");
+        var label = names[(int)predicted - 1];
         AnsiConsole.MarkupLineInterpolated($"Predicted [bold]{label}[/] — {string.Join(", ", top)}");
         return label;
     }
 
-    internal static void ShowHowToConsume(ConsumptionCodeFile? saved, CnnTransformer model)
+    internal static void ShowHowToConsume(ConsumptionCodeFile? saved, CnnTransformer model, TrainAndTestData data)
     {
         if (saved is not null)
         {
@@ -257,16 +279,23 @@ public sealed class TrainCommand : Command<TrainSettings>
             AnsiConsole.Write(new Panel(new Text(saved.Generate())).Header($"Consume the model (C#, ML.NET only): {Path.GetFileNameWithoutExtension(saved.ModelFileName)}.consume.cs"));
             return;
         }
-        var feature = model.Definition.FeatureColumnName;
-        var size = model.Definition.ImageShape.ElementCount;
+        // What the saved zip would read: an image's path, or MNIST's 784-value Image vector.
+        var imageInput = data.SampleImagePath is not null;
+        var feature = imageInput ? ImageInputCatalog.ImagePathColumnName : "Image";
+        // Without an input chain the rows hold the network's input itself (MNIST's 784 values, or a clip's).
+        var size = data.Input is null ? data.Shape.ElementCount : KnownInputs.Mnist.ElementCount;
+        var member = imageInput
+            ? $"public string {feature} {{ get; set; }}"
+            : $"[ColumnName(\"{feature}\"), VectorType({size})] public float[] {feature} {{ get; set; }}";
+        var value = imageInput ? "\"photo.png\"" : "pixels";
         var code = $$"""
             // cnnml train --out model.zip saves the model and writes this code, complete, as model.consume.cs.
             var mlContext = new MLContext();
             ITransformer model = mlContext.Model.Load("model.zip", out DataViewSchema inputSchema);
             var engine = mlContext.Model.CreatePredictionEngine<ModelInput, ModelOutput>(model);
-            ModelOutput output = engine.Predict(new ModelInput { {{feature}} = pixels });   // output.PredictedLabel: "7"
+            ModelOutput output = engine.Predict(new ModelInput { {{feature}} = {{value}} });   // output.PredictedLabel: the class name
 
-            public class ModelInput { [ColumnName("{{feature}}"), VectorType({{size}})] public float[] {{feature}} { get; set; } }
+            public class ModelInput { {{member}} }
             public class ModelOutput { public string PredictedLabel { get; set; } public float[] Score { get; set; } }
             """;
         AnsiConsole.Write(new Panel(new Text(code)).Header("Consume the model (C#, ML.NET only)"));
@@ -275,12 +304,5 @@ public sealed class TrainCommand : Command<TrainSettings>
     private sealed class DigitInput
     {
         public float[] Image { get; set; } = [];
-    }
-
-    private sealed class DigitPrediction
-    {
-        public float[] Score { get; set; } = [];
-
-        public uint PredictedLabel { get; set; }
     }
 }

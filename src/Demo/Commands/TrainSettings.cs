@@ -40,6 +40,28 @@ public sealed class TrainSettings : CnnmlSettings
     [Description("Folder with the MNIST idx files. Default: $CNNML_DATA, else data/mnist.")]
     public string? Data { get; init; }
 
+    [CommandOption("--images <DIR>")]
+    [Description("Train on an image folder instead of MNIST: one sub-folder per label (Model Builder's layout) holding .png, .jpg, .jpeg or .bmp files.")]
+    public string? Images { get; init; }
+
+    [CommandOption("--test-images <DIR>")]
+    [Description("Test images in the same layout. Default: a stratified share of --images (--test-fraction, seeded by --seed).")]
+    public string? TestImages { get; init; }
+
+    [CommandOption("--test-fraction <F>")]
+    [Description("Without --test-images: the share of each label of --images held out as the test set.")]
+    [DefaultValue(0.2)]
+    public double TestFraction { get; init; } = 0.2;
+
+    [CommandOption("--input <SHAPE>")]
+    [Description("The network's input CxHxW: images, or MNIST digits, resized to it with 1 (grayscale) or 3 (RGB) channels, e.g. 3x32x32. Default: the architecture's own input (see cnnml architectures).")]
+    public string? Input { get; init; }
+
+    [CommandOption("--normalize <NAME>")]
+    [Description("Input normalisation after pixel / 255: none, or imagenet (per-channel mean 0.485, 0.456, 0.406 and std 0.229, 0.224, 0.225, what torchvision's pretrained --weights expect; needs a 3-channel input).")]
+    [DefaultValue("none")]
+    public string Normalize { get; init; } = "none";
+
     [CommandOption("--train-limit <N>")]
     [Description("Use only the first N training images.")]
     public int? TrainLimit { get; init; }
@@ -115,6 +137,12 @@ public sealed class TrainSettings : CnnmlSettings
     /// <summary>Frames per clip: <c>--frames</c>, else <see cref="ShiftedFrames.DefaultFrames"/> for a 3D architecture, else null (images).</summary>
     public int? ClipFrames => Frames ?? (CnnArchitectures.TryGet(Architecture, out var a) && a.DefaultInput.SpatialRank == 3 ? ShiftedFrames.DefaultFrames : null);
 
+    /// <summary><c>--normalize</c> as the image-input chain takes it (checked by <see cref="Validate"/>): null for none.</summary>
+    public PixelNormalization? Normalization => ImageDataSettings.NormalizationNamed(Normalize);
+
+    /// <summary><c>--input</c> parsed (checked by <see cref="Validate"/>), or null.</summary>
+    public ImageShape? InputShape => Input is null ? null : ImageShape.Parse(Input);
+
     /// <summary>The library's unknown-architecture message plus the nearest registered name.</summary>
     internal static string UnknownArchitecture(string name) =>
         CnnArchitectures.UnknownArchitectureMessage(name).TrimEnd('.') +
@@ -142,8 +170,9 @@ public sealed class TrainSettings : CnnmlSettings
         if (WeightsOut is { } output && !(output.EndsWith(".pt", StringComparison.OrdinalIgnoreCase) || output.EndsWith(".pth", StringComparison.OrdinalIgnoreCase)
                                           || output.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)))
             return ValidationResult.Error($"--weights-out must end in .pt, .pth or .safetensors (got '{output}').");
-        if (!CnnArchitectures.TryGet(Architecture, out _))
+        if (!CnnArchitectures.TryGet(Architecture, out var architecture))
             return ValidationResult.Error(UnknownArchitecture(Architecture));
+        if (ImageDataSettings.Check(this, architecture) is { } imageError) return ValidationResult.Error(imageError);
         var outputs = new[] { ("--out", Out), ("--out's consumption code", ConsumptionCodePath), ("--metrics-json", MetricsJson), ("--checkpoint", Checkpoint), ("--weights-out", WeightsOut) }
             .Where(o => o.Item2 is not null)
             .GroupBy(o => Path.GetFullPath(o.Item2!))

@@ -1,3 +1,4 @@
+using CnnMl.Data;
 using CnnMl.Persistence;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -68,6 +69,32 @@ internal sealed class SavedModel : IDisposable
         throw new NotSupportedException(
             $"'{Path}' reads {Describe(InputSchema)}; cnnml predict feeds image files to models that read one square grayscale " +
             "float vector (MNIST's Image column, 784 = 28x28 values).");
+    }
+
+    /// <summary>The class names in <c>Score</c>'s slot order (the training label's key values), or null when the zip does not carry them.</summary>
+    public string[]? ClassNames() => SlotNames(Transformer.GetOutputSchema(InputSchema)[ScoreColumn]);
+
+    /// <summary>
+    /// An image folder (one sub-folder per label) as rows this model evaluates: <c>ImagePath</c> as the model reads it and
+    /// <c>Label</c> as the model's own label key (the folder names mapped to the training classes, in the model's order).
+    /// Throws <see cref="NotSupportedException"/> for a model that does not read image paths and
+    /// <see cref="InvalidDataException"/> for a folder label the model was not trained on.
+    /// </summary>
+    public IDataView ImageFolderRows(MLContext ml, string directory)
+    {
+        var pathColumn = ImagePathInput() ?? throw new NotSupportedException(
+            $"'{Path}' reads {Describe(InputSchema)}, not image paths; --images evaluates models trained on image folders (cnnml train --images).");
+        var classes = ClassNames() ?? throw new NotSupportedException($"'{Path}' does not name its classes (Score has no slot names); its labels cannot be matched to folder names.");
+        var folder = ImageFolder.Load(directory);
+        var unknown = folder.Labels.Except(classes, StringComparer.Ordinal).ToList();
+        if (unknown.Count > 0)
+            throw new InvalidDataException(
+                $"Image folder '{folder.Directory}' has label(s) {string.Join(", ", unknown.Select(l => $"'{l}'"))} the model was not trained on; it knows {string.Join(", ", classes)}.");
+        var rows = folder.ToDataView(ml);
+        var keys = ml.Data.LoadFromEnumerable(classes.Select(c => new LabeledImage { Label = c }));
+        var labels = ml.Transforms.Conversion.MapValueToKey("Label", keyData: ml.Transforms.SelectColumns("Label").Fit(keys).Transform(keys)).Fit(rows);
+        var keyed = labels.Transform(rows);
+        return pathColumn == ImageInputCatalog.ImagePathColumnName ? keyed : ml.Transforms.CopyColumns(pathColumn, ImageInputCatalog.ImagePathColumnName).Fit(keyed).Transform(keyed);
     }
 
     /// <summary>ML.NET's multiclass evaluation of the pipeline on <paramref name="data"/> (label column <c>Label</c>).</summary>

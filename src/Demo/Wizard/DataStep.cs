@@ -5,15 +5,24 @@ using Spectre.Console;
 namespace CnnMl.Demo.Wizard;
 
 /// <summary>
-/// Step 2: the data. Images: MNIST's digits. Volumes: MNIST's digits as shifted-frame clips. Then the MNIST folder
+/// Step 2: the data. Images: MNIST's digits, or an image folder in Model Builder's layout (one sub-folder per label,
+/// what <c>cnnml train --images</c> reads). Volumes: MNIST's digits as shifted-frame clips. For MNIST, then the folder
 /// and how many training and test images to use (all by default; fewer for a quick first run).
 /// </summary>
 internal static class DataStep
 {
-    /// <summary>Said where an image folder would be offered: Model Builder's layout is not yet in <c>cnnml train</c>.</summary>
-    public const string ImageFolderNote =
-        "Image folders (one sub-folder per label) are not offered yet: the guided mode trains through 'cnnml train', " +
-        "which reads them once its --images option lands (issue 9, item 1).";
+    /// <summary>Where the images come from.</summary>
+    public enum Source
+    {
+        /// <summary>MNIST's idx files.</summary>
+        Mnist,
+
+        /// <summary>A folder with one sub-folder per label.</summary>
+        ImageFolder,
+    }
+
+    /// <summary>The image-folder question's default: data/images under the current folder.</summary>
+    public static string DefaultImageFolder => Path.Combine("data", "images");
 
     public static WizardAnswers Ask(WizardConsole wizard, WizardAnswers answers)
     {
@@ -29,8 +38,14 @@ internal static class DataStep
         }
         else
         {
+            var source = wizard.Ask(new SelectionPrompt<Source>()
+                .Title("Which images?")
+                .AddChoices(Source.Mnist, Source.ImageFolder)
+                .UseConverter(s => s == Source.Mnist
+                    ? "MNIST handwritten digits (idx files, 10 classes, 1×28×28)"
+                    : "my image folder (one sub-folder per label, .png/.jpg/.jpeg/.bmp)"));
+            if (source == Source.ImageFolder) return AskImageFolder(wizard, answers);
             console.MarkupLine("Images: [bold]MNIST handwritten digits[/] (idx files, 10 classes, 1×28×28).");
-            console.MarkupLine($"[grey]{Markup.Escape(ImageFolderNote)}[/]");
         }
 
         var defaultFolder = OutputFiles.MnistDirectory(null);
@@ -48,10 +63,62 @@ internal static class DataStep
         return answers with
         {
             Frames = frames,
+            Images = null,
+            Input = null,
+            ImageFolderTrainImages = null,
+            Classes = KnownInputs.MnistClasses,
             DataDirectory = folder == defaultFolder ? null : folder,
             TrainLimit = trainImages == WizardAnswers.MnistTrainImages ? null : trainImages,
             TestLimit = testImages == WizardAnswers.MnistTestImages ? null : testImages,
         };
+    }
+
+    /// <summary>
+    /// The image folder, checked as <c>cnnml train --images</c> checks it (<see cref="ImageFolder.Load"/>: the layout, at
+    /// least two labels, every file decodable); a refused folder is asked again with the reason. The test set is
+    /// <c>train</c>'s default: a stratified share of each label, seeded.
+    /// </summary>
+    private static WizardAnswers AskImageFolder(WizardConsole wizard, WizardAnswers answers)
+    {
+        ImageFolder? loaded = null;
+        var folder = wizard.Ask(new TextPrompt<string>("Image folder? (one sub-folder per label)")
+            .DefaultValue(DefaultImageFolder)
+            .Validate(path =>
+            {
+                var problem = ImageFolderProblem(path, out loaded);
+                return problem is null ? ValidationResult.Success() : ValidationResult.Error($"[red]{Markup.Escape(problem)}[/]");
+            }));
+        loaded ??= ImageFolder.Load(folder);
+        var defaults = new TrainSettings();
+        var split = loaded.Split(defaults.TestFraction, defaults.Seed);
+        wizard.Console.MarkupLineInterpolated(
+            $"Images: [bold]{loaded.Images.Count:N0}[/] in {loaded.Labels.Count} labels ({string.Join(", ", loaded.Labels)}); {defaults.TestFraction:P0} of each label held out for testing: {split.Train.Images.Count:N0} training and {split.Test.Images.Count:N0} test images.");
+        return answers with
+        {
+            Frames = null,
+            Images = folder,
+            Input = null, // asked with the architecture: its own input is the default
+            ImageFolderTrainImages = split.Train.Images.Count,
+            Classes = loaded.Labels.Count,
+            DataDirectory = null,
+            TrainLimit = null,
+            TestLimit = null,
+        };
+    }
+
+    /// <summary>Why <paramref name="path"/> is not an image folder <c>train --images</c> reads, or null (and the folder).</summary>
+    internal static string? ImageFolderProblem(string path, out ImageFolder? folder)
+    {
+        folder = null;
+        try
+        {
+            folder = ImageFolder.Load(path);
+            return null;
+        }
+        catch (Exception e) when (e is DirectoryNotFoundException or InvalidDataException or ImageFileException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return e.Message;
+        }
     }
 
     private static bool HasMnist(string folder)

@@ -1,3 +1,4 @@
+using CnnMl.Architectures;
 using CnnMl.Demo.Commands;
 using CnnMl.Demo.Models;
 using Spectre.Console;
@@ -33,34 +34,35 @@ internal sealed class GuidedRun(WizardConsole wizard)
         wizard.Step(6, "Training");
         var settings = Answers.ToSettings();
         var ml = TrainCommand.CreateContext(settings);
-        var (train, test, trainImages, testImages) = TrainCommand.LoadData(ml, settings);
-        var options = TrainCommand.TrainerOptions(settings, test, wizard.Cancellation);
-        using var model = TrainCommand.Fit(ml, options, train, batchLines: false);
+        var data = TrainCommand.LoadData(ml, settings, CnnArchitectures.Get(settings.Architecture));
+        var options = TrainCommand.TrainerOptions(settings, data, wizard.Cancellation);
+        using var model = TrainCommand.Fit(ml, options, data.Train, batchLines: false);
         var summary = model.TrainingSummary!;
         console.MarkupLineInterpolated(
             $"Trained {summary.Epochs} epoch(s) in [bold]{summary.TrainSeconds:F1} s[/] ({summary.ImagesPerSecond:N0} images/s, validation excluded) on {summary.Device}.");
 
         wizard.Step(7, "Evaluation");
-        TrainCommand.Evaluate(ml, model, test, testImages);
+        TrainCommand.Evaluate(ml, model, data.Test, data.TestImages);
 
-        TryItStep.Run(wizard, ml, model, settings, settings.Seed);
+        TryItStep.Run(wizard, ml, model, data, settings, settings.Seed);
 
         Answers = SaveStep.Ask(wizard, Answers);
         ConsumptionCodeFile? code = null;
         if (Answers.Out is { } path)
         {
             wizard.Cancellation.ThrowIfCancellationRequested();
-            (code, _) = TrainCommand.SaveAndReload(ml, model, train.Schema, trainImages, test, testImages, path, Answers.ToSettings());
+            (code, _) = TrainCommand.SaveAndReload(ml, model, data, path, Answers.ToSettings());
         }
 
         wizard.Step(10, "Consume");
-        TrainCommand.ShowHowToConsume(code, model);
+        TrainCommand.ShowHowToConsume(code, model, data.Data);
         console.MarkupLine("The same run without questions:");
         // Written past Spectre's line wrapping: the terminal's own soft wrap keeps the line whole for copy and paste.
         console.Profile.Out.Writer.WriteLine("  " + Answers.CommandLine());
         console.Profile.Out.Writer.Flush();
         // predict reads image files: it serves image models, not clip models.
         if (Answers.Out is null || Answers.Frames is not null) return;
-        console.MarkupLineInterpolated($"[grey]Classify your own digit images with: cnnml predict --model {Answers.Out} IMAGE...[/]");
+        var what = Answers.Images is null ? "digit images" : "images";
+        console.MarkupLineInterpolated($"[grey]Classify your own {what} with: cnnml predict --model {Answers.Out} IMAGE...[/]");
     }
 }

@@ -35,6 +35,18 @@ internal sealed record WizardAnswers
     /// <summary>Test images to use; null for all.</summary>
     public int? TestLimit { get; init; }
 
+    /// <summary>The image folder (<c>--images</c>, Model Builder's layout) as typed; null for MNIST.</summary>
+    public string? Images { get; init; }
+
+    /// <summary>The network's input for an image folder (<c>--input</c>, CxHxW); null for MNIST.</summary>
+    public string? Input { get; init; }
+
+    /// <summary>The image folder's training images (after the held-out test share), for the progress interval; null for MNIST.</summary>
+    public int? ImageFolderTrainImages { get; init; }
+
+    /// <summary>Classes to train: MNIST's 10, or the image folder's labels.</summary>
+    public int Classes { get; init; } = KnownInputs.MnistClasses;
+
     /// <summary>Frames per clip for <see cref="Scenario.Volumes"/>; null for images.</summary>
     public int? Frames { get; init; }
 
@@ -53,14 +65,19 @@ internal sealed record WizardAnswers
     /// <summary>Where the model zip is saved; null when the user chose not to save.</summary>
     public string? Out { get; init; }
 
-    /// <summary>The input one example gives the network: 1×28×28, or 1×D×28×28 for clips.</summary>
-    public ImageShape InputShape => Frames is { } frames ? ShiftedFrames.VolumeShape(KnownInputs.Mnist, frames) : KnownInputs.Mnist;
+    /// <summary>
+    /// The input one example gives the network: 1×28×28, 1×D×28×28 for clips, or <see cref="Input"/> for an image
+    /// folder (null until the architecture step has asked it: each network then reads its own).
+    /// </summary>
+    public ImageShape? InputShape => Frames is { } frames ? ShiftedFrames.VolumeShape(KnownInputs.Mnist, frames)
+        : Input is { } input ? ImageShape.Parse(input)
+        : Images is null ? KnownInputs.Mnist : null;
 
     /// <summary>
     /// Progress every twentieth of an epoch, so that the live bars move smoothly whatever the data size
     /// (the train command's default of 100 batches is a long wait on a few thousand images).
     /// </summary>
-    public int ReportEvery => Math.Max(1, (int)Math.Ceiling((TrainLimit ?? MnistTrainImages) / (double)BatchSize) / 20);
+    public int ReportEvery => Math.Max(1, (int)Math.Ceiling((TrainLimit ?? ImageFolderTrainImages ?? MnistTrainImages) / (double)BatchSize) / 20);
 
     /// <summary>The train command's settings for these answers.</summary>
     public TrainSettings ToSettings() => new()
@@ -69,6 +86,8 @@ internal sealed record WizardAnswers
         Epochs = Epochs,
         BatchSize = BatchSize,
         Data = DataDirectory,
+        Images = Images,
+        Input = Input,
         TrainLimit = TrainLimit,
         TestLimit = TestLimit,
         Frames = Frames,
@@ -84,6 +103,8 @@ internal sealed record WizardAnswers
         var args = new List<string> { "train", "--arch", Architecture, "--epochs", Text(Epochs) };
         if (MaxMinutes is { } minutes) args.AddRange(["--max-minutes", minutes.ToString(CultureInfo.InvariantCulture)]);
         if (Frames is { } frames) args.AddRange(["--frames", Text(frames)]);
+        if (Images is { } images) args.AddRange(["--images", images]);
+        if (Input is { } input) args.AddRange(["--input", input]);
         if (DataDirectory is { } data) args.AddRange(["--data", data]);
         if (TrainLimit is { } train) args.AddRange(["--train-limit", Text(train)]);
         if (TestLimit is { } test) args.AddRange(["--test-limit", Text(test)]);

@@ -32,11 +32,12 @@ public sealed partial class GuidedModeRunTests
         // MNIST's first test digit as a PNG, as a user would have one: "try it" must read it as cnnml predict does.
         var digits = MnistDataset.Load(mnist, MnistSplit.Test, maxRows: 1);
         var digitFile = Path.Combine(_folder, "my-digit.png");
-        SavedModelConsoleTests.WriteGrayscale(digitFile, digits.Pixels);
+        DigitImageFiles.WriteGrayscale(digitFile, digits.Pixels);
         var console = GuidedModeStepTests.NewConsole();
         console.Profile.Width = 250; // the temporary paths are long: keep the lines checked below whole
         console.Input.PushKey(ConsoleKey.Enter);             // 1 scenario: image classification
-        console.Input.PushTextWithEnter(mnist);              // 2 data: the MNIST folder
+        console.Input.PushKey(ConsoleKey.Enter);             // 2 data: MNIST
+        console.Input.PushTextWithEnter(mnist);              //   the MNIST folder
         console.Input.PushTextWithEnter("600");              //   training images
         console.Input.PushTextWithEnter("300");              //   test images
         console.Input.PushKey(ConsoleKey.Enter);             // 3 architecture: mnist-cnn
@@ -94,6 +95,56 @@ public sealed partial class GuidedModeRunTests
     }
 
     [TestMethod]
+    public void A_full_run_on_an_image_folder_trains_through_train_images_saves_the_input_chain_and_prints_images_and_input()
+    {
+        var mnist = TestPaths.RequireMnist();
+        var folder = Path.Combine(_folder, "digit images");
+        DigitImageFiles.WriteFolder(folder, MnistDataset.Load(mnist, MnistSplit.Train, 300), 0, 300, side: 32);
+        var split = ImageFolder.Load(folder).Split(0.2, 1);
+        var model = Path.Combine(_folder, "folder.zip");
+        var console = GuidedModeStepTests.NewConsole();
+        console.Profile.Width = 250;
+        console.Input.PushKey(ConsoleKey.Enter);             // 1 scenario: image classification
+        console.Input.PushKey(ConsoleKey.DownArrow);         // 2 data: my image folder
+        console.Input.PushKey(ConsoleKey.Enter);
+        console.Input.PushTextWithEnter(folder);             //   the folder
+        console.Input.PushKey(ConsoleKey.Enter);             // 3 architecture: mnist-cnn
+        console.Input.PushKey(ConsoleKey.Enter);             //   input: its own, 1x28x28 (the 32x32 files are resized)
+        console.Input.PushKey(ConsoleKey.Enter);             // 5 budget: epochs
+        console.Input.PushTextWithEnter("2");                //   2 epochs
+        console.Input.PushKey(ConsoleKey.Enter);             // 8 try it: a random test image of the folder
+        console.Input.PushKey(ConsoleKey.Enter);             //   then: no more
+        console.Input.PushKey(ConsoleKey.Enter);             // 9 save: yes
+        console.Input.PushTextWithEnter(model);              //   the file
+
+        var exitCode = GuidedMode.Run(console, CancellationToken.None);
+        var output = console.Output;
+        Console.WriteLine(output);
+
+        Assert.AreEqual(0, exitCode);
+        // train --images' own loading and split: the same lines cnnml train prints.
+        StringAssert.Contains(output, $"Data: {split.Train.Images.Count} training images in 10 labels from {folder}");
+        StringAssert.Contains(output, $"test set: 20% of {folder}, stratified, seed 1: {split.Test.Images.Count} images");
+        StringAssert.Contains(output, "Input: each image resized to 1x28x28 (grayscale, pixel / 255)");
+        StringAssert.Matches(output, FolderTestImage());
+        var accuracy = Percent(MicroAccuracy().Match(output));
+        Assert.IsTrue(accuracy > 20, $"2 epochs on {split.Train.Images.Count} digit files beat chance (10 %); got {accuracy} %.");
+        Assert.AreEqual(accuracy, Percent(ReloadedAccuracy().Match(output)), "the reloaded zip (image chain + network) scores the same");
+
+        // The zip reads an image path: the input chain is saved in it. The consumption code names the data and the epochs.
+        var code = File.ReadAllText(Path.Combine(_folder, "folder.consume.cs"));
+        StringAssert.Contains(code, "ImagePath");
+        StringAssert.Contains(code, $"2 epoch(s) on {split.Train.Images.Count} images from {folder}, input 1x28x28");
+
+        var expected = $"cnnml train --arch mnist-cnn --epochs 2 --images '{folder}' --input 1x28x28 --report-every 1 --out {model}";
+        StringAssert.Contains(output, expected);
+        var parsed = GuidedModeStepTests.ParseTrain(["train", "--arch", "mnist-cnn", "--epochs", "2", "--images", folder, "--input", "1x28x28", "--report-every", "1", "--out", model]);
+        Assert.AreEqual(folder, parsed.Images);
+        Assert.IsTrue(parsed.Validate().Successful);
+        StringAssert.Contains(output, $"Classify your own images with: cnnml predict --model {model}");
+    }
+
+    [TestMethod]
     public void Without_a_terminal_cnnml_prints_usage_and_exits_2_without_prompting()
     {
         // CnnmlProcess redirects standard input, output and error: no terminal.
@@ -124,4 +175,7 @@ public sealed partial class GuidedModeRunTests
 
     [GeneratedRegex(@"test image [0-9,]+ \(label [0-9]\)[\s\S]*Predicted [0-9] — [0-9]: ")]
     private static partial Regex TriedImage();
+
+    [GeneratedRegex(@"test image [0-9,]+: [0-9]+\.png \(label [0-9]\)\s*\nPredicted [0-9] — [0-9]: ")]
+    private static partial Regex FolderTestImage();
 }

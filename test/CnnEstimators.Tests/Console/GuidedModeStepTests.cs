@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using CnnMl.Architectures;
+using CnnMl.Data;
 using CnnMl.Demo.Commands;
+using CnnMl.Demo.Models;
 using CnnMl.Demo.Wizard;
 using CnnMl.Inspection;
 using CnnMl.Tests.Support;
+using Microsoft.ML;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Spectre.Console.Testing;
@@ -52,6 +55,7 @@ public sealed class GuidedModeStepTests
         try
         {
             var console = NewConsole();
+            console.Input.PushKey(ConsoleKey.Enter);  // MNIST, the first choice
             console.Input.PushTextWithEnter(empty);
             console.Input.PushTextWithEnter(mnist);
             console.Input.PushTextWithEnter("1500");
@@ -61,7 +65,8 @@ public sealed class GuidedModeStepTests
 
             StringAssert.Contains(console.Output, $"No MNIST idx files in {empty}");
             StringAssert.Contains(console.Output, "Give 1 to 10,000.");
-            StringAssert.Contains(console.Output, DataStep.ImageFolderNote[..40], "The image-folder choice is left out with a note saying why.");
+            StringAssert.Contains(console.Output, "my image folder (one sub-folder per label", "The image-folder choice is offered.");
+            Assert.IsNull(answers.Images);
             Assert.AreEqual(1500, answers.TrainLimit);
             Assert.AreEqual(250, answers.TestLimit);
             Assert.IsNull(answers.Frames);
@@ -71,6 +76,68 @@ public sealed class GuidedModeStepTests
         {
             Directory.Delete(empty, recursive: true);
         }
+    }
+
+    [TestMethod]
+    public void Data_step_image_folder_choice_refuses_a_folder_train_images_refuses_and_counts_the_held_out_split()
+    {
+        var mnist = TestPaths.RequireMnist();
+        var root = Directory.CreateTempSubdirectory("cnnml-wizard-folder-").FullName;
+        try
+        {
+            var oneLabel = Path.Combine(root, "one-label");
+            Directory.CreateDirectory(Path.Combine(oneLabel, "cat"));
+            var digits = Path.Combine(root, "digits");
+            var perDigit = DigitImageFiles.WriteFolder(digits, MnistDataset.Load(mnist, MnistSplit.Train, 100), 0, 100, side: 28);
+
+            var console = NewConsole();
+            console.Input.PushKey(ConsoleKey.DownArrow);  // my image folder
+            console.Input.PushKey(ConsoleKey.Enter);
+            console.Input.PushTextWithEnter(oneLabel);     // refused: one label
+            console.Input.PushTextWithEnter(digits);
+            var answers = DataStep.Ask(Wizard(console), new WizardAnswers());
+
+            StringAssert.Contains(console.Output, "has one label ('cat'); a classifier needs at least two");
+            Assert.AreEqual(digits, answers.Images);
+            Assert.AreEqual(10, answers.Classes);
+            // train's default split: 20 % of each label held out, at least one per label (ImageFolder.Split).
+            var split = ImageFolder.Load(digits).Split(0.2, 1);
+            Assert.AreEqual(100, split.Train.Images.Count + split.Test.Images.Count);
+            Assert.AreEqual(split.Train.Images.Count, answers.ImageFolderTrainImages);
+            Assert.IsTrue(answers.ImageFolderTrainImages is > 60 and < 100, $"{answers.ImageFolderTrainImages} of 100 ({string.Join(", ", perDigit)} per digit)");
+            StringAssert.Contains(console.Output, $"{split.Train.Images.Count} training and {split.Test.Images.Count} test images");
+            Assert.IsNull(answers.InputShape, "The input is asked with the architecture.");
+            Assert.IsNull(answers.DataDirectory);
+            Assert.IsNull(answers.TrainLimit);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void Architecture_step_for_an_image_folder_asks_the_input_and_refuses_what_train_refuses()
+    {
+        var console = NewConsole();
+        console.Input.PushKey(ConsoleKey.Enter);            // the first network: mnist-cnn
+        console.Input.PushTextWithEnter("2x28x28");         // refused by train's own check: 1 or 3 channels
+        console.Input.PushTextWithEnter("3x28x28");
+        var answers = ArchitectureStep.Ask(Wizard(console), new WizardAnswers { Images = "photos", Classes = 4 });
+
+        Assert.AreEqual(CnnArchitectures.MnistCnn, answers.Architecture);
+        Assert.AreEqual("3x28x28", answers.Input);
+        Assert.AreEqual(new ImageShape(3, 28, 28), answers.InputShape);
+        StringAssert.Contains(console.Output, "Architectures at their own input, 4 classes");
+        StringAssert.Contains(console.Output, "Input shape for mnist-cnn? (CxHxW) (1x28x28)");
+        StringAssert.Contains(console.Output, "images are given to a network as 1xHxW (grayscale) or 3xHxW (RGB)");
+        // Each 2D network measured at its own input: condensenet74 at 3x224x224 fits, no 3D network is listed.
+        StringAssert.Contains(console.Output, "condensenet74");
+        Assert.IsFalse(console.Output.Contains("does not take", StringComparison.Ordinal), "every 2D network takes its own input");
+        Assert.IsFalse(console.Output.Contains(CnnArchitectures.Conv3d, StringComparison.Ordinal));
+        var settings = answers.ToSettings();
+        Assert.AreEqual("photos", settings.Images);
+        Assert.AreEqual(new ImageShape(3, 28, 28), settings.InputShape);
     }
 
     [TestMethod]
@@ -152,7 +219,7 @@ public sealed class GuidedModeStepTests
         Assert.AreEqual(0.5, byTime.MaxMinutes);
         Assert.AreEqual(WizardAnswers.EpochsUnderTimeBudget, byTime.Epochs);
         StringAssert.Contains(minutes.Output, "Give a time above 0");
-        Assert.AreEqual(TimeSpan.FromSeconds(30), TrainCommand.TrainerOptions(byTime.ToSettings(), null!, CancellationToken.None).TimeLimit);
+        Assert.AreEqual(TimeSpan.FromSeconds(30), TrainCommand.TrainerOptions(byTime.ToSettings(), NoData(), CancellationToken.None).TimeLimit);
     }
 
     [TestMethod]
@@ -181,6 +248,27 @@ public sealed class GuidedModeStepTests
     }
 
     [TestMethod]
+    public void Equivalent_command_line_of_an_image_folder_run_has_images_and_input_and_parses_into_the_same_settings()
+    {
+        var answers = new WizardAnswers
+        {
+            Images = "/photos/my pets", Input = "3x32x32", ImageFolderTrainImages = 800, Classes = 2, Architecture = CnnArchitectures.MnistCnn,
+            Epochs = 2, Out = "pets.zip",
+        };
+        var expected = answers.ToSettings();
+        var parsed = ParseTrain(answers.CommandLineArguments());
+
+        foreach (var property in typeof(TrainSettings).GetProperties().Where(p => p.CanRead && p.GetIndexParameters().Length == 0))
+            Assert.AreEqual(property.GetValue(expected), property.GetValue(parsed), $"TrainSettings.{property.Name}");
+        Assert.AreEqual("/photos/my pets", parsed.Images);
+        Assert.AreEqual(new ImageShape(3, 32, 32), parsed.InputShape);
+        Assert.IsNull(parsed.Data);
+        // 800 training images, 64 per batch: 13 batches an epoch, progress every batch.
+        Assert.AreEqual("cnnml train --arch mnist-cnn --epochs 2 --images '/photos/my pets' --input 3x32x32 --report-every 1 --out pets.zip", answers.CommandLine());
+        Assert.IsTrue(parsed.Validate().Successful, "train's own option check accepts the line");
+    }
+
+    [TestMethod]
     public void Guided_mode_prompts_only_with_a_terminal_and_not_in_CI()
     {
         Assert.IsTrue(GuidedMode.CanPrompt(inputRedirected: false, outputRedirected: false, ciVariable: null));
@@ -189,6 +277,20 @@ public sealed class GuidedModeStepTests
         Assert.IsFalse(GuidedMode.CanPrompt(false, false, "TRUE"));
         Assert.IsFalse(GuidedMode.CanPrompt(inputRedirected: true, outputRedirected: false, ciVariable: null));
         Assert.IsFalse(GuidedMode.CanPrompt(inputRedirected: false, outputRedirected: true, ciVariable: null));
+    }
+
+    // Data for the options that do not read it (the time limit): an empty MNIST-shaped view.
+    private static PreparedData NoData()
+    {
+        var ml = new MLContext();
+        var rows = ml.Data.LoadFromEnumerable(Array.Empty<NoRow>());
+        var data = new TrainAndTestData { Train = rows, Test = rows, FeatureColumn = "Image", Shape = KnownInputs.Mnist, Description = [], Source = "no images" };
+        return new PreparedData(data, null, rows, rows, 0, 0);
+    }
+
+    private sealed class NoRow
+    {
+        public float Image { get; set; }
     }
 
     /// <summary>Parses <paramref name="args"/> with Spectre.Console.Cli exactly as cnnml does (strict), into <see cref="TrainSettings"/>.</summary>

@@ -134,7 +134,7 @@ public sealed class SavedModelConsoleTests
             {
                 // PNG is lossless: the file's pixels are the idx bytes. Two JPEGs check that lossy files load too.
                 var path = Path.Combine(folder, $"digit-{i:D2}.{(i < 2 ? "jpg" : "png")}");
-                WriteGrayscale(path, mnist.Pixels.AsSpan(i * 784, 784));
+                DigitImageFiles.WriteGrayscale(path, mnist.Pixels.AsSpan(i * 784, 784));
                 files.Add(path);
             }
             var jsonPath = Path.Combine(folder, "predictions.json");
@@ -174,19 +174,6 @@ public sealed class SavedModelConsoleTests
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    /// <summary>Writes a 28×28 grayscale digit as an RGB image file (PNG or JPEG by extension), white on black as in MNIST.</summary>
-    internal static void WriteGrayscale(string path, ReadOnlySpan<byte> gray)
-    {
-        var bgra = new byte[gray.Length * 4];
-        for (var i = 0; i < gray.Length; i++)
-        {
-            bgra[4 * i] = bgra[4 * i + 1] = bgra[4 * i + 2] = gray[i];
-            bgra[4 * i + 3] = 255;
-        }
-        using var image = MLImage.CreateFromPixels(28, 28, MLPixelFormat.Bgra32, bgra);
-        image.Save(path);
     }
 
     private static string AccuracyLine(string output) =>

@@ -140,8 +140,9 @@ public sealed class StrictCliTests
         var expected = new Dictionary<string, string[]>
         {
             ["train"] = ["--arch <NAME>  mnist-cnn", "--epochs <N>  3", "--batch-size <N>  64", "--lr <RATE>  0.001", "--seed <N>  1",
-                "--report-every <N>  100", "--validate-every <N>  0", "--out <FILE>", "--checkpoint <FILE>", "--resume <FILE>", "--metrics-json <FILE>", "--verbose"],
-            ["evaluate"] = ["--model <FILE>", "--data <DIR>", "--test-limit <N>", "--metrics-json <FILE>", "--verbose"],
+                "--report-every <N>  100", "--validate-every <N>  0", "--out <FILE>", "--checkpoint <FILE>", "--resume <FILE>", "--metrics-json <FILE>", "--verbose",
+                "--images <DIR>", "--test-images <DIR>", "--test-fraction <F>  0.2", "--input <SHAPE>", "--normalize <NAME>  none"],
+            ["evaluate"] = ["--model <FILE>", "--data <DIR>", "--images <DIR>", "--test-limit <N>", "--metrics-json <FILE>", "--verbose"],
             ["predict"] = ["<IMAGES>", "--model <FILE>", "--top <N>  3", "--json <FILE>", "--verbose"],
             ["export"] = ["--model <FILE>", "--onnx <FILE>", "--verbose"],
             ["summary"] = ["--arch <NAME>  mnist-cnn", "--input <SHAPE>", "--classes <N>", "--json <FILE>", "--verbose"],

@@ -4,9 +4,7 @@ using CnnMl.Persistence;
 using CnnMl.Tests.Support;
 using CnnMl.Training;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
-using Microsoft.ML.Transforms.Image;
 
 namespace CnnMl.Tests.Persistence;
 
@@ -70,15 +68,16 @@ public sealed class PlainConsumerTests
     [TestMethod]
     public void Resnet18ImagePipelineFromPngFilesScoresTheSameInAProcessWithoutCnnMl()
     {
+        // Model Builder's folder layout and the library's image-input chain (LoadImages → ResizeImages → ExtractPixels →
+        // Expression pixel / 255), all saved in the zip with the network.
         var ml = new MLContext(seed: 1);
-        var train = ml.Data.LoadFromEnumerable(WritePngs(MnistSplit.Train, TrainingImages));
+        var shape = new ImageShape(3, 32, 32);
+        var train = ml.Data.LoadImageFolder(WritePngs(MnistSplit.Train, TrainingImages));
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
-            .Append(ml.Transforms.LoadImages("Picture", imageFolder: "", inputColumnName: nameof(PngFile.ImagePath)))
-            .Append(ml.Transforms.ResizeImages("Picture", 32, 32))
-            .Append(ml.Transforms.ExtractPixels("Pixels", "Picture", interleavePixelColors: false, scaleImage: 1f / 255))
+            .Append(ml.Transforms.CnnImageInput(shape, outputColumnName: "Pixels"))
             .Append(ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
             {
-                Architecture = CnnArchitectures.ResNet18, ImageShape = new ImageShape(3, 32, 32), FeatureColumnName = "Pixels",
+                Architecture = CnnArchitectures.ResNet18, ImageShape = shape, FeatureColumnName = "Pixels",
                 Epochs = 1, BatchSize = 64, ReportEveryBatches = 0,
             }));
         var model = pipeline.Fit(train);
@@ -86,11 +85,11 @@ public sealed class PlainConsumerTests
         {
             var zip = ml.Model.SaveAtomically(model, train.Schema, Path.Combine(_folder, "resnet18.zip"));
             var rows = Path.Combine(_folder, "resnet18-test.idv");
-            using (var file = File.Create(rows)) ml.Data.SaveAsBinary(ml.Data.LoadFromEnumerable(WritePngs(MnistSplit.Test, TestImages)), file);
+            using (var file = File.Create(rows)) ml.Data.SaveAsBinary(ml.Data.LoadImageFolder(WritePngs(MnistSplit.Test, TestImages)), file);
             var original = ScoredRows.Read(ml, model.Transform(ml.Data.LoadFromBinary(rows)));
 
             var consumer = AssertSameInPlainProcess("resnet18 (3×32×32 from PNG files)", zip, rows, original);
-            foreach (var transform in new[] { "ImageLoadingTransformer", "ImageResizingTransformer", "ImagePixelExtractingTransformer", "ValueToKeyMappingTransformer" })
+            foreach (var transform in new[] { "ImageLoadingTransformer", "ImageResizingTransformer", "ImagePixelExtractingTransformer", "ExpressionTransformer", "ValueToKeyMappingTransformer" })
                 Assert.IsTrue(consumer.Transformers.Any(t => t.Contains(transform, StringComparison.Ordinal)), $"the saved pipeline keeps its {transform}");
         }
         finally
@@ -124,32 +123,11 @@ public sealed class PlainConsumerTests
         return consumer;
     }
 
-    private static List<PngFile> WritePngs(MnistSplit split, int count)
+    /// <summary>The first <paramref name="count"/> digits of <paramref name="split"/> as 28×28 PNGs in a folder per digit; returns the folder.</summary>
+    private static string WritePngs(MnistSplit split, int count)
     {
-        var digits = MnistDataset.Load(_mnist, split, count);
         var folder = Directory.CreateDirectory(Path.Combine(_folder, $"png-{split}")).FullName;
-        var files = new List<PngFile>(count);
-        var size = digits.Rows * digits.Columns;
-        for (var i = 0; i < digits.Count; i++)
-        {
-            var bgra = new byte[size * 4];
-            for (var p = 0; p < size; p++)
-            {
-                var value = digits.Pixels[i * size + p];
-                bgra[4 * p] = bgra[4 * p + 1] = bgra[4 * p + 2] = value;
-                bgra[4 * p + 3] = 255;
-            }
-            var path = Path.Combine(folder, $"{i:D5}.png");
-            using (var image = MLImage.CreateFromPixels(digits.Columns, digits.Rows, MLPixelFormat.Bgra32, bgra)) image.Save(path);
-            files.Add(new PngFile { ImagePath = path, Label = digits.Labels[i].ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        }
-        return files;
-    }
-
-    private sealed class PngFile
-    {
-        public string ImagePath { get; set; } = "";
-
-        public string Label { get; set; } = "";
+        DigitImageFiles.WriteFolder(folder, MnistDataset.Load(_mnist, split, count), 0, count, side: 28);
+        return folder;
     }
 }
