@@ -1,3 +1,4 @@
+using System.Globalization;
 using CnnMl.Data;
 using CnnMl.Demo.Commands;
 using Spectre.Console;
@@ -91,8 +92,9 @@ internal static class DataStep
         loaded ??= ImageFolder.Load(folder);
         var defaults = new TrainSettings();
         var split = loaded.Split(defaults.TestFraction, defaults.Seed);
+        var percent = defaults.TestFraction.ToString("P0", CultureInfo.InvariantCulture).Replace(" ", "", StringComparison.Ordinal);
         wizard.Console.MarkupLineInterpolated(
-            $"Images: [bold]{loaded.Images.Count:N0}[/] in {loaded.Labels.Count} labels ({string.Join(", ", loaded.Labels)}); {defaults.TestFraction:P0} of each label held out for testing: {split.Train.Images.Count:N0} training and {split.Test.Images.Count:N0} test images.");
+            $"Images: [bold]{loaded.Images.Count:N0}[/] in {loaded.Labels.Count} labels ({string.Join(", ", loaded.Labels)}); {percent} of each label held out for testing: {split.Train.Images.Count:N0} training and {split.Test.Images.Count:N0} test images.");
         return answers with
         {
             Frames = null,

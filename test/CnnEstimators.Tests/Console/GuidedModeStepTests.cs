@@ -91,6 +91,7 @@ public sealed class GuidedModeStepTests
             var perDigit = DigitImageFiles.WriteFolder(digits, MnistDataset.Load(mnist, MnistSplit.Train, 100), 0, 100, side: 28);
 
             var console = NewConsole();
+            console.Profile.Width = 250; // the temporary paths are long: keep the lines checked below whole
             console.Input.PushKey(ConsoleKey.DownArrow);  // my image folder
             console.Input.PushKey(ConsoleKey.Enter);
             console.Input.PushTextWithEnter(oneLabel);     // refused: one label
