@@ -24,6 +24,9 @@ app.Configure(config =>
     catalog.Add<EvaluateCommand>(config, "evaluate")
         .WithDescription("Evaluate a saved model zip on MNIST's test images with plain ML.NET.")
         .WithExample("evaluate", "--model", "model.zip", "--metrics-json", "metrics.json");
+    catalog.Add<CompareCommand>(config, "compare")
+        .WithDescription("Train several architectures alike and rank them: accuracy, log-loss, parameters, MACs, training time, images/s.")
+        .WithExample("compare", "--archs", "mnist-cnn,lenet5,depthwise-separable", "--epochs", "1", "--json", "board.json", "--plots", "plots");
     catalog.Add<PredictCommand>(config, "predict")
         .WithDescription("Classify image files (PNG, JPEG, BMP) with a saved model zip: the label and the top classes of each.")
         .WithExample("predict", "--model", "model.zip", "digit.png", "--json", "predictions.json");

@@ -79,7 +79,9 @@ internal sealed partial class FailureReport(CommandCatalog catalog, IReadOnlyLis
                 ? $"error: '{value}' is not {what}. {help}"
                 : $"error: {option} expects {what}, got '{value}'. {help}";
         }
-        return $"error: {OneLine(message).TrimEnd('.')}. {help}";
+        // "Did you mean 'lenet5'?" ends the sentence already.
+        var sentence = OneLine(message).TrimEnd('.');
+        return $"error: {sentence}{(sentence.EndsWith('?') ? "" : ".")} {help}";
     }
 
     /// <summary>

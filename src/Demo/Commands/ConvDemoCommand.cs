@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using CnnMl.Demo.Plots;
 using CnnMl.Samples.ConvFromScratch;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -12,10 +13,11 @@ namespace CnnMl.Demo.Commands;
 /// C# <c>Corr2d</c> (samples/ConvFromScratch): the 3×3 example, edge detection on the 6×8 image and on its transpose, and learning
 /// the 1×2 kernel back from the edges.
 /// </summary>
-public sealed class ConvDemoCommand : Command<CnnmlSettings>
+public sealed class ConvDemoCommand : Command<ConvDemoSettings>
 {
-    public override int Execute(CommandContext context, CnnmlSettings settings, CancellationToken cancellation)
+    public override int Execute(CommandContext context, ConvDemoSettings settings, CancellationToken cancellation)
     {
+        var plots = PlotFolder.Open("--plots", settings.Plots);
         using var scope = NewDisposeScope();
 
         AnsiConsole.Write(new Rule("[bold]corr2d(X, K)[/]").LeftJustified());
@@ -30,7 +32,9 @@ public sealed class ConvDemoCommand : Command<CnnmlSettings>
         var kernel = EdgeDetection.Kernel();
         Show($"X: {EdgeDetection.Height}×{EdgeDetection.Width} ones, columns {EdgeDetection.BlackFrom}–{EdgeDetection.BlackTo - 1} zero", image);
         Show("K", kernel);
-        Show("Y = corr2d(X, K): 1 where white turns black, −1 where black turns white", Corr2d.Compute(image, kernel));
+        var edges = Corr2d.Compute(image, kernel);
+        Show("Y = corr2d(X, K): 1 where white turns black, −1 where black turns white", edges);
+        if (plots is not null) EdgeDetectionPlot.Write(plots, image, edges);
         Show("corr2d(X.T, K): the vertical-edge kernel finds no edges in the transpose", Corr2d.Compute(image.t(), kernel));
 
         AnsiConsole.Write(new Rule("[bold]Learning the kernel[/]").LeftJustified());

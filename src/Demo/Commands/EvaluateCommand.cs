@@ -1,5 +1,6 @@
 using CnnMl.Data;
 using CnnMl.Demo.Models;
+using CnnMl.Demo.Plots;
 using CnnMl.Demo.Rendering;
 using Microsoft.ML;
 using Spectre.Console;
@@ -16,6 +17,7 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
     public override int Execute(CommandContext context, EvaluateSettings settings, CancellationToken cancellation)
     {
         OutputFiles.EnsureWritable("--metrics-json", settings.MetricsJson);
+        var plots = PlotFolder.Open("--plots", settings.Plots);
         var modelPath = OutputFiles.RequireFile("--model", settings.Model);
 
         var ml = new MLContext();
@@ -37,6 +39,27 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         {
             var written = ModelMetrics.From(modelPath, testImages, metrics).WriteTo(path);
             AnsiConsole.MarkupLineInterpolated($"Metrics written to {written}");
+        }
+
+        if (plots is not null)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var predicted = model.Predict(test).Select(p => p.Label).ToList();
+            TestedImages? tested = null;
+            if (settings.Images is null)
+            {
+                var mnist = MnistDataset.Load(settings.DataDirectory, MnistSplit.Test, settings.TestLimit);
+                var size = mnist.Rows * mnist.Columns;
+                // The features the zip scored: MNIST's bytes / 255, as LoadMnist gives them.
+                var images = Enumerable.Range(0, mnist.Count).Select(i => mnist.Pixels.AsSpan(i * size, size).ToArray().Select(p => p / 255f).ToArray());
+                tested = new TestedImages(mnist.Labels.Select(l => MnistCatalog.DigitNames[l]).ToList(), predicted, images, new ImageShape(1, mnist.Rows, mnist.Columns));
+            }
+            else
+            {
+                AnsiConsole.MarkupLine("[grey]No picture of the misclassified images with --images yet (train --plots draws them).[/]");
+            }
+            var (_, graph) = EmbeddedOnnxGraph.Read(modelPath, model.Transformer);
+            ClassificationPictures.Write(plots, Path.GetFileName(modelPath), training: null, metrics, model.ClassNames() ?? MnistCatalog.DigitNames, tested, ConvolutionWeights.FirstOf(graph));
         }
         return 0;
     }

@@ -27,6 +27,10 @@ public sealed class EvaluateSettings : CnnmlSettings
     [Description("Write the figures as JSON.")]
     public string? MetricsJson { get; init; }
 
+    [CommandOption("--plots <DIR>")]
+    [Description("Write pictures as PNGs into DIR (created if missing): confusion matrix, misclassified test images, first convolution's kernels.")]
+    public string? Plots { get; init; }
+
     public string DataDirectory => OutputFiles.MnistDirectory(Data);
 
     public override ValidationResult Validate()

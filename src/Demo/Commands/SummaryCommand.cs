@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using CnnMl.Architectures;
+using CnnMl.Demo.Cli;
 using CnnMl.Inspection;
 using CnnMl.Training;
 using Spectre.Console;
@@ -32,17 +33,7 @@ public sealed class SummarySettings : CnnmlSettings
         if (!CnnArchitectures.TryGet(Architecture, out _))
             return ValidationResult.Error(TrainSettings.UnknownArchitecture(Architecture));
         if (Classes is < 2) return ValidationResult.Error($"--classes must be at least 2 (got {Classes}).");
-        if (Input is not null)
-        {
-            try
-            {
-                ImageShape.Parse(Input);
-            }
-            catch (FormatException e)
-            {
-                return ValidationResult.Error($"--input {Input}: {e.Message}");
-            }
-        }
+        if (ShapeOption.Problem(Input) is { } problem) return ValidationResult.Error(problem);
         return ValidationResult.Success();
     }
 }

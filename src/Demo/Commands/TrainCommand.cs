@@ -2,6 +2,7 @@ using System.Globalization;
 using CnnMl.Architectures;
 using CnnMl.Data;
 using CnnMl.Demo.Models;
+using CnnMl.Demo.Plots;
 using CnnMl.Demo.Rendering;
 using CnnMl.Inspection;
 using CnnMl.Persistence;
@@ -31,6 +32,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         OutputFiles.EnsureWritable("--weights-out", settings.WeightsOut);
         var initialWeights = settings.Weights is null ? null : OutputFiles.RequireFile("--weights", settings.Weights);
         var resumeFrom = settings.Resume is null ? null : OutputFiles.RequireFile("--resume", settings.Resume);
+        var plots = PlotFolder.Open("--plots", settings.Plots);
 
         var architecture = CnnArchitectures.Get(settings.Architecture);
         var scenario = settings.ClipFrames is null ? "image classification" : "volumes";
@@ -81,6 +83,13 @@ public sealed class TrainCommand : Command<TrainSettings>
                     metrics.LogLoss, summary.TrainSeconds, summary.ImagesPerSecond, model.ParameterCount, summary.Seed, settings.Threads,
                     summary.FinalLoss, WeightsDigest.Sha256(model.Module), savedMetrics).WriteTo(path);
                 AnsiConsole.MarkupLineInterpolated($"Metrics written to {written}");
+            }
+
+            if (plots is not null)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                // The scored view is lazy: the pictures score the test rows again, as the evaluation did.
+                DrawPictures(plots, model, model.Transform(test), metrics, settings);
             }
         }
         return 0;
@@ -216,6 +225,26 @@ public sealed class TrainCommand : Command<TrainSettings>
         var codePath = OutputFiles.WriteAtomically(settings.ConsumptionCodePath!, code.Generate());
         AnsiConsole.MarkupLineInterpolated($"Consumption code: {codePath}");
         return (code, metrics);
+    }
+
+    /// <summary>
+    /// <c>--plots</c>: the run's training curves, confusion matrix, misclassified test images (from the features the
+    /// network was tested on: MNIST's pixels, or an image folder's after the input chain) and first kernels.
+    /// </summary>
+    private static void DrawPictures(PlotFolder plots, CnnTransformer model, IDataView scored, MulticlassClassificationMetrics metrics, TrainSettings settings)
+    {
+        var definition = model.Definition;
+        var names = definition.ClassNames ?? MnistCatalog.DigitNames;
+        // Label and PredictedLabel are 1-based keys of the classes (0: missing, for an image the network could not score).
+        string Name(uint key) => key >= 1 && key <= names.Count ? names[(int)key - 1] : "?";
+        var predicted = scored.GetColumn<uint>(definition.PredictedLabelColumnName).Select(Name).ToList();
+        var truth = scored.GetColumn<uint>(definition.LabelColumnName).Select(Name).ToList();
+        var tested = definition.ImageShape.SpatialRank == 2
+            ? new TestedImages(truth, predicted, scored.GetColumn<float[]>(definition.FeatureColumnName), definition.ImageShape)
+            : null;
+        if (tested is null) AnsiConsole.MarkupLine("[grey]The inputs are volumes, not 2-D images: no picture of the misclassified ones.[/]");
+        var title = $"{definition.Architecture}, {EpochsTrained(settings, model)} epoch(s)";
+        ClassificationPictures.Write(plots, title, model.TrainingSummary, metrics, names, tested, ConvolutionWeights.FirstOf(model.Module));
     }
 
     private static void TryAPrediction(MLContext ml, CnnTransformer model, PreparedData data, TrainSettings settings)

@@ -129,6 +129,10 @@ public sealed class TrainSettings : CnnmlSettings
     [Description("Train on MNIST digits as clips of N frames, each shifted one pixel more (volumes for 3D networks). Default for conv3d: 8.")]
     public int? Frames { get; init; }
 
+    [CommandOption("--plots <DIR>")]
+    [Description("Write pictures as PNGs into DIR (created if missing): training curves, confusion matrix, misclassified test images, first convolution's kernels.")]
+    public string? Plots { get; init; }
+
     /// <summary>Where <c>--out</c>'s consumption code goes: beside the zip, named after it.</summary>
     public string? ConsumptionCodePath => Out is null ? null : ConsumptionCodeFile.PathFor(Out);
 

@@ -140,14 +140,16 @@ public sealed class StrictCliTests
         var expected = new Dictionary<string, string[]>
         {
             ["train"] = ["--arch <NAME>  mnist-cnn", "--epochs <N>  3", "--batch-size <N>  64", "--lr <RATE>  0.001", "--seed <N>  1",
-                "--report-every <N>  100", "--validate-every <N>  0", "--out <FILE>", "--checkpoint <FILE>", "--resume <FILE>", "--metrics-json <FILE>", "--verbose",
+                "--report-every <N>  100", "--validate-every <N>  0", "--out <FILE>", "--checkpoint <FILE>", "--resume <FILE>", "--metrics-json <FILE>", "--plots <DIR>", "--verbose",
                 "--images <DIR>", "--test-images <DIR>", "--test-fraction <F>  0.2", "--input <SHAPE>", "--normalize <NAME>  none"],
-            ["evaluate"] = ["--model <FILE>", "--data <DIR>", "--images <DIR>", "--test-limit <N>", "--metrics-json <FILE>", "--verbose"],
+            ["evaluate"] = ["--model <FILE>", "--data <DIR>", "--images <DIR>", "--test-limit <N>", "--metrics-json <FILE>", "--plots <DIR>", "--verbose"],
+            ["compare"] = ["--archs <LIST>", "--epochs <N>  1", "--batch-size <N>  64", "--lr <RATE>  0.001", "--seed <N>  1", "--train-limit <N>",
+                "--test-limit <N>", "--input <SHAPE>", "--threads <N>", "--json <FILE>", "--plots <DIR>", "--verbose"],
             ["predict"] = ["<IMAGES>", "--model <FILE>", "--top <N>  3", "--json <FILE>", "--verbose"],
             ["export"] = ["--model <FILE>", "--onnx <FILE>", "--verbose"],
             ["summary"] = ["--arch <NAME>  mnist-cnn", "--input <SHAPE>", "--classes <N>", "--json <FILE>", "--verbose"],
             ["bench"] = ["--sections <LIST>", "--arch <LIST>", "--images <N>  1920", "--repeats <N>  5", "--batch-size <N>  64", "--threads <N>  2", "--onednn <MODE>  auto", "--json <FILE>", "--verbose"],
-            ["conv-demo"] = ["--verbose"],
+            ["conv-demo"] = ["--plots <DIR>", "--verbose"],
             ["architectures"] = ["--verbose"],
         };
         foreach (var (command, options) in expected)

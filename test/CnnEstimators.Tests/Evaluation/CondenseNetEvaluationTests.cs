@@ -16,6 +16,16 @@ namespace CnnMl.Tests.Evaluation;
 /// Budget: training ≈ 15–40 s, the whole test about a minute. The official PyTorch code with the same network
 /// and settings reached 93.9%.
 /// </summary>
+/// <remarks>
+/// Micro-accuracy under this protocol (one thread, oneDNN probe; <c>CNNML_EVALUATION_SEED</c> 1–3, seed 1 is what the
+/// test runs); margin = half the smallest gap, rounded down to a tenth of a point:
+/// <code>
+///                          seed 1   seed 2   seed 3   smallest gap → margin
+/// condensenet              94.15%   91.89%   93.17%
+/// 784-256-10 MLP           90.74%   90.82%   90.28%   1.07 points → 0.5
+/// </code>
+/// One epoch of 10,000 images is short for this network: seed 2 leaves it 1.07 points ahead of the MLP.
+/// </remarks>
 [TestClass]
 [TestCategory("Evaluation")]
 public sealed class CondenseNetEvaluationTests
@@ -24,7 +34,7 @@ public sealed class CondenseNetEvaluationTests
     // to the training form, so the test can watch its learned group convolutions while Fit runs.
     private const string Probe = "condensenet-evaluation-probe";
     private const int Batches = 157; // ⌈10,000 / 64⌉
-    private const double Margin = 0.015;
+    private const double Margin = 0.005;
     private static CondenseNet? _trainingForm;
 
     private readonly List<(int Batch, int[] Stages)> _stages = new();
