@@ -49,7 +49,8 @@ keys() { tmx send-keys -t "$SESSION" "$@"; }
 
 echo "wizard-replay: cnnml in tmux (120x40) in $WORK"
 wait_for "What do you want to train?";            keys Enter            # 1 scenario: image classification
-wait_for "MNIST folder?";                         keys Enter            # 2 data: the folder $CNNML_DATA names
+wait_for "Which images?";                          keys Enter            # 2 data: MNIST handwritten digits
+wait_for "MNIST folder?";                         keys Enter            #   the folder $CNNML_DATA names
 wait_for "Training images?";                      keys 2000 Enter
 wait_for "Test images?";                          keys 1000 Enter
 wait_for "Which network?" 300;                    keys Enter            # 3 architecture: mnist-cnn
