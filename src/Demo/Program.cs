@@ -1,5 +1,6 @@
 using CnnMl.Demo.Cli;
 using CnnMl.Demo.Commands;
+using CnnMl.Demo.Wizard;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -44,6 +45,31 @@ app.Configure(config =>
     config.SetExceptionHandler((exception, _) => failures.Handle(exception));
 });
 
-var exitCode = failures.CheckOptionValues() ?? app.Run(args, interrupt.Token);
+int exitCode;
+if (args.Length == 0)
+{
+    // No command: the guided mode in a terminal; elsewhere (a pipe, a CI job) nobody can answer, so never prompt.
+    if (GuidedMode.CanPrompt())
+    {
+        try
+        {
+            exitCode = GuidedMode.Run(AnsiConsole.Console, interrupt.Token);
+        }
+        catch (Exception e)
+        {
+            exitCode = failures.Handle(e);
+        }
+    }
+    else
+    {
+        app.Run(["--help"]);
+        Console.Error.WriteLine(GuidedMode.NoTerminalMessage);
+        exitCode = ExitCodes.Usage;
+    }
+}
+else
+{
+    exitCode = failures.CheckOptionValues() ?? app.Run(args, interrupt.Token);
+}
 if (interrupt.Interrupted && exitCode == ExitCodes.Cancelled) Console.Error.WriteLine("cnnml: cancelled");
 return exitCode;

@@ -5,7 +5,7 @@ public sealed record TrainingSummary
 {
     /// <summary>
     /// Epochs trained by this <c>Fit</c> (after <c>CnnTrainerOptions.ResumeFrom</c>, only the epochs it added; fewer than
-    /// asked for when early stopping ended training).
+    /// asked for when early stopping or the time limit ended training; an epoch cut by the time limit counts).
     /// </summary>
     public required int Epochs { get; init; }
 
@@ -15,8 +15,11 @@ public sealed record TrainingSummary
     /// <summary>Seconds spent in training steps (validation excluded).</summary>
     public required double TrainSeconds { get; init; }
 
+    /// <summary>Images trained on by this <c>Fit</c>: <see cref="Epochs"/> × <see cref="TrainImages"/>, less the unfinished part of an epoch cut by the time limit.</summary>
+    public required long ImagesTrained { get; init; }
+
     /// <summary>Images per second over all epochs (validation excluded).</summary>
-    public double ImagesPerSecond => TrainSeconds > 0 ? (double)Epochs * TrainImages / TrainSeconds : 0;
+    public double ImagesPerSecond => TrainSeconds > 0 ? ImagesTrained / TrainSeconds : 0;
 
     /// <summary>Loss of the last training batch.</summary>
     public required double FinalLoss { get; init; }
@@ -32,6 +35,9 @@ public sealed record TrainingSummary
 
     /// <summary>True when early stopping ended training before the last epoch.</summary>
     public bool StoppedEarly { get; init; }
+
+    /// <summary>True when <c>CnnTrainerOptions.TimeLimit</c> ran out and ended training before the last epoch's last batch.</summary>
+    public bool TimeLimitReached { get; init; }
 
     /// <summary>The best epoch (1-based) by the early-stopping metric, when <c>CnnTrainerOptions.EarlyStopping</c> was set.</summary>
     public int? BestEpoch { get; init; }

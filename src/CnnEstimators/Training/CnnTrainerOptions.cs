@@ -126,6 +126,15 @@ public sealed class CnnTrainerOptions
     /// <summary>Checked before every batch; cancelling stops <c>Fit</c> with <see cref="OperationCanceledException"/>.</summary>
     public CancellationToken CancellationToken { get; set; }
 
+    /// <summary>
+    /// A training budget in wall-clock time, counted from the first batch (validation included). When it has run out,
+    /// training stops after the batch in progress, measures the validation set once more, and <c>Fit</c> returns the
+    /// model as trained so far (<see cref="TrainingSummary.TimeLimitReached"/> is true); <see cref="Epochs"/> stays the
+    /// upper bound. Unlike <see cref="CancellationToken"/>, which throws and keeps nothing. A partly trained epoch is
+    /// not written to <see cref="CheckpointPath"/>, which keeps the last finished one. Null (default): no limit.
+    /// </summary>
+    public TimeSpan? TimeLimit { get; set; }
+
     /// <summary>Rows per forward pass when scoring. Default 256.</summary>
     public int ScoringBatchSize { get; set; } = 256;
 
@@ -251,6 +260,8 @@ public sealed class CnnTrainerOptions
             throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a positive finite number.");
         if (ReportEveryBatches < 0) throw new ArgumentOutOfRangeException(nameof(ReportEveryBatches), ReportEveryBatches, "ReportEveryBatches must be 0 or more.");
         if (ValidateEveryBatches < 0) throw new ArgumentOutOfRangeException(nameof(ValidateEveryBatches), ValidateEveryBatches, "ValidateEveryBatches must be 0 or more.");
+        if (TimeLimit is { } limit && limit <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(TimeLimit), TimeLimit, "TimeLimit must be positive (or null for no limit).");
         if (ScoringBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(ScoringBatchSize), ScoringBatchSize, "ScoringBatchSize must be at least 1.");
         if (MaxInMemoryBytes < 0) throw new ArgumentOutOfRangeException(nameof(MaxInMemoryBytes), MaxInMemoryBytes, "MaxInMemoryBytes must be 0 (always stream) or more.");
         if (ShuffleBufferRows is < 1) throw new ArgumentOutOfRangeException(nameof(ShuffleBufferRows), ShuffleBufferRows, "ShuffleBufferRows must be at least 1 (or null for the default).");

@@ -58,6 +58,8 @@ internal sealed class TrainingLoop
         double? lastValidation = null, lastValidationLoss = null;
         long totalImages = 0;
         var stoppedEarly = false;
+        var timeLimitReached = false;
+        var wallClock = Stopwatch.StartNew(); // the time limit counts validation too: it is the user's wait
         using var controls = new TrainingControls(_options, seed, batchesPerEpoch, epochs, _device);
 
         void Emit(TrainingReport r)
@@ -92,15 +94,23 @@ internal sealed class TrainingLoop
         {
             train.BeginPass();
             using var batches = train.Batches(_options.CancellationToken).GetEnumerator();
+            var batchesDone = 0; // fewer than batchesPerEpoch when the time limit cuts the epoch
             long seen = 0, correct = 0;
             for (var batch = 0; batch < batchesPerEpoch; batch++)
             {
                 _options.CancellationToken.ThrowIfCancellationRequested();
+                // Mid-epoch only (the end of an epoch checks too): a cut epoch has at least one batch.
+                if (batch > 0 && _options.TimeLimit is { } limit && wallClock.Elapsed >= limit)
+                {
+                    timeLimitReached = true;
+                    break;
+                }
                 clock.Start();
                 foreach (var observer in _observers) observer.OnTrainingProgress(new TrainingProgress(epoch, batch, batchesPerEpoch, epochs));
                 _freezing?.BeforeBatch(epoch);
                 if (!batches.MoveNext()) throw new InvalidOperationException($"The training data ended after {batch} of {batchesPerEpoch} batches in epoch {epoch + 1}: it held fewer rows than counted ({train.Count}). Data read while training must not change.");
                 var count = batches.Current.Count;
+                batchesDone++;
                 controls.SetLearningRate(optimizer, epoch, batch, _freezing?.LearningRateFactor(epoch) ?? 1);
                 var (loss, hits) = Step(optimizer, controls, epoch, batches.Current);
                 lastRate = optimizer.ParamGroups.First().LearningRate; // what the optimizer used, as reports show it
@@ -122,11 +132,18 @@ internal sealed class TrainingLoop
             }
             if (validation is not null) (lastValidation, lastValidationLoss) = Validate(validation);
             lastEpoch = epoch + 1;
-            epochCompleted?.Invoke(epoch + 1, optimizer);
-            Emit(Report(TrainingReportKind.EpochEnd, epoch, batchesPerEpoch, seen, validation is null ? null : lastValidation));
+            // A checkpoint holds finished epochs only: an epoch cut by the time limit is not one.
+            if (!timeLimitReached) epochCompleted?.Invoke(epoch + 1, optimizer);
+            Emit(Report(TrainingReportKind.EpochEnd, epoch, batchesDone, seen, validation is null ? null : lastValidation));
             if (validation is not null && controls.EndOfEpoch(epoch, lastValidation!.Value, lastValidationLoss!.Value, _module))
             {
                 stoppedEarly = epoch + 1 < epochs;
+                break;
+            }
+            if (timeLimitReached) break;
+            if (_options.TimeLimit is { } budget && wallClock.Elapsed >= budget && epoch + 1 < epochs)
+            {
+                timeLimitReached = true;
                 break;
             }
         }
@@ -141,7 +158,7 @@ internal sealed class TrainingLoop
         {
             Epochs = lastEpoch - firstEpoch, TrainImages = train.Count, TrainSeconds = clock.Elapsed.TotalSeconds, FinalLoss = lastLoss,
             FinalTrainAccuracy = lastTrainAccuracy, FinalValidationAccuracy = lastValidation, FinalValidationLoss = lastValidationLoss,
-            StoppedEarly = stoppedEarly, BestEpoch = controls.BestEpoch + 1, RestoredBestWeights = restored,
+            ImagesTrained = totalImages, StoppedEarly = stoppedEarly, TimeLimitReached = timeLimitReached, BestEpoch = controls.BestEpoch + 1, RestoredBestWeights = restored,
             TrainedParameters = _module.parameters().Where(p => p.requires_grad).Sum(p => p.numel()),
             Device = _deviceName, Seed = seed, Reports = reports,
         };

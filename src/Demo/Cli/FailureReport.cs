@@ -70,6 +70,9 @@ internal sealed partial class FailureReport(CommandCatalog catalog, IReadOnlyLis
                 "Int32" or "Int64" => "a whole number",
                 "Single" or "Double" => "a number",
                 "Boolean" => "true or false",
+                // int? and double? options: Spectre names only Nullable`1.
+                "Nullable" => "a number",
+                var type when EnumNamed(type) is { } values => "one of " + string.Join(", ", values),
                 var type => $"a {type}",
             };
             return option is null
@@ -116,6 +119,12 @@ internal sealed partial class FailureReport(CommandCatalog catalog, IReadOnlyLis
             ? $"error: {message}"
             : $"error: {message} ({exception.GetType().Name}{(Verbose ? "" : "; --verbose prints the stack trace")})";
     }
+
+    // An enum of the console's own settings (e.g. TrainDevice) as the lower-case values the command line takes.
+    private static string[]? EnumNamed(string type) =>
+        typeof(FailureReport).Assembly.GetTypes().FirstOrDefault(t => t.IsEnum && t.Name == type) is { } e
+            ? Enum.GetNames(e).Select(n => n.ToLowerInvariant()).ToArray()
+            : null;
 
     private string? OptionTaking(string value)
     {

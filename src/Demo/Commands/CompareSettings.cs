@@ -103,6 +103,9 @@ public sealed class CompareSettings : CnnmlSettings, IDataOptions
     public IReadOnlyList<string> ArchitectureNames =>
         Names().Select(n => CnnArchitectures.TryGet(n, out var a) ? a.Name : n).ToList();
 
+    /// <summary>Null: compare gives images, not clips (see <see cref="TrainSettings.ClipFrames"/>).</summary>
+    public int? ClipFrames => null;
+
     /// <summary>The shape given by <c>--input</c>, or null.</summary>
     public ImageShape? InputShape => Input is null ? null : ImageShape.Parse(Input);
 
@@ -128,7 +131,7 @@ public sealed class CompareSettings : CnnmlSettings, IDataOptions
         if (Threads is < 1) return ValidationResult.Error($"--threads must be at least 1 (got {Threads}).");
         // Every architecture is built for the one input before any work, as train checks its one (ImageDataSettings).
         var architectures = ArchitectureNames.Select(CnnArchitectures.Get).ToList();
-        if (ImageDataSettings.Check(this, architectures) is { } problem) return ValidationResult.Error(problem);
+        if (ImageDataSettings.CheckEvery(this, architectures) is { } problem) return ValidationResult.Error(problem);
         return ValidationResult.Success();
     }
 

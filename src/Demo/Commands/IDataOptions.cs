@@ -36,6 +36,9 @@ internal interface IDataOptions
     /// <summary><c>--seed</c>: also the seed of the held-out split.</summary>
     int Seed { get; }
 
+    /// <summary>Frames per clip when MNIST is given as volumes to a 3D network (<c>train --frames</c>), else null (images).</summary>
+    int? ClipFrames { get; }
+
     /// <summary>MNIST's folder: <see cref="Data"/>, else $CNNML_DATA, else data/mnist.</summary>
     string DataDirectory { get; }
 

@@ -40,7 +40,7 @@ internal static class ImageDataSettings
     /// The first problem with <c>compare</c>'s image options, or null: every architecture is built for the one
     /// <see cref="SharedInput"/>, and the first that cannot take it is named with the reason.
     /// </summary>
-    public static string? Check(IDataOptions settings, IReadOnlyList<CnnArchitecture> architectures)
+    public static string? CheckEvery(IDataOptions settings, IReadOnlyList<CnnArchitecture> architectures)
     {
         if (OptionsProblem(settings) is { } problem) return problem;
         if (settings.Input is null && settings.Images is null && NormalizationNamed(settings.Normalize) is not null) return MnistNeedsInput(settings);

@@ -35,78 +35,24 @@ public sealed class TrainCommand : Command<TrainSettings>
         var plots = PlotFolder.Open("--plots", settings.Plots);
 
         var architecture = CnnArchitectures.Get(settings.Architecture);
-        AnsiConsole.Write(new Rule($"[bold]CnnMl[/] · image classification · [blue]{architecture.Name}[/]").LeftJustified());
+        var scenario = settings.ClipFrames is null ? "image classification" : "volumes";
+        AnsiConsole.Write(new Rule($"[bold]CnnMl[/] · {scenario} · [blue]{architecture.Name}[/]").LeftJustified());
         AnsiConsole.MarkupLineInterpolated($"[grey]{architecture.Description}[/]");
 
-        var ml = new MLContext(seed: settings.Seed);
-        var data = TrainAndTestData.Load(ml, settings, architecture);
-        foreach (var line in data.Description) AnsiConsole.WriteLine(line);
-        // The image-input chain (resize, channels, pixel / 255) is fitted once and saved with the network; the network
-        // trains and is tested on its output.
-        var input = data.Input?.Fit(data.Train);
-        var train = input?.Transform(data.Train) ?? data.Train;
-        var test = input?.Transform(data.Test) ?? data.Test;
-        var trainImages = data.Train.GetRowCount() ?? 0;
-        var testImages = data.Test.GetRowCount() ?? 0;
-
-        var options = new CnnTrainerOptions
-        {
-            Architecture = architecture.Name,
-            FeatureColumnName = data.FeatureColumn,
-            ImageShape = input is null ? null : data.Shape, // MNIST as it is: the trainer's own choice, as before
-            Epochs = settings.Epochs,
-            BatchSize = settings.BatchSize,
-            LearningRate = settings.LearningRate,
-            ReportEveryBatches = settings.ReportEvery,
-            ValidationSet = test,
-            ValidateEveryBatches = settings.ValidateEvery,
-            NumberOfThreads = settings.Threads,
-            CancellationToken = cancellation,
-            InitialWeights = initialWeights,
-            ReplaceClassifier = settings.ReplaceClassifier,
-            FreezeBackboneEpochs = settings.FreezeEpochs,
-            CheckpointPath = settings.Checkpoint is null ? null : Path.GetFullPath(settings.Checkpoint),
-            ResumeFrom = resumeFrom,
-        };
+        var ml = CreateContext(settings);
+        var data = LoadData(ml, settings, architecture);
+        var (train, test, trainImages, testImages) = (data.Train, data.Test, data.TrainImages, data.TestImages);
+        var options = TrainerOptions(settings, data, cancellation, resumeFrom, initialWeights);
         if (resumeFrom is not null) AnsiConsole.MarkupLineInterpolated($"Resuming from {resumeFrom}");
-        AnsiConsole.MarkupLineInterpolated($"Training: Adam lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s), seed {settings.Seed}");
+        AnsiConsole.MarkupLineInterpolated($"Training: Adam lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s){TimeLimitText(settings)}, seed {settings.Seed}");
         if (settings.Weights is { } weights)
             AnsiConsole.MarkupLineInterpolated(
                 $"Starting from [bold]{weights}[/]{(settings.ReplaceClassifier ? $", new classifier '{architecture.ClassifierName}'" : "")}{(settings.FreezeEpochs > 0 ? $", backbone frozen for {settings.FreezeEpochs} epoch(s)" : "")}");
 
-        CnnTransformer model;
-        if (AnsiConsole.Profile.Capabilities.Interactive)
-        {
-            model = null!;
-            AnsiConsole.Progress()
-                .AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .Start(progress =>
-                {
-                    var task = progress.AddTask($"training {architecture.Name}", maxValue: 1.0);
-                    options.Progress = new SynchronousProgress<TrainingReport>(report =>
-                    {
-                        task.Value = report.FractionDone;
-                        AnsiConsole.WriteLine(report.ToString());
-                    });
-                    model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
-                    task.Value = 1.0;
-                });
-        }
-        else
-        {
-            // Redirected output (a log, CI): the report lines alone, no live bar.
-            options.Progress = new SynchronousProgress<TrainingReport>(report => Console.WriteLine(report.ToString()));
-            model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(train);
-        }
-
-        using (model)
+        using (var model = Fit(ml, options, train))
         {
             var summary = model.TrainingSummary!;
-            var scored = model.Transform(test);
-            var metrics = ml.MulticlassClassification.Evaluate(scored);
-            AnsiConsole.Write(MetricsView.Summary(metrics, testImages));
-            AnsiConsole.Write(MetricsView.ConfusionMatrix(metrics.ConfusionMatrix, model.Definition.ClassNames ?? MnistCatalog.DigitNames));
+            var metrics = Evaluate(ml, model, test, testImages);
             AnsiConsole.MarkupLineInterpolated(
                 $"Trained in [bold]{summary.TrainSeconds:F1} s[/] ({summary.ImagesPerSecond:N0} images/s, validation excluded) on {summary.Device}; {model.ParameterCount:N0} parameters.");
             AnsiConsole.MarkupLineInterpolated($"test accuracy: {metrics.MicroAccuracy:P2}");
@@ -119,7 +65,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             ModelMetrics? savedMetrics = null;
             if (settings.Out is { } modelPath)
             {
-                (consumption, savedMetrics) = SaveAndReload(ml, input, model, data, trainImages, testImages, modelPath, settings);
+                (consumption, savedMetrics) = SaveAndReload(ml, model, data, modelPath, settings);
             }
 
             if (settings.WeightsOut is { } weightsOut)
@@ -128,12 +74,12 @@ public sealed class TrainCommand : Command<TrainSettings>
                 AnsiConsole.MarkupLineInterpolated($"Weights written to {Path.GetFullPath(weightsOut)} (PyTorch: model.load_state_dict(torch.load(path)); see scripts/pytorch)");
             }
 
-            TryAPrediction(ml, input, model, data, settings);
-            ShowHowToConsume(consumption, model, data);
+            TryAPrediction(ml, model, data, settings);
+            ShowHowToConsume(consumption, model, data.Data);
 
             if (settings.MetricsJson is { } path)
             {
-                var written = new RunMetrics(architecture.Name, settings.Epochs, trainImages, testImages, metrics.MicroAccuracy, metrics.MacroAccuracy,
+                var written = new RunMetrics(architecture.Name, EpochsTrained(settings, model), trainImages, testImages, metrics.MicroAccuracy, metrics.MacroAccuracy,
                     metrics.LogLoss, summary.TrainSeconds, summary.ImagesPerSecond, model.ParameterCount, summary.Seed, settings.Threads,
                     summary.FinalLoss, WeightsDigest.Sha256(model.Module), savedMetrics).WriteTo(path);
                 AnsiConsole.MarkupLineInterpolated($"Metrics written to {written}");
@@ -142,10 +88,104 @@ public sealed class TrainCommand : Command<TrainSettings>
             if (plots is not null)
             {
                 cancellation.ThrowIfCancellationRequested();
-                DrawPictures(plots, model, scored, metrics, settings);
+                // The scored view is lazy: the pictures score the test rows again, as the evaluation did.
+                DrawPictures(plots, model, model.Transform(test), metrics, settings);
             }
         }
         return 0;
+    }
+
+    /// <summary>The ML.NET context of a run: its seed, and CUDA device 0 (no fallback) for <c>--device cuda</c>.</summary>
+    internal static MLContext CreateContext(TrainSettings settings) => new(seed: settings.Seed)
+    {
+        GpuDeviceId = settings.Device == TrainDevice.Cuda ? 0 : null,
+        FallbackToCpu = false,
+    };
+
+    /// <summary>
+    /// Loads the data the settings name (MNIST, MNIST resized to <c>--input</c>, MNIST clips for <c>--frames</c>, or an
+    /// image folder), says where it came from, and fits the image-input chain that is saved before the network.
+    /// </summary>
+    internal static PreparedData LoadData(MLContext ml, TrainSettings settings, CnnArchitecture architecture)
+    {
+        var data = TrainAndTestData.Load(ml, settings, architecture);
+        foreach (var line in data.Description) AnsiConsole.WriteLine(line);
+        // The image-input chain (resize, channels, pixel / 255) is fitted once and saved with the network; the network
+        // trains and is tested on its output.
+        var input = data.Input?.Fit(data.Train);
+        return new PreparedData(data, input, input?.Transform(data.Train) ?? data.Train, input?.Transform(data.Test) ?? data.Test,
+            data.Train.GetRowCount() ?? 0, data.Test.GetRowCount() ?? 0);
+    }
+
+    /// <summary>The trainer's options for the settings, validating on the test images.</summary>
+    internal static CnnTrainerOptions TrainerOptions(TrainSettings settings, PreparedData data, CancellationToken cancellation,
+        string? resumeFrom = null, string? initialWeights = null) => new()
+    {
+        Architecture = CnnArchitectures.Get(settings.Architecture).Name,
+        FeatureColumnName = data.Data.FeatureColumn,
+        Epochs = settings.Epochs,
+        BatchSize = settings.BatchSize,
+        LearningRate = settings.LearningRate,
+        ReportEveryBatches = settings.ReportEvery,
+        ValidationSet = data.Test,
+        ValidateEveryBatches = settings.ValidateEvery,
+        NumberOfThreads = settings.Threads,
+        CancellationToken = cancellation,
+        InitialWeights = initialWeights,
+        ReplaceClassifier = settings.ReplaceClassifier,
+        FreezeBackboneEpochs = settings.FreezeEpochs,
+        CheckpointPath = settings.Checkpoint is null ? null : Path.GetFullPath(settings.Checkpoint),
+        ResumeFrom = resumeFrom,
+        TimeLimit = settings.MaxMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
+        // MNIST as it is: the trainer's own choice, as before; resized images and clips: their shape.
+        ImageShape = data.Input is not null || settings.ClipFrames is not null ? data.Data.Shape : null,
+    };
+
+    /// <summary>
+    /// The epochs the model has been trained for, resumed ones included: <c>--epochs</c>, or fewer when the time limit
+    /// ended training (the last epoch-end report's number; a cut epoch counts).
+    /// </summary>
+    internal static int EpochsTrained(TrainSettings settings, CnnTransformer model) =>
+        model.TrainingSummary is { TimeLimitReached: true } summary
+            ? summary.Reports.LastOrDefault(r => r.Kind == TrainingReportKind.EpochEnd)?.Epoch ?? settings.Epochs
+            : settings.Epochs;
+
+    private static string TimeLimitText(TrainSettings settings) =>
+        settings.MaxMinutes is { } minutes ? $" or {minutes.ToString(CultureInfo.InvariantCulture)} min, whichever ends first" : "";
+
+    /// <summary>
+    /// Trains with a live display in a terminal, or with the report lines alone when the output is redirected.
+    /// <paramref name="batchLines"/>: also print the periodic report lines above the live bars (the guided mode leaves
+    /// them to the bars and prints the end of each epoch).
+    /// </summary>
+    internal static CnnTransformer Fit(MLContext ml, CnnTrainerOptions options, IDataView train, bool batchLines = true)
+    {
+        var trainer = ml.MulticlassClassification.Trainers.Cnn(options);
+        CnnTransformer model;
+        if (AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            model = TrainingProgressView.Run(AnsiConsole.Console, options, () => trainer.Fit(train), batchLines);
+        }
+        else
+        {
+            // Redirected output (a log, CI): the report lines alone, no live bar.
+            options.Progress = new SynchronousProgress<TrainingReport>(report => AnsiConsole.WriteLine(report.ToString()));
+            model = trainer.Fit(train);
+        }
+        if (model.TrainingSummary is { TimeLimitReached: true } summary)
+            AnsiConsole.MarkupLineInterpolated($"[yellow]Time limit reached[/]: training stopped after {summary.ImagesTrained:N0} images; the model is the one trained so far.");
+        return model;
+    }
+
+    /// <summary>Scores the test images, shows ML.NET's metrics, the per-class precision and recall and the confusion matrix.</summary>
+    internal static MulticlassClassificationMetrics Evaluate(MLContext ml, CnnTransformer model, IDataView test, long testImages)
+    {
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
+        var names = model.Definition.ClassNames ?? MnistCatalog.DigitNames;
+        AnsiConsole.Write(MetricsView.Summary(metrics, testImages));
+        AnsiConsole.Write(MetricsView.PerClass(metrics.ConfusionMatrix, names));
+        AnsiConsole.Write(MetricsView.ConfusionMatrix(metrics.ConfusionMatrix, names));
+        return metrics;
     }
 
     /// <summary>
@@ -153,12 +193,13 @@ public sealed class TrainCommand : Command<TrainSettings>
     /// through the library's atomic save; loads it back with plain ML.NET in a fresh context and evaluates it on the
     /// same test images (the figures <c>cnnml evaluate</c> reproduces in a new process); writes the consumption code.
     /// </summary>
-    private static (ConsumptionCodeFile Code, ModelMetrics Metrics) SaveAndReload(MLContext ml, ITransformer? input, CnnTransformer model, TrainAndTestData data,
-        long trainImages, long testImages, string modelPath, TrainSettings settings)
+    internal static (ConsumptionCodeFile Code, ModelMetrics Metrics) SaveAndReload(MLContext ml, CnnTransformer model, PreparedData prepared,
+        string modelPath, TrainSettings settings)
     {
+        var (data, input, testImages) = (prepared.Data, prepared.Input, prepared.TestImages);
         var trainSchema = data.Train.Schema;
         var test = data.Test;
-        var scored = model.Transform(input?.Transform(test) ?? test);
+        var scored = model.Transform(prepared.ForNetwork(test));
         var toClassName = ml.Transforms.Conversion.MapKeyToValue(SavedModel.PredictedLabelColumn).Fit(scored);
         // Not disposed: the chain would dispose the CnnTransformer, which the caller owns. The image-input chain goes
         // first, so the zip reads what the rows hold (MNIST's Image vector, or an image file's path).
@@ -179,7 +220,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             ModelFileName = Path.GetFileName(written),
             Inputs = ConsumptionCodeFile.InputsOf(trainSchema, model.Definition.LabelColumnName, data.FeatureDescription),
             ClassNames = model.Definition.ClassNames ?? Enumerable.Range(0, model.Definition.ClassCount).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray(),
-            Provenance = $"{model.Definition.Architecture}, {model.Definition.ClassCount} classes, {settings.Epochs} epoch(s) on {data.Source}",
+            Provenance = $"{model.Definition.Architecture}, {model.Definition.ClassCount} classes, {EpochsTrained(settings, model)} epoch(s) on {data.Source}",
         };
         var codePath = OutputFiles.WriteAtomically(settings.ConsumptionCodePath!, code.Generate());
         AnsiConsole.MarkupLineInterpolated($"Consumption code: {codePath}");
@@ -202,39 +243,64 @@ public sealed class TrainCommand : Command<TrainSettings>
             ? new TestedImages(truth, predicted, scored.GetColumn<float[]>(definition.FeatureColumnName), definition.ImageShape)
             : null;
         if (tested is null) AnsiConsole.MarkupLine("[grey]The inputs are volumes, not 2-D images: no picture of the misclassified ones.[/]");
-        var title = $"{definition.Architecture}, {settings.Epochs} epoch(s)";
+        var title = $"{definition.Architecture}, {EpochsTrained(settings, model)} epoch(s)";
         ClassificationPictures.Write(plots, title, model.TrainingSummary, metrics, names, tested, ConvolutionWeights.FirstOf(model.Module));
     }
 
-    private static void TryAPrediction(MLContext ml, ITransformer? input, CnnTransformer model, TrainAndTestData data, TrainSettings settings)
+    private static void TryAPrediction(MLContext ml, CnnTransformer model, PreparedData data, TrainSettings settings)
+    {
+        if (data.Data.SampleImagePath is { } path)
+        {
+            ShowImagePrediction(ml, model, data, path, $"Try a prediction: {path} (label {Path.GetFileName(Path.GetDirectoryName(path))})");
+            return;
+        }
+        var digit = MnistDataset.Load(settings.DataDirectory, MnistSplit.Test, maxRows: 1);
+        var pixels = digit.Pixels.Select(p => p / 255f).ToArray();
+        ShowDigitPrediction(ml, model, data, pixels, $"Try a prediction: first test image (label {digit.Labels[0]})");
+    }
+
+    /// <summary>
+    /// Draws a 28×28 grayscale digit (values in [0, 1]) and the model's label and top 3 classes for it; the digit goes
+    /// through the run's image-input chain (MNIST resized to <c>--input</c>) or, for a 3D model, becomes its
+    /// shifted-frame clip, as in training. Returns the label.
+    /// </summary>
+    internal static string ShowDigitPrediction(MLContext ml, CnnTransformer model, PreparedData data, float[] pixels, string header)
+    {
+        var shape = model.Definition.ImageShape;
+        var input = pixels;
+        if (data.Input is null && shape.SpatialRank == 3)
+        {
+            input = new float[shape.ElementCount];
+            ShiftedFrames.Expand(pixels, KnownInputs.Mnist, (int)shape.Spatial[0], input);
+        }
+        var inputSchema = SchemaDefinition.Create(typeof(DigitInput));
+        inputSchema[nameof(DigitInput.Image)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, input.Length);
+        var row = ml.Data.LoadFromEnumerable([new DigitInput { Image = input }], inputSchema);
+        AnsiConsole.Write(new Panel(new Text(DigitView.Render(pixels, 28, 28))).Header(Markup.Escape(header)));
+        return ShowScores(model, data.ForNetwork(row));
+    }
+
+    /// <summary>The model's label and top 3 classes for an image file (a model trained on an image folder, through its input chain); returns the label.</summary>
+    internal static string ShowImagePrediction(MLContext ml, CnnTransformer model, PreparedData data, string path, string header)
+    {
+        var row = ml.Data.LoadFromEnumerable([new LabeledImage { ImagePath = Path.GetFullPath(path) }]);
+        AnsiConsole.WriteLine(header);
+        return ShowScores(model, data.ForNetwork(row));
+    }
+
+    private static string ShowScores(CnnTransformer model, IDataView row)
     {
         var names = model.Definition.ClassNames ?? MnistCatalog.DigitNames;
-        IDataView row;
-        string header;
-        MnistDataset? digit = null;
-        if (data.SampleImagePath is { } path)
-        {
-            row = ml.Data.LoadFromEnumerable([new LabeledImage { ImagePath = path }]);
-            header = $"Try a prediction: {path} (label {Path.GetFileName(Path.GetDirectoryName(path))})";
-        }
-        else
-        {
-            digit = MnistDataset.Load(settings.DataDirectory, MnistSplit.Test, maxRows: 1);
-            row = digit.ToDataView();
-            header = $"Try a prediction: first test image (label {digit.Labels[0]})";
-        }
-        var scored = model.Transform(input?.Transform(row) ?? row);
+        var scored = model.Transform(row);
         var score = scored.GetColumn<float[]>(model.Definition.ScoreColumnName).Single();
         var predicted = scored.GetColumn<uint>(model.Definition.PredictedLabelColumnName).Single();
         var top = score.Select((p, i) => (p, i)).OrderByDescending(x => x.p).Take(3).Select(x => $"{names[x.i]}: {x.p:P1}");
-        if (digit is not null)
-            AnsiConsole.Write(new Panel(new Text(DigitView.Render(digit.Pixels.Select(p => p / 255f).ToArray(), digit.Rows, digit.Columns))).Header(header));
-        else
-            AnsiConsole.WriteLine(header);
-        AnsiConsole.MarkupLineInterpolated($"Predicted [bold]{names[(int)predicted - 1]}[/] — {string.Join(", ", top)}");
+        var label = names[(int)predicted - 1];
+        AnsiConsole.MarkupLineInterpolated($"Predicted [bold]{label}[/] — {string.Join(", ", top)}");
+        return label;
     }
 
-    private static void ShowHowToConsume(ConsumptionCodeFile? saved, CnnTransformer model, TrainAndTestData data)
+    internal static void ShowHowToConsume(ConsumptionCodeFile? saved, CnnTransformer model, TrainAndTestData data)
     {
         if (saved is not null)
         {
@@ -245,7 +311,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         // What the saved zip would read: an image's path, or MNIST's 784-value Image vector.
         var imageInput = data.SampleImagePath is not null;
         var feature = imageInput ? ImageInputCatalog.ImagePathColumnName : "Image";
-        var size = KnownInputs.Mnist.ElementCount;
+        // Without an input chain the rows hold the network's input itself (MNIST's 784 values, or a clip's).
+        var size = data.Input is null ? data.Shape.ElementCount : KnownInputs.Mnist.ElementCount;
         var member = imageInput
             ? $"public string {feature} {{ get; set; }}"
             : $"[ColumnName(\"{feature}\"), VectorType({size})] public float[] {feature} {{ get; set; }}";
@@ -261,5 +328,10 @@ public sealed class TrainCommand : Command<TrainSettings>
             public class ModelOutput { public string PredictedLabel { get; set; } public float[] Score { get; set; } }
             """;
         AnsiConsole.Write(new Panel(new Text(code)).Header("Consume the model (C#, ML.NET only)"));
+    }
+
+    private sealed class DigitInput
+    {
+        public float[] Image { get; set; } = [];
     }
 }

@@ -116,6 +116,19 @@ public sealed class TrainSettings : CnnmlSettings, IDataOptions
     [Description("Continue training from a checkpoint written by --checkpoint (same options and data as that run).")]
     public string? Resume { get; init; }
 
+    [CommandOption("--max-minutes <MINUTES>")]
+    [Description("Training budget in minutes: stop after the batch in progress once it has run out and keep the model trained so far (--epochs stays the upper bound).")]
+    public double? MaxMinutes { get; init; }
+
+    [CommandOption("--device <DEVICE>")]
+    [Description("cpu, or cuda (CUDA device 0; needs a CUDA build of libtorch and a GPU).")]
+    [DefaultValue(TrainDevice.Cpu)]
+    public TrainDevice Device { get; init; } = TrainDevice.Cpu;
+
+    [CommandOption("--frames <N>")]
+    [Description("Train on MNIST digits as clips of N frames, each shifted one pixel more (volumes for 3D networks). Default for conv3d: 8.")]
+    public int? Frames { get; init; }
+
     [CommandOption("--plots <DIR>")]
     [Description("Write pictures as PNGs into DIR (created if missing): training curves, confusion matrix, misclassified test images, first convolution's kernels.")]
     public string? Plots { get; init; }
@@ -124,6 +137,9 @@ public sealed class TrainSettings : CnnmlSettings, IDataOptions
     public string? ConsumptionCodePath => Out is null ? null : ConsumptionCodeFile.PathFor(Out);
 
     public string DataDirectory => OutputFiles.MnistDirectory(Data);
+
+    /// <summary>Frames per clip: <c>--frames</c>, else <see cref="ShiftedFrames.DefaultFrames"/> for a 3D architecture, else null (images).</summary>
+    public int? ClipFrames => Frames ?? (CnnArchitectures.TryGet(Architecture, out var a) && a.DefaultInput.SpatialRank == 3 ? ShiftedFrames.DefaultFrames : null);
 
     /// <summary><c>--normalize</c> as the image-input chain takes it (checked by <see cref="Validate"/>): null for none.</summary>
     public PixelNormalization? Normalization => ImageDataSettings.NormalizationNamed(Normalize);
@@ -147,6 +163,11 @@ public sealed class TrainSettings : CnnmlSettings, IDataOptions
         if (ReportEvery < 0) return ValidationResult.Error($"--report-every must be 0 or more (got {ReportEvery}).");
         if (ValidateEvery < 0) return ValidationResult.Error($"--validate-every must be 0 or more (got {ValidateEvery}).");
         if (Threads is < 1) return ValidationResult.Error($"--threads must be at least 1 (got {Threads}).");
+        if (Frames is < 1) return ValidationResult.Error($"--frames must be at least 1 (got {Frames}).");
+        if (Frames is not null && CnnArchitectures.TryGet(Architecture, out var flat) && flat.DefaultInput.SpatialRank != 3)
+            return ValidationResult.Error($"--frames makes volumes for 3D networks; '{flat.Name}' reads {flat.DefaultInput} images. Drop --frames or use --arch {CnnArchitectures.Conv3d}.");
+        if (MaxMinutes is { } minutes && !(minutes > 0 && double.IsFinite(minutes)))
+            return ValidationResult.Error($"--max-minutes must be a positive number of minutes (got {minutes}).");
         if (ReplaceClassifier && Weights is null) return ValidationResult.Error("--replace-classifier needs --weights FILE.");
         if (FreezeEpochs < 0) return ValidationResult.Error($"--freeze-epochs must be 0 or more (got {FreezeEpochs}).");
         if (FreezeEpochs > 0 && Weights is null) return ValidationResult.Error("--freeze-epochs needs --weights FILE (it freezes pretrained layers).");

@@ -49,7 +49,34 @@ internal sealed class TrainAndTestData
     public static TrainAndTestData Load(MLContext ml, IDataOptions settings, CnnArchitecture architecture)
     {
         var shape = settings.InputShape;
-        return settings.Images is null ? Mnist(ml, settings, shape, architecture.DefaultInput) : Folder(ml, settings, shape ?? architecture.DefaultInput);
+        if (settings.Images is not null) return Folder(ml, settings, shape ?? architecture.DefaultInput);
+        return settings.ClipFrames is { } frames ? Clips(ml, settings, frames) : Mnist(ml, settings, shape, architecture.DefaultInput);
+    }
+
+    /// <summary>
+    /// MNIST's digits as clips for 3D networks (<c>--frames</c>): frame d is the digit shifted d pixels right. The rows
+    /// hold the clips (no input chain), so the saved model reads a clip vector.
+    /// </summary>
+    private static TrainAndTestData Clips(MLContext ml, IDataOptions settings, int frames)
+    {
+        var mnist = KnownInputs.Mnist;
+        var train = ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Train, settings.TrainLimit);
+        var test = ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Test, settings.TestLimit);
+        var shape = ShiftedFrames.VolumeShape(mnist, frames);
+        return new TrainAndTestData
+        {
+            Train = ShiftedFrames.Transform(ml, train, mnist, frames),
+            Test = ShiftedFrames.Transform(ml, test, mnist, frames),
+            FeatureColumn = "Image",
+            Shape = shape,
+            Description =
+            [
+                $"Data: {train.GetRowCount():N0} training and {test.GetRowCount():N0} test images from {Path.GetFullPath(settings.DataDirectory)}",
+                $"Volumes: each digit as a clip of {frames} frames shifted one pixel per frame, {shape}",
+            ],
+            Source = $"{train.GetRowCount():N0} MNIST training images as clips of {frames} frames",
+            FeatureDescription = $"The clip, {shape} (channels, frames, rows, columns), {shape.ElementCount} floats: pixel / 255, frame d the digit shifted d pixels right.",
+        };
     }
 
     /// <summary>

@@ -19,6 +19,27 @@ internal static class MetricsView
         return table;
     }
 
+    /// <summary>Precision, recall and test-image count of each class, weak values in yellow (below 90 %) or red (below 50 %).</summary>
+    public static Table PerClass(ConfusionMatrix matrix, IReadOnlyList<string> classNames)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("[bold]Per class[/]");
+        table.AddColumn("Class").AddColumn(new TableColumn("Precision").RightAligned())
+            .AddColumn(new TableColumn("Recall").RightAligned()).AddColumn(new TableColumn("Test images").RightAligned());
+        for (var c = 0; c < matrix.NumberOfClasses; c++)
+        {
+            var count = matrix.Counts[c].Sum();
+            table.AddRow(Markup.Escape(classNames[c]), Rate(matrix.PerClassPrecision[c]), Rate(matrix.PerClassRecall[c]),
+                count.ToString("N0", CultureInfo.InvariantCulture));
+        }
+        return table;
+    }
+
+    private static string Rate(double value)
+    {
+        var text = value.ToString("P1", CultureInfo.InvariantCulture);
+        return value < 0.5 ? $"[red]{text}[/]" : value < 0.9 ? $"[yellow]{text}[/]" : $"[green]{text}[/]";
+    }
+
     public static Table ConfusionMatrix(ConfusionMatrix matrix, IReadOnlyList<string> classNames)
     {
         var table = new Table().Border(TableBorder.Simple).Title("[bold]Confusion matrix[/] (rows: truth, columns: predicted)");

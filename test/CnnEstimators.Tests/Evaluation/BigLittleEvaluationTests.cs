@@ -4,7 +4,7 @@ using CnnMl.Tests.Support;
 namespace CnnMl.Tests.Evaluation;
 
 /// <summary>
-/// biglittle (a small bL-ResNet) trained through the MLContext pipeline for one epoch on the first 10,000 MNIST
+/// biglittle (a small bL-ResNet) trained through the MLContext pipeline for two epochs on the first 10,000 MNIST
 /// training images (one libtorch thread) and evaluated by ML.NET on the 10,000 test images, beside a 784-256-10 network
 /// without convolutions trained the same way. Its little branch has narrow 3×3 convolutions, whose oneDNN gradients
 /// the probe checks (OneDnnMode.Auto; see OneDnnLayerTests).
@@ -12,13 +12,20 @@ namespace CnnMl.Tests.Evaluation;
 /// batch 64, one epoch on the same 10,000 images: 93.8% and 93.1% for seeds 1 and 2.
 /// </summary>
 /// <remarks>
-/// MARGIN_FIGURES
+/// Two epochs, not one: after one epoch (oneDNN probe, one thread) seeds 1–3 gave 93.44%, 92.04% and 86.22%, the last
+/// below both 90% and the MLP's 90.28%. Micro-accuracy after two epochs (<c>CNNML_EVALUATION_SEED</c> 1–3; seed 1 is
+/// what the test runs); margin = half the smallest gap, rounded down to a tenth of a point:
+/// <code>
+///                          seed 1   seed 2   seed 3   smallest gap → margin
+/// biglittle                96.20%   94.02%   93.44%
+/// 784-256-10 MLP           92.37%   92.42%   91.64%   1.60 points → 0.8
+/// </code>
 /// </remarks>
 [TestClass]
 [TestCategory("Evaluation")]
 public sealed class BigLittleEvaluationTests
 {
-    private const double Margin = 0.013;
+    private const double Margin = 0.008;
 
     [TestMethod]
     public void BigLittleTwoEpochsOnTenThousandImagesBeats90PercentAndTheMlp()
