@@ -71,7 +71,10 @@ public sealed class TrainCommand : Command<TrainSettings>
             if (settings.WeightsOut is { } weightsOut)
             {
                 model.SaveWeights(weightsOut);
-                AnsiConsole.MarkupLineInterpolated($"Weights written to {Path.GetFullPath(weightsOut)} (PyTorch: model.load_state_dict(torch.load(path)); see scripts/pytorch)");
+                var load = weightsOut.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)
+                    ? "model.load_state_dict(safetensors.torch.load_file(path))"
+                    : "model.load_state_dict(torch.load(path))";
+                AnsiConsole.MarkupLineInterpolated($"Weights written to {Path.GetFullPath(weightsOut)} (PyTorch: {load}; see scripts/pytorch)");
             }
 
             TryAPrediction(ml, model, data, settings);
