@@ -122,7 +122,7 @@ internal sealed class CnnRowToRowMapper : IRowToRowMapper
             if (_scored && _incoming.AsSpan().SequenceEqual(_features)) return;
             _scored = false;
             _incoming.CopyTo(_features, 0);
-            _owner._scorer.Score(_features, 1, _probabilities, _penultimate);
+            _owner._scorer.ScoreOneRow(_features, _probabilities, _penultimate);
             // Non-finite pixels score NaN whatever the network makes of them (see ScoringCursor).
             if (NonFiniteValues.IndexOfFirst(_features) >= 0)
             {

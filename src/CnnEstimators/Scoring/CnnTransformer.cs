@@ -50,7 +50,8 @@ public sealed class CnnTransformer : ITransformer, IDisposable
 
     internal CnnTransformer(CnnModelDefinition definition, nn.Module<Tensor, Tensor> module, Device device,
         DataViewSchema.Annotations labelKeyValues, TrainingSummary? trainingSummary, int scoringBatchSize,
-        IHostEnvironment? environment = null, int? scoringThreads = null, string? classifierName = null)
+        IHostEnvironment? environment = null, int? scoringThreads = null, string? classifierName = null,
+        OneRowScoring oneRowScoring = OneRowScoring.OnnxRuntime)
     {
         _environment = environment;
         Definition = definition;
@@ -69,7 +70,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
             FeaturesLayer = classifier;
         }
         _scorer = new ModuleScorer(module, device, definition.ImageShape, definition.ClassCount,
-            $"{nameof(CnnTransformer)} ('{definition.Architecture}', {definition.ClassCount} classes)", scoringThreads, penultimate);
+            $"{nameof(CnnTransformer)} ('{definition.Architecture}', {definition.ClassCount} classes)", scoringThreads, penultimate, oneRowScoring);
     }
 
     /// <summary>Architecture, input shape, classes and columns: what, with the weights, rebuilds this transformer.</summary>

@@ -29,10 +29,13 @@ internal sealed class ModuleScorer : IDisposable
     /// <param name="owner">How error messages name the owning transformer, e.g. "CnnTransformer ('mnist-cnn', 10 classes)".</param>
     /// <param name="threads">Threads for each forward pass; null: 1 for one row, the calling thread's count for more.</param>
     /// <param name="penultimate">Reads the classifier layer's input during the forward pass, or null.</param>
+    /// <param name="oneRowScoring">What computes one-row passes on the CPU (<see cref="ScoreOneRow"/>).</param>
     public ModuleScorer(nn.Module<Tensor, Tensor> module, Device device, ImageShape shape, int classes, string owner, int? threads = null,
-        PenultimateFeatures? penultimate = null)
+        PenultimateFeatures? penultimate = null, OneRowScoring oneRowScoring = OneRowScoring.OnnxRuntime)
     {
         _threads = threads;
+        if (oneRowScoring == OneRowScoring.OnnxRuntime && device.type == DeviceType.CPU)
+            _rows = new OnnxRowScorer(module, shape, classes, ThreadsFor(1)!.Value);
         _module = module;
         _device = device;
         _owner = owner;
@@ -42,6 +45,10 @@ internal sealed class ModuleScorer : IDisposable
     }
 
     private readonly PenultimateFeatures? _penultimate;
+    private readonly OnnxRowScorer? _rows;
+
+    /// <summary>Why one-row passes run in libtorch although ONNX Runtime was asked for (null otherwise, or before the first one-row pass).</summary>
+    public string? OneRowFallbackReason => _rows?.FallbackReason;
 
     /// <summary>Penultimate features per example, or 0 when the scorer does not output them.</summary>
     public int PenultimateLength => _penultimate?.Length ?? 0;
@@ -107,6 +114,29 @@ internal sealed class ModuleScorer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Class probabilities of one image, as a prediction engine asks for them: in ONNX Runtime when
+    /// <see cref="OneRowScoring.OnnxRuntime"/> applies (CPU, no features wanted, the network exports), else through
+    /// <see cref="Score"/>.
+    /// </summary>
+    public void ScoreOneRow(float[] features, float[] probabilities, float[]? penultimate)
+    {
+        if (_rows is not null && penultimate is null)
+        {
+            _lock.EnterReadLock();
+            try
+            {
+                ThrowIfDisposed();
+                if (_rows.TryScore(features, probabilities)) return;
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+        Score(features, 1, probabilities, penultimate);
+    }
+
     /// <summary>Frees the module after any running forward pass has finished; later calls throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
@@ -115,6 +145,7 @@ internal sealed class ModuleScorer : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
+            _rows?.Dispose();
             _penultimate?.Dispose();
             _module.Dispose();
         }

@@ -201,7 +201,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
 
             var definition = Definition(converted);
             return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize, _environment, Options.ScoringThreads,
-                architecture.ClassifierName);
+                architecture.ClassifierName, Options.OneRowScoring);
         }
         catch
         {

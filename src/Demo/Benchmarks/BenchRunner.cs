@@ -329,19 +329,22 @@ internal sealed class BenchRunner(BenchSettings settings, BenchReport report, Ca
     }
 
     /// <summary>
-    /// One-row latency through a <c>PredictionEngine</c>, for the default <see cref="CnnTrainerOptions.ScoringThreads"/>
-    /// (one libtorch thread for a one-row pass) and for <c>--threads</c> threads, the two engines called alternately.
+    /// One-row latency through a <c>PredictionEngine</c>: ONNX Runtime (the default <see cref="OneRowScoring"/>) with
+    /// the default <see cref="CnnTrainerOptions.ScoringThreads"/> (one thread for a one-row pass) and with
+    /// <c>--threads</c> threads, and libtorch with one thread — the engines called in turn, each row through all.
     /// </summary>
     private void Latency()
     {
         var test = TestImages();
         using var oneThread = ShortModel();
         using var manyThreads = ShortModel(scoringThreads: settings.Threads);
+        using var libTorch = ShortModel(oneRowScoring: OneRowScoring.LibTorch);
         var ml = new MLContext(seed: Seed);
         var engines = new[]
         {
-            ("ScoringThreads default (1 for one row)", ml.Model.CreatePredictionEngine<BenchRow, BenchPrediction>(oneThread)),
-            ($"ScoringThreads = {settings.Threads}", ml.Model.CreatePredictionEngine<BenchRow, BenchPrediction>(manyThreads)),
+            ("ONNX Runtime, ScoringThreads default (1 for one row)", ml.Model.CreatePredictionEngine<BenchRow, BenchPrediction>(oneThread)),
+            ($"ONNX Runtime, ScoringThreads = {settings.Threads}", ml.Model.CreatePredictionEngine<BenchRow, BenchPrediction>(manyThreads)),
+            ("libtorch, ScoringThreads default (1 for one row)", ml.Model.CreatePredictionEngine<BenchRow, BenchPrediction>(libTorch)),
         };
         var rows = Enumerable.Range(0, Math.Min(test.Count, settings.LatencyRows))
             .Select(i => new BenchRow { Image = test.Features.AsSpan(i * test.FeatureSize, test.FeatureSize).ToArray() }).ToArray();
@@ -356,7 +359,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchReport report, Ca
             var row = rows[i % rows.Length];
             for (var k = 0; k < engines.Length; k++)
             {
-                var e = (i + k) % engines.Length; // alternate which engine goes first
+                var e = (i + k) % engines.Length; // rotate which engine goes first
                 var start = Stopwatch.GetTimestamp();
                 engines[e].Item2.Predict(row);
                 milliseconds[e].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
@@ -369,7 +372,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchReport report, Ca
             var label = engines[e].Item1;
             var times = milliseconds[e];
             report.Add(BenchSections.Latency, name, $"PredictionEngine.Predict, {label} (median = p50)", new Measurement("ms", times),
-                $"{times.Count:N0} calls after 50 warm-up calls, the two engines alternating; p99 {Measurement.Percentile(times, 99):0.000} ms");
+                $"{times.Count:N0} calls after 50 warm-up calls, the engines in turn; p99 {Measurement.Percentile(times, 99):0.000} ms");
             report.Add(BenchSections.Latency, name, $"p99, {label}", new Measurement("ms", [Measurement.Percentile(times, 99)]));
             Progress($"PredictionEngine, {label}: p50 {Measurement.Percentile(times, 50):0.000} ms, p99 {Measurement.Percentile(times, 99):0.000} ms");
         }
@@ -394,10 +397,11 @@ internal sealed class BenchRunner(BenchSettings settings, BenchReport report, Ca
         $"resident memory after epoch {samples.Samples.Count} differs from after epoch 1 by {100.0 * samples.Samples[^1].Resident / samples.Samples[0].Resident - 100:+0.0;-0.0} % (each sampled after a full garbage collection)";
 
     /// <summary>A model to score with: mnist-cnn after a short epoch (scoring speed does not depend on the weights).</summary>
-    private CnnTransformer ShortModel(int? scoringThreads = null)
+    private CnnTransformer ShortModel(int? scoringThreads = null, OneRowScoring oneRowScoring = OneRowScoring.OnnxRuntime)
     {
         var options = Options(CnnArchitectures.MnistCnn, settings.BatchSize, 1);
         options.ScoringThreads = scoringThreads;
+        options.OneRowScoring = oneRowScoring;
         return new MLContext(seed: Seed).MulticlassClassification.Trainers.Cnn(options).Fit(TrainImages(Math.Min(settings.Images, 640)).View);
     }
 
