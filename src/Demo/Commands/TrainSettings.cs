@@ -9,7 +9,7 @@ using Spectre.Console.Cli;
 namespace CnnMl.Demo.Commands;
 
 /// <summary>Options of <c>cnnml train</c>.</summary>
-public sealed class TrainSettings : CnnmlSettings, IDataOptions
+public sealed class TrainSettings : DataAndTrainingSettings
 {
     [CommandOption("--arch <NAME>")]
     [Description("Architecture from the registry (cnnml architectures lists them).")]
@@ -19,56 +19,25 @@ public sealed class TrainSettings : CnnmlSettings, IDataOptions
     [CommandOption("--epochs <N>")]
     [Description("Epochs to train (with --resume: the total, those already done included).")]
     [DefaultValue(3)]
-    public int Epochs { get; init; } = 3;
-
-    [CommandOption("--batch-size <N>")]
-    [Description("Images per training step.")]
-    [DefaultValue(64)]
-    public int BatchSize { get; init; } = 64;
-
-    [CommandOption("--lr <RATE>")]
-    [Description("Adam learning rate.")]
-    [DefaultValue(1e-3)]
-    public double LearningRate { get; init; } = 1e-3;
+    public override int Epochs { get; init; } = 3;
 
     [CommandOption("--seed <N>")]
     [Description("MLContext seed (weights and shuffles).")]
     [DefaultValue(1)]
-    public int Seed { get; init; } = 1;
-
-    [CommandOption("--data <DIR>")]
-    [Description("Folder with the MNIST idx files. Default: $CNNML_DATA, else data/mnist.")]
-    public string? Data { get; init; }
+    public override int Seed { get; init; } = 1;
 
     [CommandOption("--images <DIR>")]
     [Description("Train on an image folder instead of MNIST: one sub-folder per label (Model Builder's layout) holding .png, .jpg, .jpeg or .bmp files.")]
-    public string? Images { get; init; }
-
-    [CommandOption("--test-images <DIR>")]
-    [Description("Test images in the same layout. Default: a stratified share of --images (--test-fraction, seeded by --seed).")]
-    public string? TestImages { get; init; }
-
-    [CommandOption("--test-fraction <F>")]
-    [Description("Without --test-images: the share of each label of --images held out as the test set.")]
-    [DefaultValue(0.2)]
-    public double TestFraction { get; init; } = 0.2;
+    public override string? Images { get; init; }
 
     [CommandOption("--input <SHAPE>")]
     [Description("The network's input CxHxW: images, or MNIST digits, resized to it with 1 (grayscale) or 3 (RGB) channels, e.g. 3x32x32. Default: the architecture's own input (see cnnml architectures).")]
-    public string? Input { get; init; }
+    public override string? Input { get; init; }
 
     [CommandOption("--normalize <NAME>")]
     [Description("Input normalisation after pixel / 255: none, or imagenet (per-channel mean 0.485, 0.456, 0.406 and std 0.229, 0.224, 0.225, what torchvision's pretrained --weights expect; needs a 3-channel input).")]
     [DefaultValue("none")]
-    public string Normalize { get; init; } = "none";
-
-    [CommandOption("--train-limit <N>")]
-    [Description("Use only the first N training images.")]
-    public int? TrainLimit { get; init; }
-
-    [CommandOption("--test-limit <N>")]
-    [Description("Use only the first N test images.")]
-    public int? TestLimit { get; init; }
+    public override string Normalize { get; init; } = "none";
 
     [CommandOption("--report-every <N>")]
     [Description("Print a progress line every N batches (0: once per epoch).")]
@@ -79,10 +48,6 @@ public sealed class TrainSettings : CnnmlSettings, IDataOptions
     [Description("Also measure test accuracy every N batches, as the source document does (0: once per epoch).")]
     [DefaultValue(0)]
     public int ValidateEvery { get; init; }
-
-    [CommandOption("--threads <N>")]
-    [Description("libtorch threads (default: libtorch's choice, one per core).")]
-    public int? Threads { get; init; }
 
     [CommandOption("--metrics-json <FILE>")]
     [Description("Write the run's figures as JSON.")]
@@ -136,16 +101,8 @@ public sealed class TrainSettings : CnnmlSettings, IDataOptions
     /// <summary>Where <c>--out</c>'s consumption code goes: beside the zip, named after it.</summary>
     public string? ConsumptionCodePath => Out is null ? null : ConsumptionCodeFile.PathFor(Out);
 
-    public string DataDirectory => OutputFiles.MnistDirectory(Data);
-
     /// <summary>Frames per clip: <c>--frames</c>, else <see cref="ShiftedFrames.DefaultFrames"/> for a 3D architecture, else null (images).</summary>
-    public int? ClipFrames => Frames ?? (CnnArchitectures.TryGet(Architecture, out var a) && a.DefaultInput.SpatialRank == 3 ? ShiftedFrames.DefaultFrames : null);
-
-    /// <summary><c>--normalize</c> as the image-input chain takes it (checked by <see cref="Validate"/>): null for none.</summary>
-    public PixelNormalization? Normalization => ImageDataSettings.NormalizationNamed(Normalize);
-
-    /// <summary><c>--input</c> parsed (checked by <see cref="Validate"/>), or null.</summary>
-    public ImageShape? InputShape => Input is null ? null : ImageShape.Parse(Input);
+    public override int? ClipFrames => Frames ?? (CnnArchitectures.TryGet(Architecture, out var a) && a.DefaultInput.SpatialRank == 3 ? ShiftedFrames.DefaultFrames : null);
 
     /// <summary>The library's unknown-architecture message plus the nearest registered name.</summary>
     internal static string UnknownArchitecture(string name) =>
@@ -156,13 +113,9 @@ public sealed class TrainSettings : CnnmlSettings, IDataOptions
     {
         if (Epochs < 1 && !(Epochs == 0 && Weights is not null && !ReplaceClassifier))
             return ValidationResult.Error($"--epochs must be at least 1 (got {Epochs}); 0 only with --weights and without --replace-classifier (evaluate the weights as they are).");
-        if (BatchSize < 1) return ValidationResult.Error($"--batch-size must be at least 1 (got {BatchSize}).");
-        if (!(LearningRate > 0)) return ValidationResult.Error($"--lr must be positive (got {LearningRate}).");
-        if (TrainLimit is < 1) return ValidationResult.Error($"--train-limit must be at least 1 (got {TrainLimit}).");
-        if (TestLimit is < 1) return ValidationResult.Error($"--test-limit must be at least 1 (got {TestLimit}).");
+        if (base.Validate() is { Successful: false } shared) return shared;
         if (ReportEvery < 0) return ValidationResult.Error($"--report-every must be 0 or more (got {ReportEvery}).");
         if (ValidateEvery < 0) return ValidationResult.Error($"--validate-every must be 0 or more (got {ValidateEvery}).");
-        if (Threads is < 1) return ValidationResult.Error($"--threads must be at least 1 (got {Threads}).");
         if (Frames is < 1) return ValidationResult.Error($"--frames must be at least 1 (got {Frames}).");
         if (Frames is not null && CnnArchitectures.TryGet(Architecture, out var flat) && flat.DefaultInput.SpatialRank != 3)
             return ValidationResult.Error($"--frames makes volumes for 3D networks; '{flat.Name}' reads {flat.DefaultInput} images. Drop --frames or use --arch {CnnArchitectures.Conv3d}.");
