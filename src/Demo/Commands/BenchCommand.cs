@@ -64,6 +64,11 @@ public sealed class BenchSettings : CnnmlSettings
     [DefaultValue(1_000)]
     public int LatencyRows { get; init; } = 1_000;
 
+    [CommandOption("--png-size <PIXELS>")]
+    [Description("Side of the PNG files the streaming section writes (MNIST digits scaled up, as photos are larger than the network's input; the pipeline resizes them back to 28×28).")]
+    [DefaultValue(224)]
+    public int PngSize { get; init; } = 224;
+
     [CommandOption("--memory-images <N>")]
     [Description("Training images per epoch in the memory section (3 epochs).")]
     [DefaultValue(5_000)]
@@ -121,6 +126,7 @@ public sealed class BenchSettings : CnnmlSettings
         if (Images < BatchSize) return ValidationResult.Error($"--images must be at least the batch size (got {Images}).");
         if (Repeats < 1) return ValidationResult.Error($"--repeats must be at least 1 (got {Repeats}); 5 or more for a median worth quoting.");
         if (Threads < 1) return ValidationResult.Error($"--threads must be at least 1 (got {Threads}).");
+        if (PngSize is < 28 or > 4096) return ValidationResult.Error($"--png-size must be between 28 and 4096 pixels (got {PngSize}).");
         if (ScoreImages < 1 || LatencyRows < 1 || MemoryImages < 1)
             return ValidationResult.Error("--score-images, --latency-rows and --memory-images must be at least 1.");
         if (!Enum.TryParse<OneDnnMode>(OneDnn, ignoreCase: true, out _)) return ValidationResult.Error($"--onednn must be auto, on or off (got '{OneDnn}').");
