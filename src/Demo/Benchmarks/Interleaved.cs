@@ -1,29 +1,32 @@
 namespace CnnMl.Demo.Benchmarks;
 
 /// <summary>
-/// Runs two sides of a comparison alternately, <c>repeats</c> times each, in the order A B, B A, A B, …, so that a
-/// machine that drifts (other jobs starting, clocks throttling) weighs on both sides alike.
+/// Runs the sides of a comparison in turn, <c>repeats</c> times each, the first side rotating (A B, B A, … for two;
+/// A B C, B C A, C A B, … for three), so that a machine that drifts (other jobs starting, clocks throttling) weighs on
+/// every side alike.
 /// </summary>
 internal static class Interleaved
 {
     /// <summary>The values of each side, in the order taken.</summary>
     public static (Measurement A, Measurement B) Run(int repeats, string unit, Func<double> a, Func<double> b)
     {
-        var first = new List<double>(repeats);
-        var second = new List<double>(repeats);
+        var sides = Run(repeats, unit, [a, b]);
+        return (sides[0], sides[1]);
+    }
+
+    /// <summary>The values of each of <paramref name="sides"/>, in the order taken.</summary>
+    public static Measurement[] Run(int repeats, string unit, IReadOnlyList<Func<double>> sides)
+    {
+        var values = sides.Select(_ => new List<double>(repeats)).ToArray();
         for (var r = 0; r < repeats; r++)
         {
-            if (r % 2 == 0)
+            for (var k = 0; k < sides.Count; k++)
             {
-                first.Add(a());
-                second.Add(b());
-            }
-            else
-            {
-                second.Add(b());
-                first.Add(a());
+                // Two sides alternate A B, B A; more rotate which goes first.
+                var side = sides.Count == 2 && r % 2 == 1 ? 1 - k : (r + k) % sides.Count;
+                values[side].Add(sides[side]());
             }
         }
-        return (new Measurement(unit, first), new Measurement(unit, second));
+        return values.Select(v => new Measurement(unit, v)).ToArray();
     }
 }
