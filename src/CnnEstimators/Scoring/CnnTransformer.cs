@@ -79,7 +79,11 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     /// <summary>The layer whose input is the features column (the classifier), or null without a features column.</summary>
     internal string? FeaturesLayer { get; }
 
-    /// <summary>The trained network, in eval mode. Owned by the transformer.</summary>
+    /// <summary>
+    /// The trained network, in eval mode. Owned by the transformer. Read it, do not change its weights: one-row
+    /// scoring (<see cref="OneRowScoring.OnnxRuntime"/>) runs a copy exported at the first <c>Predict</c>, which would
+    /// not see the change (train with <see cref="OneRowScoring.LibTorch"/> to score the module itself).
+    /// </summary>
     /// <exception cref="ObjectDisposedException">The network has been freed (see the remarks on lifetime).</exception>
     public nn.Module<Tensor, Tensor> Module => _scorer.Module;
 
