@@ -148,9 +148,10 @@ public sealed class CnnTrainerOptions
     public int? NumberOfThreads { get; set; }
 
     /// <summary>
-    /// libtorch intra-op threads for each scoring forward pass (set on the scoring thread for that pass, then put back).
-    /// Null (default): one thread for one-row passes, as a prediction engine makes them (parallel regions cost more
-    /// than they save for one image, and much more on a busy machine), and the thread's own count for batches.
+    /// libtorch intra-op threads for each scoring forward pass (set on the scoring thread for that pass, then put back),
+    /// and ONNX Runtime's intra-op threads for one-row passes (<see cref="OneRowScoring"/>). Null (default): one thread
+    /// for one-row passes, as a prediction engine makes them (parallel regions cost more than they save for one image,
+    /// and much more on a busy machine), and the thread's own count for batches.
     /// </summary>
     public int? ScoringThreads { get; set; }
 
