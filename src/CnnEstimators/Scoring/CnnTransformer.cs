@@ -70,11 +70,18 @@ public sealed class CnnTransformer : ITransformer, IDisposable
             FeaturesLayer = classifier;
         }
         _scorer = new ModuleScorer(module, device, definition.ImageShape, definition.ClassCount,
-            $"{nameof(CnnTransformer)} ('{definition.Architecture}', {definition.ClassCount} classes)", scoringThreads, penultimate, oneRowScoring);
+            $"{nameof(CnnTransformer)} ('{definition.Architecture}', {definition.ClassCount} classes)", scoringThreads, penultimate, oneRowScoring, Log);
     }
 
     /// <summary>Architecture, input shape, classes and columns: what, with the weights, rebuilds this transformer.</summary>
     public CnnModelDefinition Definition { get; }
+
+    /// <summary>A message to the trainer's <c>MLContext.Log</c> (nothing for a transformer loaded without one).</summary>
+    private void Log(string message)
+    {
+        using var channel = _environment?.Start(nameof(CnnTransformer));
+        channel?.Info(MessageSensitivity.None, message);
+    }
 
     /// <summary>The layer whose input is the features column (the classifier), or null without a features column.</summary>
     internal string? FeaturesLayer { get; }

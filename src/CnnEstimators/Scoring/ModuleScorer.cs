@@ -30,12 +30,13 @@ internal sealed class ModuleScorer : IDisposable
     /// <param name="threads">Threads for each forward pass; null: 1 for one row, the calling thread's count for more.</param>
     /// <param name="penultimate">Reads the classifier layer's input during the forward pass, or null.</param>
     /// <param name="oneRowScoring">What computes one-row passes on the CPU (<see cref="ScoreOneRow"/>).</param>
+    /// <param name="log">Hears which engine one-row passes use, at the first one (the trainer's log), or null.</param>
     public ModuleScorer(nn.Module<Tensor, Tensor> module, Device device, ImageShape shape, int classes, string owner, int? threads = null,
-        PenultimateFeatures? penultimate = null, OneRowScoring oneRowScoring = OneRowScoring.OnnxRuntime)
+        PenultimateFeatures? penultimate = null, OneRowScoring oneRowScoring = OneRowScoring.OnnxRuntime, Action<string>? log = null)
     {
         _threads = threads;
         if (oneRowScoring == OneRowScoring.OnnxRuntime && device.type == DeviceType.CPU)
-            _rows = new OnnxRowScorer(module, shape, classes, ThreadsFor(1)!.Value);
+            _rows = new OnnxRowScorer(module, shape, classes, ThreadsFor(1)!.Value, log);
         _module = module;
         _device = device;
         _owner = owner;

@@ -26,13 +26,16 @@ internal sealed class OnnxRowScorer : IDisposable
     private InferenceSession? _session;
     private RunOptions? _run;
     private bool _built;
+    private readonly Action<string>? _log;
 
     /// <param name="module">The network, in eval mode; the caller owns it and keeps it alive.</param>
     /// <param name="shape">One image's shape.</param>
     /// <param name="classes">Number of classes (the length of the probabilities).</param>
     /// <param name="threads">ONNX Runtime intra-op threads (ScoringThreads, or 1 for one row).</param>
-    public OnnxRowScorer(nn.Module<Tensor, Tensor> module, ImageShape shape, int classes, int threads)
+    /// <param name="log">Hears, once, which engine one-row passes use and why (the trainer's <c>MLContext.Log</c>), or null.</param>
+    public OnnxRowScorer(nn.Module<Tensor, Tensor> module, ImageShape shape, int classes, int threads, Action<string>? log = null)
     {
+        _log = log;
         _module = module;
         _shape = shape;
         _classes = classes;
@@ -77,11 +80,13 @@ internal sealed class OnnxRowScorer : IDisposable
                 };
                 _session = new InferenceSession(model, options);
                 _run = new RunOptions();
+                _log?.Invoke($"One-row scoring: the network's ONNX export ({model.Length:N0} bytes) in ONNX Runtime, {_threads} thread(s).");
             }
             catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or OnnxRuntimeException)
             {
                 // No export for a layer (a custom module), or a graph ONNX Runtime refuses: libtorch scores instead.
                 FallbackReason = ex.Message;
+                _log?.Invoke($"One-row scoring: libtorch, since the network cannot run in ONNX Runtime: {ex.Message}");
             }
             Volatile.Write(ref _built, true);
             return _session;
