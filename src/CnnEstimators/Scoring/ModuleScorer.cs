@@ -48,9 +48,6 @@ internal sealed class ModuleScorer : IDisposable
     private readonly PenultimateFeatures? _penultimate;
     private readonly OnnxRowScorer? _rows;
 
-    /// <summary>Why one-row passes run in libtorch although ONNX Runtime was asked for (null otherwise, or before the first one-row pass).</summary>
-    public string? OneRowFallbackReason => _rows?.FallbackReason;
-
     /// <summary>Penultimate features per example, or 0 when the scorer does not output them.</summary>
     public int PenultimateLength => _penultimate?.Length ?? 0;
 

@@ -23,6 +23,8 @@ internal sealed class OnnxRowScorer : IDisposable
     private readonly int _threads;
     private readonly object _gate = new();
     private readonly OnnxExportOptions _export = new();
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
     private InferenceSession? _session;
     private RunOptions? _run;
     private bool _built;
@@ -40,10 +42,9 @@ internal sealed class OnnxRowScorer : IDisposable
         _shape = shape;
         _classes = classes;
         _threads = threads;
+        _inputNames = [_export.InputName];
+        _outputNames = [_export.ScoreOutputName];
     }
-
-    /// <summary>Why one-row scoring runs in libtorch after all (null while it runs in ONNX Runtime, or before the first call).</summary>
-    public string? FallbackReason { get; private set; }
 
     /// <summary>
     /// Class probabilities of one image into <paramref name="probabilities"/>; false (nothing written) when the
@@ -55,7 +56,7 @@ internal sealed class OnnxRowScorer : IDisposable
         if (session is null) return false;
         using var input = OrtValue.CreateTensorValueFromMemory(features, [1, features.Length]);
         using var output = OrtValue.CreateTensorValueFromMemory(probabilities, [1, _classes]);
-        session.Run(_run, [_export.InputName], [input], [_export.ScoreOutputName], [output]);
+        session.Run(_run, _inputNames, [input], _outputNames, [output]);
         return true;
     }
 
@@ -85,7 +86,6 @@ internal sealed class OnnxRowScorer : IDisposable
             catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or OnnxRuntimeException)
             {
                 // No export for a layer (a custom module), or a graph ONNX Runtime refuses: libtorch scores instead.
-                FallbackReason = ex.Message;
                 _log?.Invoke($"One-row scoring: libtorch, since the network cannot run in ONNX Runtime: {ex.Message}");
             }
             Volatile.Write(ref _built, true);

@@ -107,7 +107,7 @@ public sealed class CnnTransformerTests
     {
         var batched = _model.Transform(_test).GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();
         var images = _test.GetColumn<VBuffer<float>>("Image").Select(v => v.DenseValues().ToArray()).ToArray();
-        var engine = _ml.Model.CreatePredictionEngine<ImageInput, Prediction>(_model);
+        var engine = _ml.Model.CreatePredictionEngine<ImageInput, KeyPrediction>(_model);
         for (var i = 0; i < 20; i++)
         {
             var prediction = engine.Predict(new ImageInput { Image = images[i] });
@@ -157,18 +157,5 @@ public sealed class CnnTransformerTests
         Assert.IsFalse(definition.IsConvertedForInference);
         // mnist-cnn with 4 outputs: 121,514 − 6·3,137 parameters.
         Assert.AreEqual(121_514L - 6 * 3_137, _model.ParameterCount);
-    }
-
-    private sealed class ImageInput
-    {
-        [VectorType(784)]
-        public float[] Image { get; set; } = [];
-    }
-
-    private sealed class Prediction
-    {
-        public float[] Score { get; set; } = [];
-
-        public uint PredictedLabel { get; set; }
     }
 }

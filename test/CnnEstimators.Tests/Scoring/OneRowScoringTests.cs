@@ -60,7 +60,7 @@ public sealed class OneRowScoringTests
             passes++;
             return output;
         });
-        var engine = ml.Model.CreatePredictionEngine<ImageInput, Prediction>(model);
+        var engine = ml.Model.CreatePredictionEngine<ImageInput, KeyPrediction>(model);
         var predictions = images.Select(image => engine.Predict(new ImageInput { Image = image })).ToArray();
         hook.remove();
         return (passes, predictions.Select(p => p.Score).ToArray(), predictions.Select(p => p.PredictedLabel).ToArray(), transformScores, transformLabels, log);
@@ -123,18 +123,5 @@ public sealed class OneRowScoringTests
         }).Fit(SyntheticImages.Create(32)));
         Assert.AreEqual(nameof(CnnTrainerOptions.OneRowScoring), error.ParamName);
         StringAssert.Contains(error.Message, "OnnxRuntime or LibTorch");
-    }
-
-    private sealed class ImageInput
-    {
-        [VectorType(784)]
-        public float[] Image { get; set; } = [];
-    }
-
-    private sealed class Prediction
-    {
-        public float[] Score { get; set; } = [];
-
-        public uint PredictedLabel { get; set; }
     }
 }

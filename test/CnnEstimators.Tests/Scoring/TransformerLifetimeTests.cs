@@ -46,7 +46,7 @@ public sealed class TransformerLifetimeTests
     private static float[][] TransformScores(ITransformer model) =>
         model.Transform(_data).GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();
 
-    private static float[][] EngineScores(PredictionEngine<ImageInput, Prediction> engine) =>
+    private static float[][] EngineScores(PredictionEngine<ImageInput, KeyPrediction> engine) =>
         _images.Select(image => engine.Predict(new ImageInput { Image = image }).Score).ToArray();
 
     private static void AssertSameScores(float[][] expected, float[][] actual, string what)
@@ -68,8 +68,8 @@ public sealed class TransformerLifetimeTests
         using var oneThread = TorchThreads.Use(1);
         var (ml, model, cnn) = Train(asChain);
         var expected = TransformScores(model);
-        var engineA = ml.Model.CreatePredictionEngine<ImageInput, Prediction>(model);
-        var engineB = ml.Model.CreatePredictionEngine<ImageInput, Prediction>(model);
+        var engineA = ml.Model.CreatePredictionEngine<ImageInput, KeyPrediction>(model);
+        var engineB = ml.Model.CreatePredictionEngine<ImageInput, KeyPrediction>(model);
         Assert.AreEqual(expected[0][0], engineA.Predict(new ImageInput { Image = _images[0] }).Score[0], 1e-6);
 
         // ML.NET's PredictionEngine.Dispose disposes the model it was created from (OwnsTransformer defaults to true).
@@ -77,7 +77,7 @@ public sealed class TransformerLifetimeTests
 
         AssertSameScores(expected, EngineScores(engineB), "second engine after the first was disposed");
         AssertSameScores(expected, TransformScores(model), "Transform after an engine was disposed");
-        using var engineC = ml.Model.CreatePredictionEngine<ImageInput, Prediction>(model);
+        using var engineC = ml.Model.CreatePredictionEngine<ImageInput, KeyPrediction>(model);
         AssertSameScores(expected, EngineScores(engineC), "engine created after an engine was disposed");
         engineB.Dispose();
         cnn.Dispose();
@@ -105,7 +105,7 @@ public sealed class TransformerLifetimeTests
         Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = results.Length }, i =>
         {
             // The usual per-request pattern: each thread creates, uses and disposes its own engine.
-            using var engine = ml.Model.CreatePredictionEngine<ImageInput, Prediction>(model);
+            using var engine = ml.Model.CreatePredictionEngine<ImageInput, KeyPrediction>(model);
             results[i] = EngineScores(engine);
         });
         for (var i = 0; i < results.Length; i++) AssertSameScores(expected, results[i], $"engine of thread {i}");
@@ -118,7 +118,7 @@ public sealed class TransformerLifetimeTests
     {
         var (ml, model, cnn) = Train(asChain: false);
         var view = model.Transform(_data);
-        var engine = ml.Model.CreatePredictionEngine<ImageInput, Prediction>(model);
+        var engine = ml.Model.CreatePredictionEngine<ImageInput, KeyPrediction>(model);
         var first = engine.Predict(new ImageInput { Image = _images[0] }).Score;
 
         // The engine's own hold and the owner's: two Dispose calls free the network.
@@ -130,7 +130,7 @@ public sealed class TransformerLifetimeTests
         // The same image again: an engine must not answer from its cache either.
         AssertNamesTheTransformer(Assert.ThrowsExactly<ObjectDisposedException>(() => engine.Predict(new ImageInput { Image = _images[0] })));
         AssertNamesTheTransformer(Assert.ThrowsExactly<ObjectDisposedException>(() => model.Transform(_data)));
-        AssertNamesTheTransformer(Assert.ThrowsExactly<ObjectDisposedException>(() => ml.Model.CreatePredictionEngine<ImageInput, Prediction>(model)));
+        AssertNamesTheTransformer(Assert.ThrowsExactly<ObjectDisposedException>(() => ml.Model.CreatePredictionEngine<ImageInput, KeyPrediction>(model)));
         AssertNamesTheTransformer(Assert.ThrowsExactly<ObjectDisposedException>(() => cnn.Module));
         Assert.HasCount(4, first);
         // Input columns need no network: reading them still works.
@@ -150,18 +150,5 @@ public sealed class TransformerLifetimeTests
     {
         Assert.AreEqual(nameof(CnnTransformer), ex.ObjectName);
         StringAssert.Contains(ex.Message, "CnnTransformer ('mnist-cnn', 4 classes) was disposed");
-    }
-
-    private sealed class ImageInput
-    {
-        [VectorType(784)]
-        public float[] Image { get; set; } = [];
-    }
-
-    private sealed class Prediction
-    {
-        public float[] Score { get; set; } = [];
-
-        public uint PredictedLabel { get; set; }
     }
 }
