@@ -4,24 +4,26 @@
 #   CnnMl.Cli.<version>.nupkg           the console as a .NET tool (command cnnml): a small pointer package, plus
 #   CnnMl.Cli.<rid>.<version>.nupkg     one package per platform carrying that platform's CPU libtorch
 #
-#   scripts/pack.sh [--output DIR] [--version-suffix SUFFIX] [--rids "linux-x64;win-x64;osx-arm64"]
+#   scripts/pack.sh [--output DIR] [--version-suffix SUFFIX] [--rids "linux-x64;win-x64;osx-arm64"] [--print-version]
 #
 # The version is VersionPrefix in Directory.Build.props (plus -SUFFIX when given). The build is deterministic
 # (ContinuousIntegrationBuild) with SourceLink, in its own folder (artifacts/build) so the repository's bin/ and obj/
 # are left alone. The commit goes into the nuspec's <repository commit> and into the informational version
 # (<version>+<commit>); a working tree with uncommitted changes still packs, as <version>+<commit>.dirty.
 # --rids: the tool's platforms (default linux-x64, the one tested); win-x64 and osx-arm64 restore their libtorch
-# packages first (hundreds of MB each) and are untested.
+# packages first (hundreds of MB each) and are untested. --print-version: print <version>+<commit>[.dirty] and stop.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$ROOT/artifacts/packages"
 SUFFIX=""
 RIDS="linux-x64"
+PRINT_VERSION=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --output) OUT="$2"; shift 2 ;;
     --version-suffix) SUFFIX="$2"; shift 2 ;;
     --rids) RIDS="$2"; shift 2 ;;
+    --print-version) PRINT_VERSION=1; shift ;;
     -h|--help) sed -n 2,15p "$0"; exit 0 ;;
     *) echo "pack: unknown option '$1' (expected --output DIR, --version-suffix SUFFIX or --rids LIST)" >&2; exit 2 ;;
   esac
@@ -31,8 +33,6 @@ say() { printf '[pack] %s\n' "$*"; }
 die() { printf '[pack] ERROR: %s\n' "$*" >&2; exit 1; }
 
 command -v dotnet >/dev/null 2>&1 || die "the .NET 10 SDK (dotnet) is needed"
-mkdir -p "$OUT"
-OUT="$(cd "$OUT" && pwd)"
 
 commit=""
 revision=""
@@ -54,7 +54,10 @@ props=(-c Release -nologo -v quiet -clp:ErrorsOnly
 if [ -n "$commit" ]; then props+=(-p:SourceRevisionId="$revision" -p:RepositoryCommit="$commit"); fi
 
 version="$(dotnet msbuild "$ROOT/src/CnnEstimators/CnnEstimators.csproj" -getProperty:PackageVersion ${SUFFIX:+-p:VersionSuffix="$SUFFIX"})"
+if [ "$PRINT_VERSION" -eq 1 ]; then echo "$version${revision:++$revision}"; exit 0; fi
 say "version $version${commit:+ (commit $commit)}"
+mkdir -p "$OUT"
+OUT="$(cd "$OUT" && pwd)"
 
 say "CnnMl: dotnet pack src/CnnEstimators"
 dotnet pack "$ROOT/src/CnnEstimators/CnnEstimators.csproj" "${props[@]}" -o "$OUT"
