@@ -4,28 +4,33 @@
 #   CnnMl.Cli.<version>.nupkg           the console as a .NET tool (command cnnml): a small pointer package, plus
 #   CnnMl.Cli.<rid>.<version>.nupkg     one package per platform carrying that platform's CPU libtorch
 #
-#   scripts/pack.sh [--output DIR] [--version-suffix SUFFIX] [--rids "linux-x64;win-x64;osx-arm64"] [--print-version]
+#   scripts/pack.sh [--output DIR] [--version-suffix SUFFIX] [--package-version VERSION]
+#                   [--rids "linux-x64;win-x64;osx-arm64"] [--print-version]
 #
-# The version is VersionPrefix in Directory.Build.props (plus -SUFFIX when given). The build is deterministic
-# (ContinuousIntegrationBuild) with SourceLink, in its own folder (artifacts/build) so the repository's bin/ and obj/
-# are left alone. The commit goes into the nuspec's <repository commit> and into the informational version
-# (<version>+<commit>); a working tree with uncommitted changes still packs, as <version>+<commit>.dirty.
+# The version is VersionPrefix in Directory.Build.props (plus -SUFFIX when given). --package-version sets the
+# packages' version alone (the assemblies keep theirs): the packaging test uses it for a version no package cache has
+# seen, without recompiling. The build is Release, deterministic (ContinuousIntegrationBuild) with SourceLink, in the
+# usual bin/ and obj/ folders (under CI=true the test command's build is the same build). The commit goes into the
+# nuspec's <repository commit> and the informational version (<version>+<commit>); a working tree with uncommitted
+# changes still packs, as <version>+<commit>.dirty. The repository URL is git's origin remote, when there is one.
 # --rids: the tool's platforms (default linux-x64, the one tested); win-x64 and osx-arm64 restore their libtorch
 # packages first (hundreds of MB each) and are untested. --print-version: print <version>+<commit>[.dirty] and stop.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$ROOT/artifacts/packages"
 SUFFIX=""
+PACKAGE_VERSION=""
 RIDS="linux-x64"
 PRINT_VERSION=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --output) OUT="$2"; shift 2 ;;
     --version-suffix) SUFFIX="$2"; shift 2 ;;
+    --package-version) PACKAGE_VERSION="$2"; shift 2 ;;
     --rids) RIDS="$2"; shift 2 ;;
     --print-version) PRINT_VERSION=1; shift ;;
-    -h|--help) sed -n 2,15p "$0"; exit 0 ;;
-    *) echo "pack: unknown option '$1' (expected --output DIR, --version-suffix SUFFIX or --rids LIST)" >&2; exit 2 ;;
+    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
+    *) echo "pack: unknown option '$1' (expected --output DIR, --version-suffix SUFFIX, --package-version VERSION, --rids LIST or --print-version)" >&2; exit 2 ;;
   esac
 done
 
@@ -47,13 +52,13 @@ else
   say "not a git checkout: the packages name no commit"
 fi
 
-props=(-c Release -nologo -v quiet -clp:ErrorsOnly
-       --artifacts-path "$ROOT/artifacts/build"
-       -p:ContinuousIntegrationBuild=true -p:TorchBackend=cpu)
+props=(-c Release -nologo -v quiet -clp:ErrorsOnly -p:ContinuousIntegrationBuild=true -p:TorchBackend=cpu)
 [ -n "$SUFFIX" ] && props+=(-p:VersionSuffix="$SUFFIX")
+[ -n "$PACKAGE_VERSION" ] && props+=(-p:PackageVersion="$PACKAGE_VERSION")
 if [ -n "$commit" ]; then props+=(-p:SourceRevisionId="$revision" -p:RepositoryCommit="$commit"); fi
 
-version="$(dotnet msbuild "$ROOT/src/CnnEstimators/CnnEstimators.csproj" -getProperty:PackageVersion ${SUFFIX:+-p:VersionSuffix="$SUFFIX"})"
+version="$(dotnet msbuild "$ROOT/src/CnnEstimators/CnnEstimators.csproj" -getProperty:PackageVersion \
+  ${SUFFIX:+-p:VersionSuffix="$SUFFIX"} ${PACKAGE_VERSION:+-p:PackageVersion="$PACKAGE_VERSION"})"
 if [ "$PRINT_VERSION" -eq 1 ]; then echo "$version${revision:++$revision}"; exit 0; fi
 say "version $version${commit:+ (commit $commit)}"
 mkdir -p "$OUT"
