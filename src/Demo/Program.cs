@@ -15,6 +15,8 @@ var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("cnnml");
+    // Lists -v/--version in the help; the report itself (VersionReport) is written before Spectre.Console.Cli runs.
+    config.SetApplicationVersion(VersionReport.CnnmlVersion);
     // An unknown option is an error, not a silently ignored "remaining argument".
     config.UseStrictParsing();
     config.CancellationExitCode(ExitCodes.Cancelled);

@@ -15,13 +15,16 @@ namespace CnnMl.Demo.Cli;
 internal static class VersionReport
 {
     /// <summary>The arguments that ask for it.</summary>
-    public static bool IsRequested(IReadOnlyList<string> args) => args is ["--version"] or ["-V"];
+    public static bool IsRequested(IReadOnlyList<string> args) => args is ["--version"] or ["-v"] or ["-V"];
+
+    /// <summary>cnnml's own version: the informational version (VersionPrefix+commit) its build stamped.</summary>
+    public static string CnnmlVersion => InformationalVersion(typeof(VersionReport).Assembly);
 
     /// <summary>Writes the report; returns <see cref="ExitCodes.Failure"/> when libtorch or ONNX Runtime does not load.</summary>
     public static int Write(TextWriter output, TextWriter error)
     {
         var failed = false;
-        output.WriteLine($"cnnml {InformationalVersion(typeof(VersionReport).Assembly)}");
+        output.WriteLine($"cnnml {CnnmlVersion}");
         output.WriteLine($"  CnnMl         {InformationalVersion(typeof(CnnCatalog).Assembly)}");
         output.WriteLine($"  ML.NET        {InformationalVersion(typeof(MLContext).Assembly)}");
         output.WriteLine($"  TorchSharp    {InformationalVersion(typeof(torch).Assembly)}");
