@@ -63,6 +63,8 @@ public sealed class PackageConsumerTests
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         var restored = Path.Combine(globalPackages, "cnnml", _version.ToLowerInvariant());
         if (_version.Length > 0 && Directory.Exists(restored)) Directory.Delete(restored, recursive: true);
+        var id = Path.GetDirectoryName(restored)!;
+        if (Directory.Exists(id) && !Directory.EnumerateFileSystemEntries(id).Any()) Directory.Delete(id);
     }
 
     [TestMethod]
