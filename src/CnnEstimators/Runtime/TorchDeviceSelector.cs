@@ -25,8 +25,9 @@ internal static class TorchDeviceSelector
         }
         if (!fallbackToCpu)
             throw new InvalidOperationException(
-                $"MLContext.GpuDeviceId is {gpuDeviceId} but CUDA is not available (this build uses TorchBackend=cpu, or no GPU/driver is present) " +
-                "and MLContext.FallbackToCpu is false. Build with -p:TorchBackend=cuda on a CUDA machine, or set FallbackToCpu = true.");
+                $"MLContext.GpuDeviceId is {gpuDeviceId} but CUDA is not available (the application references a CPU libtorch, or no GPU/driver is present) " +
+                "and MLContext.FallbackToCpu is false. Reference a CUDA libtorch package instead of the CPU one (in CnnMl's repository: build with " +
+                "-p:TorchBackend=cuda) on a CUDA machine, or set FallbackToCpu = true.");
         return (torch.CPU, $"cpu (MLContext.GpuDeviceId = {gpuDeviceId} but CUDA is not available; FallbackToCpu)");
     }
 }

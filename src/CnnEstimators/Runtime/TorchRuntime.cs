@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.InteropServices;
 using TorchSharp;
 
 namespace CnnMl.Runtime;
@@ -13,7 +12,7 @@ public static class TorchRuntime
     /// <summary>The libstdc++ symbol version that TorchSharp 0.107's libLibTorchSharp.so needs.</summary>
     public const string RequiredGlibcxx = "GLIBCXX_3.4.32";
 
-    /// <summary>The project's set-up script, which installs the missing prerequisite.</summary>
+    /// <summary>The repository's set-up script, which installs the missing prerequisite on Debian 12 (in a clone of CnnMl).</summary>
     public const string SetupScript = "scripts/setup.sh";
 
     /// <summary>The metadata key under which the build records its <c>TorchBackend</c>.</summary>
@@ -24,9 +23,10 @@ public static class TorchRuntime
     private static bool _loaded;
 
     /// <summary>
-    /// Where this build of CnnMl expects libtorch from (the <c>TorchBackend</c> build property): "cpu" (the bundled
-    /// libtorch-cpu-linux-x64 package), "cuda" (TorchSharp-cuda-linux) or "system" (an installed libtorch 2.10 found
-    /// through <c>LD_LIBRARY_PATH</c>).
+    /// The <c>TorchBackend</c> build property of the build that produced this assembly: which libtorch the repository's
+    /// own programs reference, "cpu" (libtorch-cpu-linux-x64), "cuda" (TorchSharp-cuda-linux) or "system" (none: an
+    /// installed libtorch 2.10 found through <c>LD_LIBRARY_PATH</c>). The library itself references no libtorch; an
+    /// application using the CnnMl package picks its own.
     /// </summary>
     public static string TorchBackend { get; } =
         typeof(TorchRuntime).Assembly.GetCustomAttributes(typeof(AssemblyMetadataAttribute), false).OfType<AssemblyMetadataAttribute>()
@@ -60,7 +60,7 @@ public static class TorchRuntime
                     _failure = ex;
                 }
             }
-            throw new TorchNativeLibraryException(DescribeFailure(_failure), _failure);
+            throw new TorchNativeLibraryException(TorchLoadAdvice.Describe(_failure, TorchNativeFacts.Probe()), _failure);
         }
     }
 
@@ -75,44 +75,4 @@ public static class TorchRuntime
     }
 
     private static void DefaultLoadBackend() => torch.InitializeDeviceType(DeviceType.CPU);
-
-    private static string DescribeFailure(Exception failure)
-    {
-        var first = FirstLine(failure);
-        if (!OperatingSystem.IsLinux())
-        {
-            return "TorchSharp's native library (libtorch) could not be loaded. Check that the libtorch package for " +
-                   $"this platform is restored (this project ships libtorch-cpu-linux-x64 by default). Cause: {first}";
-        }
-
-        var lib = LibStdCxxProbe.FindLibrary();
-        var hasSymbol = lib is not null && LibStdCxxProbe.HasVersion(lib, RequiredGlibcxx);
-        if (!hasSymbol)
-        {
-            return $"TorchSharp's native library could not be loaded: libLibTorchSharp.so needs {RequiredGlibcxx} " +
-                   $"(libstdc++ from GCC 13 or newer), and this system's libstdc++ ({lib ?? "not found"}) lacks it. " +
-                   $"Run '{SetupScript}' from the repository root: on Debian 12 it installs libstdc++6 from Debian 13 " +
-                   "(trixie) with a low-priority apt pin; on other systems install a libstdc++ from GCC 13+. " +
-                   $"Cause: {first}";
-        }
-
-        if (TorchBackend == "system")
-        {
-            return "TorchSharp's native library could not be loaded. This build of CnnMl ships no libtorch (TorchBackend=system): " +
-                   "put the lib folder of an installed libtorch 2.10 on LD_LIBRARY_PATH (for example a PyTorch 2.10 installation's torch/lib: " +
-                   "export LD_LIBRARY_PATH=$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))')/lib), " +
-                   $"or build without -p:TorchBackend=system. Cause: {first}";
-        }
-
-        return $"TorchSharp's native library could not be loaded, although libstdc++ provides {RequiredGlibcxx}. " +
-               $"Run '{SetupScript}' to restore and build (libtorch-cpu-linux-x64 must be restored next to the app). Cause: {first}";
-    }
-
-    private static string FirstLine(Exception ex)
-    {
-        var inner = ex is TypeInitializationException { InnerException: { } ie } ? ie : ex;
-        var text = inner.Message;
-        var newline = text.IndexOf('\n');
-        return $"{inner.GetType().Name}: {(newline < 0 ? text : text[..newline].TrimEnd())}";
-    }
 }

@@ -53,7 +53,7 @@ internal static class DataStep
         var folder = wizard.Ask(new TextPrompt<string>("MNIST folder?")
             .DefaultValue(defaultFolder)
             .Validate(path => HasMnist(path) ? ValidationResult.Success()
-                : ValidationResult.Error($"[red]No MNIST idx files in {Markup.Escape(Path.GetFullPath(path))}; give the folder with {MnistDataset.FileNames(MnistSplit.Train).Images}.[/]")));
+                : ValidationResult.Error($"[red]No MNIST idx files in {Markup.Escape(Path.GetFullPath(path))}; give the folder with {MnistDataset.FileNames(MnistSplit.Train).Images} (cnnml data mnist --data DIR fetches them).[/]")));
         var trainImages = wizard.Ask(new TextPrompt<int>("Training images? (fewer: a quicker, weaker model)")
             .DefaultValue(WizardAnswers.MnistTrainImages)
             .Validate(n => n is >= 1 and <= WizardAnswers.MnistTrainImages ? ValidationResult.Success() : ValidationResult.Error($"[red]Give 1 to {WizardAnswers.MnistTrainImages:N0}.[/]")));

@@ -66,7 +66,7 @@ internal static class CnnmlProcess
         // that: cnnml would never see the Ctrl+C the cancellation tests send. A user's foreground cnnml does, so give
         // the child SIGINT's default disposition back (coreutils' env) when this process runs with it ignored.
         var resetInterrupt = InterruptIgnoredHere() && File.Exists("/usr/bin/env");
-        var start = new ProcessStartInfo(resetInterrupt ? "/usr/bin/env" : DotnetHost())
+        var start = new ProcessStartInfo(resetInterrupt ? "/usr/bin/env" : ExternalCommand.DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -76,7 +76,7 @@ internal static class CnnmlProcess
         if (resetInterrupt)
         {
             start.ArgumentList.Add("--default-signal=INT");
-            start.ArgumentList.Add(DotnetHost());
+            start.ArgumentList.Add(ExternalCommand.DotnetHost());
         }
         start.ArgumentList.Add(DllPath);
         foreach (var argument in args) start.ArgumentList.Add(argument);
@@ -92,12 +92,6 @@ internal static class CnnmlProcess
         var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
         return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << 1)) != 0;
     }
-
-    // The dotnet host that runs the tests (the CLI exports DOTNET_HOST_PATH to its children), else the one on PATH.
-    private static string DotnetHost() =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
-        : Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath!
-        : "dotnet";
 
     // CPU time of this process's finished children (getrusage(RUSAGE_CHILDREN)): the difference around one run is that
     // run's CPU time, since the tests run one at a time. Wall time on a shared 2-core machine says little about the

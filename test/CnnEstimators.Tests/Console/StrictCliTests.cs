@@ -151,6 +151,7 @@ public sealed class StrictCliTests
             ["bench"] = ["--sections <LIST>", "--arch <LIST>", "--images <N>  1920", "--repeats <N>  5", "--batch-size <N>  64", "--threads <N>  2", "--onednn <MODE>  auto", "--json <FILE>", "--verbose"],
             ["conv-demo"] = ["--plots <DIR>", "--verbose"],
             ["architectures"] = ["--verbose"],
+            ["data"] = ["<DATASET>", "--data <DIR>", "--verbose"],
         };
         foreach (var (command, options) in expected)
         {

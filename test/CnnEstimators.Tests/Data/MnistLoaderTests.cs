@@ -87,7 +87,7 @@ public sealed class MnistLoaderTests
         var missing = Path.Combine(_dir, "absent");
         var ex = Assert.ThrowsExactly<DirectoryNotFoundException>(() => new MLContext().Data.LoadMnist(missing, MnistSplit.Train));
         StringAssert.Contains(ex.Message, missing);
-        StringAssert.Contains(ex.Message, "scripts/setup.sh");
+        StringAssert.Contains(ex.Message, $"'cnnml data mnist --data {missing}'");
     }
 
     [TestMethod]

@@ -25,13 +25,54 @@ public sealed class TorchRuntimeTests
 
         var ex = Assert.ThrowsExactly<TorchNativeLibraryException>(() => ml.MulticlassClassification.Trainers.Cnn());
 
-        StringAssert.Contains(ex.Message, "GLIBCXX_3.4.32");
-        StringAssert.Contains(ex.Message, "scripts/setup.sh");
+        StringAssert.StartsWith(ex.Message, "TorchSharp's native library (libtorch) could not be loaded.");
+        // This machine has GLIBCXX_3.4.32 and the tests' libtorch-cpu-linux-x64 beside them: the message says so.
+        StringAssert.Contains(ex.Message, "A libtorch was found (");
+        StringAssert.Contains(ex.Message, "libtorch_cpu.so) but did not load");
         StringAssert.Contains(ex.Message, "Cause: NotSupportedException: This application or script uses TorchSharp");
         Assert.IsFalse(ex.Message.Contains("Failed to load native component"), "only the first line of TorchSharp's trace is kept");
         Assert.IsInstanceOfType<NotSupportedException>(ex.InnerException);
         // Every later call fails the same way, not with a TorchSharp error from deeper down.
         Assert.ThrowsExactly<TorchNativeLibraryException>(() => CnnMl.Architectures.CnnArchitectures.Get("lenet5").Create());
+    }
+
+    [TestMethod]
+    public void WithoutAnyLibTorchTheMessageNamesThePackagesToAdd()
+    {
+        var message = TorchLoadAdvice.Describe(new NotSupportedException("no libtorch"),
+            new TorchNativeFacts(IsLinux: true, LibStdCxx: "/lib/libstdc++.so.6", HasRequiredGlibcxx: true, LibTorch: null, Backend: "cpu"));
+
+        StringAssert.Contains(message, "'dotnet add package libtorch-cpu-linux-x64 --version 2.10.0'");
+        foreach (var package in new[] { "libtorch-cpu-win-x64", "libtorch-cpu-osx-arm64", "TorchSharp-cpu 0.107.0", "CUDA libtorch" })
+            StringAssert.Contains(message, package);
+        StringAssert.Contains(message, "LD_LIBRARY_PATH");
+        StringAssert.EndsWith(message, "Cause: NotSupportedException: no libtorch");
+        Assert.IsFalse(message.Contains("GLIBCXX"), "libstdc++ is fine here: the message must not send the user after it");
+        Assert.IsFalse(message.Contains("scripts/"), "a package consumer has no clone of the repository");
+    }
+
+    [TestMethod]
+    public void OnALinuxWithoutTheSymbolTheMessageSaysHowToInstallIt()
+    {
+        var message = TorchLoadAdvice.Describe(new DllNotFoundException("libLibTorchSharp.so: version `GLIBCXX_3.4.32' not found"),
+            new TorchNativeFacts(IsLinux: true, LibStdCxx: "/lib/x86_64-linux-gnu/libstdc++.so.6", HasRequiredGlibcxx: false, LibTorch: null, Backend: "cpu"));
+
+        StringAssert.Contains(message, "needs GLIBCXX_3.4.32 (libstdc++ from GCC 13 or newer), and this system's libstdc++ (/lib/x86_64-linux-gnu/libstdc++.so.6) lacks it");
+        StringAssert.Contains(message, "Pin: release n=trixie");
+        StringAssert.Contains(message, "apt-get install -t trixie libstdc++6");
+        // No libtorch either: both fixes are named, the prerequisite first.
+        Assert.IsTrue(message.IndexOf("GLIBCXX", StringComparison.Ordinal) < message.IndexOf("libtorch-cpu-linux-x64", StringComparison.Ordinal));
+    }
+
+    [TestMethod]
+    public void TheSystemBuildPointsAtLdLibraryPath()
+    {
+        var message = TorchLoadAdvice.Describe(new NotSupportedException("x"),
+            new TorchNativeFacts(IsLinux: true, LibStdCxx: "/lib/libstdc++.so.6", HasRequiredGlibcxx: true, LibTorch: null, Backend: "system"));
+
+        StringAssert.Contains(message, "TorchBackend=system");
+        StringAssert.Contains(message, "export LD_LIBRARY_PATH=");
+        Assert.IsFalse(message.Contains("dotnet add package"));
     }
 
     [TestMethod]

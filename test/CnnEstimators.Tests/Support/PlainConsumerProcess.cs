@@ -21,7 +21,7 @@ internal static class PlainConsumerProcess
     {
         Assert.IsTrue(File.Exists(DllPath), $"The plain consumer was not built at {DllPath}; build CnnMl.sln first.");
         var output = Path.Combine(workFolder, $"consumer-{Path.GetFileNameWithoutExtension(modelPath)}.json");
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(ExternalCommand.DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -42,11 +42,6 @@ internal static class PlainConsumerProcess
         return JsonSerializer.Deserialize<ConsumerResult>(json)!;
     }
 
-    // The dotnet host that runs the tests (the CLI exports DOTNET_HOST_PATH to its children), else the one on PATH.
-    private static string DotnetHost() =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
-        : Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath!
-        : "dotnet";
 }
 
 /// <summary>The consumer's JSON (test/CnnMl.PlainConsumer/Program.cs, ConsumerResult).</summary>
