@@ -9,6 +9,7 @@ Prints the tensors loaded and, with --mnist, the test accuracy PyTorch computes 
 Many files in one process (CnnMl's tests do this):
 
     python3 scripts/pytorch/check_weights.py --cases cases.json
+    ... | python3 scripts/pytorch/check_weights.py --cases -     # one case per line on standard input, each run as it comes
 
 cases.json is a list of {"arch", "weights", "classes", "input_shape": [N, C, H, W], "input", "logits"}: each weights
 file is loaded with strict=True and PyTorch's logits for the input (little-endian float32) are written to "logits".
@@ -16,6 +17,7 @@ Prints a JSON list with, per case, "tensors" (how many were loaded) or "error" (
 """
 import argparse
 import json
+import sys
 
 import numpy as np
 import torch
@@ -31,8 +33,11 @@ def main():
     parser.add_argument("--classes", type=int, default=10)
     parser.add_argument("--input", default="1x28x28", help="C x H x W the weights were trained for")
     parser.add_argument("--mnist", help="folder with the MNIST idx files: evaluate on the 10,000 test images")
-    parser.add_argument("--cases", help="JSON list of files to load and inputs to score (see above)")
+    parser.add_argument("--cases", help="JSON list of files to load and inputs to score, or - for JSON lines on stdin (see above)")
     args = parser.parse_args()
+    if args.cases == "-":
+        print(json.dumps([check_case(json.loads(line)) for line in sys.stdin if line.strip()]))
+        return
     if args.cases:
         with open(args.cases) as f:
             print(json.dumps([check_case(case) for case in json.load(f)]))

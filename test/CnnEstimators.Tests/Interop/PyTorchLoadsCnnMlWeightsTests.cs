@@ -24,6 +24,8 @@ public sealed class PyTorchLoadsCnnMlWeightsTests
     public void SaveWeightsAndWeightsOutFilesLoadStrictlyIntoPyTorchsClassesAndScoreTheSame()
     {
         using var folder = new TemporaryFolder("cnnml-weights-pytorch");
+        // Started first: Python imports torch while CnnMl trains, and scores each file as soon as it is written.
+        using var pytorch = PyTorchProcess.Start("check_weights.py", "--cases", "-");
         using var scope = NewDisposeScope();
         var cases = new List<WeightsCase>();
         foreach (var (architecture, shape) in new[]
@@ -41,25 +43,24 @@ public sealed class PyTorchLoadsCnnMlWeightsTests
             var path = folder.File($"{architecture}.pt");
             model.SaveWeights(path);
             cases.Add(WeightsCase.Score(folder, $"SaveWeights {architecture}", architecture, path, model.Module, shape, 10));
+            pytorch.Input.WriteLine(cases[^1].ForPython());
         }
 
         var console = TrainedConsoleModel.Get();
         using var trained = CnnTransformer.Load(console.CheckpointPath);
         cases.Add(WeightsCase.Score(folder, "cnnml train --weights-out", CnnArchitectures.MnistCnn, console.WeightsPath, trained.Module,
             new ImageShape(1, 28, 28), 10));
+        pytorch.Input.WriteLine(cases[^1].ForPython());
 
         // Control: strict=True is in force. The same mnist-cnn file without its last tensor must be refused.
         var truncated = folder.File("mnist-cnn-without-out-bias.pt");
         using (var file = new StateDictTensors(folder.File($"{CnnArchitectures.MnistCnn}.pt")))
             StateDictFile.Write(truncated, file.Tensors.Where(kv => kv.Key != "out.bias").Select(kv => (kv.Key, kv.Value)).ToList());
-        var control = cases[0] with { Label = "control", Weights = truncated };
+        pytorch.Input.WriteLine((cases[0] with { Weights = truncated, LogitsPath = folder.File("control.logits.f32") }).ForPython());
 
-        var all = cases.Append(control).ToArray();
-        var casesPath = folder.File("cases.json");
-        File.WriteAllText(casesPath, JsonSerializer.Serialize(all.Select(c => c.ForPython()).ToArray()));
-        var output = PyTorchProcess.Run(TimeSpan.FromMinutes(5), "check_weights.py", "--cases", casesPath);
+        var output = pytorch.Finish(TimeSpan.FromMinutes(5));
         var results = JsonDocument.Parse(output.StandardOutput.Trim().Split('\n')[^1]).RootElement.EnumerateArray().ToArray();
-        Assert.HasCount(all.Length, results);
+        Assert.HasCount(cases.Count + 1, results);
 
         var controlResult = results[^1];
         Assert.IsTrue(controlResult.TryGetProperty("error", out var refusal), $"PyTorch loaded a file without out.bias with strict=True: {controlResult}");
@@ -69,9 +70,9 @@ public sealed class PyTorchLoadsCnnMlWeightsTests
         {
             Assert.IsFalse(result.TryGetProperty("error", out var error), $"{weightsCase.Label}: PyTorch refused the file with strict=True: {error}");
             Assert.AreEqual(weightsCase.TensorCount, result.GetProperty("tensors").GetInt32(), $"{weightsCase.Label}: tensors loaded");
-            var pytorch = PyTorchStateDict.ReadFloat32(weightsCase.LogitsPath, weightsCase.Expected.shape);
+            var theirs = PyTorchStateDict.ReadFloat32(weightsCase.LogitsPath, weightsCase.Expected.shape);
             var scale = Math.Max(1.0, weightsCase.Expected.abs().max().item<float>());
-            var difference = (pytorch - weightsCase.Expected).abs().max().item<float>();
+            var difference = (theirs - weightsCase.Expected).abs().max().item<float>();
             Console.WriteLine($"{weightsCase.Label}: {weightsCase.TensorCount} tensors, max |Δlogit| {difference:E2} (max |y| {scale:F2})");
             Assert.IsLessThanOrEqualTo(1e-4 * scale, difference, $"{weightsCase.Label}: PyTorch's logits against CnnMl's");
         }
@@ -97,11 +98,11 @@ public sealed class PyTorchLoadsCnnMlWeightsTests
                 folder.File($"{name}.logits.f32"), logits);
         }
 
-        /// <summary>The case as check_weights.py --cases reads it.</summary>
-        public object ForPython() => new Dictionary<string, object>
+        /// <summary>The case as one JSON line of check_weights.py --cases -.</summary>
+        public string ForPython() => JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["arch"] = Architecture, ["weights"] = Weights, ["classes"] = Classes,
             ["input_shape"] = Shape.WithBatch(4), ["input"] = InputPath, ["logits"] = LogitsPath,
-        };
+        });
     }
 }

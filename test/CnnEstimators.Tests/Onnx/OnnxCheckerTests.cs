@@ -20,6 +20,8 @@ public sealed class OnnxCheckerTests
     public void EveryArchitecturesExportPassesOnnxsFullChecker()
     {
         using var folder = new TemporaryFolder("cnnml-onnx-checker");
+        // The checker takes each file as soon as it is written: it checks one while the next is exported (2 cores).
+        using var checker = PyTorchProcess.Start("check_onnx.py", "-");
         var files = new Dictionary<string, string>();
         var options = new OnnxExportOptions { PredictedIndexOutputName = "PredictedIndex", LogitsOutputName = "Logits" };
         foreach (var architecture in CnnArchitectures.All)
@@ -31,11 +33,11 @@ public sealed class OnnxCheckerTests
             using var module = architecture.Create(shape, architecture.DefaultClasses);
             // A trained CondenseNet has condensed masks: export the masked (effective) weights, as OnnxExportTests does.
             foreach (var learned in module.modules().OfType<LearnedGroupConv>()) learned.CondenseTo(1.0);
-            files[architecture.Name] = Export(folder, architecture.Name, module, shape, options);
+            files[architecture.Name] = Export(checker, folder, architecture.Name, module, shape, options);
             if (module is IConvertibleAfterTraining convertible)
             {
                 using var converted = convertible.ConvertForInference();
-                files[$"{architecture.Name} (converted)"] = Export(folder, architecture.Name + "-converted", converted, shape, options);
+                files[$"{architecture.Name} (converted)"] = Export(checker, folder, architecture.Name + "-converted", converted, shape, options);
             }
         }
         Assert.HasCount(CnnArchitectures.All.Count, files.Keys.Where(k => !k.EndsWith("(converted)", StringComparison.Ordinal)));
@@ -47,9 +49,10 @@ public sealed class OnnxCheckerTests
             broken.Graph.Node[1].Input[0] = "defined-nowhere";
             files["control"] = folder.File("control.onnx");
             File.WriteAllBytes(files["control"], broken.ToByteArray());
+            checker.Input.WriteLine(files["control"]);
         }
 
-        var output = PyTorchProcess.Run(TimeSpan.FromMinutes(5), 1, ["check_onnx.py", .. files.Values]);
+        var output = checker.Finish(TimeSpan.FromMinutes(5), expectedExitCode: 1);
         using var json = JsonDocument.Parse(output.StandardOutput.Trim().Split('\n')[^1]);
         var results = json.RootElement.GetProperty("results");
         StringAssert.Contains(results.GetProperty(files["control"]).GetString(), "defined-nowhere", "the checker names the undefined input");
@@ -60,11 +63,12 @@ public sealed class OnnxCheckerTests
         Assert.IsEmpty(failures, string.Join("\n", failures));
     }
 
-    private static string Export(TemporaryFolder folder, string name, nn.Module<Tensor, Tensor> module, ImageShape shape, OnnxExportOptions options)
+    private static string Export(PyTorchProcess checker, TemporaryFolder folder, string name, nn.Module<Tensor, Tensor> module, ImageShape shape,
+        OnnxExportOptions options)
     {
         var path = folder.File(name + ".onnx");
-        using var file = File.Create(path);
-        OnnxModelExporter.Export(module, shape, file, options);
+        using (var file = File.Create(path)) OnnxModelExporter.Export(module, shape, file, options);
+        checker.Input.WriteLine(path);
         return path;
     }
 }

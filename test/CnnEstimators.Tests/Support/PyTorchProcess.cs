@@ -8,10 +8,26 @@ namespace CnnMl.Tests.Support;
 /// python3-torchvision and python3-onnx packages the test set-up installs. A missing interpreter or module fails the
 /// test saying what to run.
 /// </summary>
-internal static class PyTorchProcess
+internal sealed class PyTorchProcess : IDisposable
 {
     private const string SetUp =
         "run 'bash scripts/setup.sh --for-tests' (scripts/test.sh runs it): it installs Debian 12's python3-torch, python3-torchvision and python3-onnx";
+
+    private readonly Process _process;
+    private readonly string _line;
+    private readonly Stopwatch _clock;
+    private readonly Task<string> _stdout;
+    private readonly Task<string> _stderr;
+
+    private PyTorchProcess(Process process, string line, Stopwatch clock)
+    {
+        _process = process;
+        _line = line;
+        _clock = clock;
+        _stdout = process.StandardOutput.ReadToEndAsync();
+        _stderr = process.StandardError.ReadToEndAsync();
+        process.StandardInput.AutoFlush = true;
+    }
 
     /// <summary>
     /// Debian's interpreter when there is one: apt's python3-* modules are on its path only, and a pyenv or conda
@@ -22,6 +38,9 @@ internal static class PyTorchProcess
     /// <summary>What one run printed.</summary>
     public sealed record Output(string StandardOutput, string StandardError, TimeSpan Elapsed);
 
+    /// <summary>The process's standard input, for a script that takes its work as the test produces it.</summary>
+    public TextWriter Input => _process.StandardInput;
+
     /// <summary>
     /// Runs <c>python3 ARGS</c> in the repository's scripts/pytorch folder; fails the test unless it exits 0.
     /// <paramref name="arguments"/> start with the script (or <c>-m module</c>).
@@ -31,9 +50,17 @@ internal static class PyTorchProcess
     /// <summary>As <see cref="Run(TimeSpan, string[])"/>, for a run that should end with <paramref name="expectedExitCode"/>.</summary>
     public static Output Run(TimeSpan timeout, int expectedExitCode, params string[] arguments)
     {
+        using var process = Start(arguments);
+        return process.Finish(timeout, expectedExitCode);
+    }
+
+    /// <summary>Starts <c>python3 ARGS</c> in scripts/pytorch with its standard input open (see <see cref="Input"/>).</summary>
+    public static PyTorchProcess Start(params string[] arguments)
+    {
         var start = new ProcessStartInfo(Interpreter)
         {
             WorkingDirectory = TestPaths.PyTorchScripts,
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -44,33 +71,46 @@ internal static class PyTorchProcess
         start.Environment.Remove("PYTHONHOME");
         var line = $"{Interpreter} {string.Join(' ', arguments)}";
         var clock = Stopwatch.StartNew();
-        Process process;
         try
         {
-            process = Process.Start(start)!;
+            return new PyTorchProcess(Process.Start(start)!, line, clock);
         }
         catch (Win32Exception e)
         {
             Assert.Fail($"Could not start {Interpreter} for '{line}' ({e.Message}): {SetUp}.");
             throw;
         }
-        using (process)
+    }
+
+    /// <summary>Closes the standard input and waits; fails the test unless the process exits with <paramref name="expectedExitCode"/>.</summary>
+    public Output Finish(TimeSpan timeout, int expectedExitCode = 0)
+    {
+        _process.StandardInput.Close();
+        if (!_process.WaitForExit(timeout))
         {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(timeout))
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail($"'{line}' did not finish within {timeout}.\nstdout:\n{stdout.Result}\nstderr:\n{stderr.Result}");
-            }
-            process.WaitForExit();
-            var output = new Output(stdout.Result, stderr.Result, clock.Elapsed);
-            Console.WriteLine($"{line}: exit {process.ExitCode} in {output.Elapsed.TotalSeconds:F1} s\n{output.StandardOutput.TrimEnd()}");
-            var missing = output.StandardError.Split('\n').FirstOrDefault(l => l.Contains("ModuleNotFoundError", StringComparison.Ordinal));
-            if (process.ExitCode != 0 && missing is not null) Assert.Fail($"{Interpreter} cannot run '{line}': {missing.Trim()}. {SetUp}.");
-            if (process.ExitCode != expectedExitCode)
-                Assert.Fail($"'{line}' exited with {process.ExitCode}, expected {expectedExitCode}.\nstdout:\n{output.StandardOutput}\nstderr:\n{output.StandardError}");
-            return output;
+            _process.Kill(entireProcessTree: true);
+            Assert.Fail($"'{_line}' did not finish within {timeout}.\nstdout:\n{_stdout.Result}\nstderr:\n{_stderr.Result}");
         }
+        _process.WaitForExit();
+        var output = new Output(_stdout.Result, _stderr.Result, _clock.Elapsed);
+        Console.WriteLine($"{_line}: exit {_process.ExitCode} in {output.Elapsed.TotalSeconds:F1} s\n{output.StandardOutput.TrimEnd()}");
+        var missing = output.StandardError.Split('\n').FirstOrDefault(l => l.Contains("ModuleNotFoundError", StringComparison.Ordinal));
+        if (_process.ExitCode != 0 && missing is not null) Assert.Fail($"{Interpreter} cannot run '{_line}': {missing.Trim()}. {SetUp}.");
+        if (_process.ExitCode != expectedExitCode)
+            Assert.Fail($"'{_line}' exited with {_process.ExitCode}, expected {expectedExitCode}.\nstdout:\n{output.StandardOutput}\nstderr:\n{output.StandardError}");
+        return output;
+    }
+
+    /// <summary>Ends the process if it is still running (a test that failed before <see cref="Finish"/>).</summary>
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        _process.Dispose();
     }
 }
