@@ -49,12 +49,13 @@ def read_idx(path):
         return np.frombuffer(f.read(), dtype=np.uint8).reshape(shape)
 
 
-def mnist(folder, split):
+def mnist(folder, split, limit=None):
+    """The split's images (pixels in [0, 1]) and labels; with limit, the first `limit` of them."""
     images = "train-images-idx3-ubyte" if split == "train" else "t10k-images-idx3-ubyte"
     labels = "train-labels-idx1-ubyte" if split == "train" else "t10k-labels-idx1-ubyte"
     find = lambda name: os.path.join(folder, name) if os.path.exists(os.path.join(folder, name)) else os.path.join(folder, name + ".gz")
-    x = torch.from_numpy(read_idx(find(images)).astype(np.float32) / 255.0).unsqueeze(1)
-    y = torch.from_numpy(read_idx(find(labels)).astype(np.int64))
+    x = torch.from_numpy(read_idx(find(images))[:limit].astype(np.float32) / 255.0).unsqueeze(1)
+    y = torch.from_numpy(read_idx(find(labels))[:limit].astype(np.int64))
     return TensorDataset(x, y), 10, (1, x.shape[2], x.shape[3])
 
 
@@ -120,9 +121,7 @@ def train(args):
     torch.manual_seed(args.seed)
 
     if args.mnist:
-        data, classes, (c, h, w) = mnist(args.mnist, "train")
-        if args.train_limit:
-            data = TensorDataset(*(t[:args.train_limit] for t in data.tensors))
+        data, classes, (c, h, w) = mnist(args.mnist, "train", args.train_limit)
     else:
         data, classes, (c, h, w) = image_folder(args.image_folder, args.image_size, normalise=args.imagenet_weights is not None)
     model = cnnml_models.build(args.arch, classes, c, h, w)
@@ -166,8 +165,8 @@ def train(args):
         cnnml_models.save_state_dict(model.module, args.out)
         print(f"wrote {args.out}: CnnTrainerOptions {{ Architecture = \"{args.arch}\", InitialWeights = \"{args.out}\", Epochs = 0 }}")
         if args.test_images:
-            test, _, _ = mnist(args.mnist, "test")
-            x, y = (t[:args.test_images] for t in test.tensors)
+            test, _, _ = mnist(args.mnist, "test", args.test_images)
+            x, y = test.tensors
             model.module.eval()
             with torch.no_grad():
                 correct = sum((model.module(x[i:i + 1000].to(device)).argmax(1).cpu() == y[i:i + 1000]).sum().item()
