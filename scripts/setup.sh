@@ -175,6 +175,8 @@ ensure_test_python() {
   bookworm_offers_test_packages || as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
   bookworm_offers_test_packages || die "apt offers no Debian 12 (bookworm) build of ${TEST_PACKAGES[*]} ('apt-cache madison python3-torch' lists what it has). Add a bookworm source, or install torch 1.13, torchvision 0.14 and onnx for $TEST_PYTHON by other means, then rerun."
   say "tests: installing ${TEST_PACKAGES[*]} from Debian 12 (bookworm) with apt (~150 MB; PyTorch 1.13, torchvision 0.14, onnx 1.12)"
+  # --no-install-recommends: no OpenBLAS; with Debian's reference BLAS the generator remakes the committed logits
+  # bit for bit (OpenBLAS rounds them differently).
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${TEST_PACKAGES[@]/%//bookworm}"
   test_python_ok || die "${TEST_PACKAGES[*]} were installed but $TEST_PYTHON still cannot import torch, torchvision and onnx"
   say "tests: $TEST_PYTHON imports $(test_python_versions)"
