@@ -1,27 +1,77 @@
 #!/usr/bin/env bash
-# Prints the line "N passed, N failed, N skipped" for a TRX results file, counted from the outcome of every test
-# result (the TRX <Counters> element leaves inconclusive and skipped tests out: it says notExecuted="0" when
-# dotnet test reports them skipped), preceded by one line per skipped test with its message, e.g.
-#   skipped: ReproducesPyTorchsLogitsFromItsStateDict ("resnet18") — Assert.Inconclusive. Large PyTorch fixture 'resnet18.pt' ...
+# Summarizes a TRX results file, counted from the outcome of every test result (the TRX <Counters> element leaves
+# inconclusive and skipped tests out: it says notExecuted="0" when dotnet test reports them skipped):
+#
+#   skipped: PyTorchConformanceTests.ReproducesPyTorchLogits ("lenet5") — <its message>   (one line per skipped test)
+#   515 passed, 0 failed, 1 skipped
+#   ten slowest test classes (sum of their tests' durations):
+#     145.1 s  ZooEvaluationTests (4 tests)
+#     ...
+#   FAILED: 515 passed, 0 failed, 1 skipped — skipped: PyTorchConformanceTests.ReproducesPyTorchLogits ("lenet5")
+#
+# The last line is the verdict: "PASSED: N passed, 0 failed, 0 skipped", or "FAILED: ..." naming every failed and
+# skipped (or inconclusive) test. Exits 0 only when tests ran and none failed or was skipped.
 #   scripts/trx-summary.sh results.trx
 set -euo pipefail
 trx="$1"
+# Standard library only; Debian's interpreter when there is one (as the rest of the test set-up).
+PYTHON=$(command -v /usr/bin/python3 || command -v python3) || { echo "trx-summary: python3 is needed to read $trx" >&2; exit 2; }
 
-count() { grep -o '<UnitTestResult [^>]*>' "$trx" | grep -c " outcome=\"$1\"" || true; }
-passed=$(count Passed)
-failed=$(( $(count Failed) + $(count Error) + $(count Timeout) + $(count Aborted) ))
-skipped=$(( $(count NotExecuted) + $(count Inconclusive) + $(count NotRunnable) ))
+"$PYTHON" - "$trx" <<'EOF'
+import re
+import sys
+import xml.etree.ElementTree as ET
 
-awk '
-  function report() { if (skip) print "skipped: " name (msg == "" ? "" : " — " msg); skip = 0 }
-  /<UnitTestResult / {
-    report(); msg = ""; name = ""
-    if (match($0, /testName="[^"]*"/)) name = substr($0, RSTART + 10, RLENGTH - 11)
-    skip = ($0 ~ / outcome="(NotExecuted|Inconclusive|NotRunnable)"/)
-  }
-  skip && /<Message>/ && msg == "" { msg = $0; sub(/.*<Message>/, "", msg); sub(/<\/Message>.*/, "", msg) }
-  /<\/UnitTestResult>|<UnitTestResult [^>]*\/>/ { report() }
-  END { report() }
-' "$trx" | sed 's/&quot;/"/g; s/&apos;/'"'"'/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g'
+NS = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+PASSED = {"Passed"}
+FAILED = {"Failed", "Error", "Timeout", "Aborted"}
+SKIPPED = {"NotExecuted", "Inconclusive", "NotRunnable"}
+SLOWEST = 10
+NAMED = 10
 
-echo "$passed passed, $failed failed, $skipped skipped"
+root = ET.parse(sys.argv[1]).getroot()
+classes = {test.get("id"): test.find("t:TestMethod", NS).get("className").rsplit(".", 1)[-1]
+           for test in root.iterfind("t:TestDefinitions/t:UnitTest", NS)}
+
+
+def seconds(duration):
+    hours, minutes, rest = duration.split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(rest)
+
+
+passed, failed, skipped = [], [], []
+time_by_class, tests_by_class = {}, {}
+for result in root.iterfind("t:Results/t:UnitTestResult", NS):
+    name = f"{classes.get(result.get('testId'), '?')}.{result.get('testName')}"
+    outcome = result.get("outcome")
+    if outcome in PASSED:
+        passed.append(name)
+    elif outcome in SKIPPED:
+        message = result.findtext("t:Output/t:ErrorInfo/t:Message", "", NS).strip()
+        print(f"skipped: {name}" + (f" — {message}" if message else ""))
+        skipped.append(name)
+    else:
+        # Anything not known to be a pass or a skip counts as a failure.
+        failed.append(name)
+    cls = classes.get(result.get("testId"), "?")
+    time_by_class[cls] = time_by_class.get(cls, 0.0) + seconds(result.get("duration", "0:0:0"))
+    tests_by_class[cls] = tests_by_class.get(cls, 0) + 1
+
+counts = f"{len(passed)} passed, {len(failed)} failed, {len(skipped)} skipped"
+print(counts)
+print("ten slowest test classes (sum of their tests' durations):")
+for cls, total in sorted(time_by_class.items(), key=lambda kv: -kv[1])[:SLOWEST]:
+    print(f"  {total:7.1f} s  {cls} ({tests_by_class[cls]} test{'s' if tests_by_class[cls] != 1 else ''})")
+
+
+def named(label, names):
+    shown = ", ".join(names[:NAMED])
+    return f"{label}: {shown}" + (f" and {len(names) - NAMED} more" if len(names) > NAMED else "")
+
+
+problems = [named(label, names) for label, names in (("failed", failed), ("skipped", skipped)) if names]
+if not passed and not problems:
+    problems.append("no test ran")
+print(f"FAILED: {counts} — {'; '.join(problems)}" if problems else f"PASSED: {counts}")
+sys.exit(1 if problems else 0)
+EOF

@@ -7,6 +7,9 @@ the same network with PyTorch and serve it from ML.NET:
     torchrun --standalone --nproc_per_node=4 scripts/pytorch/train_ddp.py \
         --arch mnist-cnn --mnist data/mnist --epochs 3 --out mnist-cnn.pt
 
+    # one machine without torchrun (Debian 12's torchrun fails under Python 3.11: see --processes)
+    python3 scripts/pytorch/train_ddp.py --processes 2 --arch mnist-cnn --mnist data/mnist --epochs 1 --out mnist-cnn.pt
+
     # several machines: the same command on each, with --nnodes, --node_rank and a rendezvous endpoint
     torchrun --nnodes=2 --node_rank=0 --nproc_per_node=8 --rdzv_backend=c10d --rdzv_endpoint=HOST:29400 \
         scripts/pytorch/train_ddp.py --arch resnet18 --image-folder /data/train --image-size 224 \
@@ -21,6 +24,7 @@ as CnnMl's MNIST loader does; --image-folder reads torchvision's ImageFolder lay
 import argparse
 import gzip
 import os
+import socket
 import struct
 
 import numpy as np
@@ -45,12 +49,13 @@ def read_idx(path):
         return np.frombuffer(f.read(), dtype=np.uint8).reshape(shape)
 
 
-def mnist(folder, split):
+def mnist(folder, split, limit=None):
+    """The split's images (pixels in [0, 1]) and labels; with limit, the first `limit` of them."""
     images = "train-images-idx3-ubyte" if split == "train" else "t10k-images-idx3-ubyte"
     labels = "train-labels-idx1-ubyte" if split == "train" else "t10k-labels-idx1-ubyte"
     find = lambda name: os.path.join(folder, name) if os.path.exists(os.path.join(folder, name)) else os.path.join(folder, name + ".gz")
-    x = torch.from_numpy(read_idx(find(images)).astype(np.float32) / 255.0).unsqueeze(1)
-    y = torch.from_numpy(read_idx(find(labels)).astype(np.int64))
+    x = torch.from_numpy(read_idx(find(images))[:limit].astype(np.float32) / 255.0).unsqueeze(1)
+    y = torch.from_numpy(read_idx(find(labels))[:limit].astype(np.int64))
     return TensorDataset(x, y), 10, (1, x.shape[2], x.shape[3])
 
 
@@ -75,11 +80,37 @@ def main():
     parser.add_argument("--batch-size", type=int, default=64, help="per process")
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--train-limit", type=int, help="--mnist: train on the first N training images only")
+    parser.add_argument("--test-images", type=int, default=0,
+                        help="--mnist: after training, rank 0 prints the accuracy on the first N test images")
+    parser.add_argument("--processes", type=int,
+                        help="start this many CPU (gloo) processes on this machine itself, one thread each, instead of "
+                             "being started by torchrun")
     parser.add_argument("--out", required=True, help="weights for CnnMl: .pt or .safetensors")
     args = parser.parse_args()
     if (args.mnist is None) == (args.image_folder is None):
         parser.error("give exactly one of --mnist and --image-folder")
+    if (args.train_limit or args.test_images) and not args.mnist:
+        parser.error("--train-limit and --test-images apply to --mnist")
+    if args.processes and "RANK" not in os.environ:
+        # What torchrun --standalone would set up: a rendezvous on this machine and one thread per process.
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        # fork: the children start from this process, torch already imported (nothing has run on its thread pool yet).
+        torch.multiprocessing.start_processes(launched, args=(args, port), nprocs=args.processes, start_method="fork")
+    else:
+        train(args)
 
+
+def launched(rank, args, port):
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE=str(args.processes),
+                      RANK=str(rank), LOCAL_RANK=str(rank))
+    torch.set_num_threads(1)
+    train(args)
+
+
+def train(args):
     use_cuda = torch.cuda.is_available()
     dist.init_process_group("nccl" if use_cuda else "gloo")
     rank, world = dist.get_rank(), dist.get_world_size()
@@ -90,7 +121,7 @@ def main():
     torch.manual_seed(args.seed)
 
     if args.mnist:
-        data, classes, (c, h, w) = mnist(args.mnist, "train")
+        data, classes, (c, h, w) = mnist(args.mnist, "train", args.train_limit)
     else:
         data, classes, (c, h, w) = image_folder(args.image_folder, args.image_size, normalise=args.imagenet_weights is not None)
     model = cnnml_models.build(args.arch, classes, c, h, w)
@@ -133,6 +164,14 @@ def main():
         # model.module: the network itself, without DDP's 'module.' prefix.
         cnnml_models.save_state_dict(model.module, args.out)
         print(f"wrote {args.out}: CnnTrainerOptions {{ Architecture = \"{args.arch}\", InitialWeights = \"{args.out}\", Epochs = 0 }}")
+        if args.test_images:
+            test, _, _ = mnist(args.mnist, "test", args.test_images)
+            x, y = test.tensors
+            model.module.eval()
+            with torch.no_grad():
+                correct = sum((model.module(x[i:i + 1000].to(device)).argmax(1).cpu() == y[i:i + 1000]).sum().item()
+                              for i in range(0, len(x), 1000))
+            print(f"test accuracy in PyTorch on the first {len(x)} test images: {correct / len(x):.2%} ({correct}/{len(x)})")
     dist.destroy_process_group()
 
 

@@ -12,7 +12,8 @@ namespace CnnMl.Tests.ApiApproval;
 /// <remarks>
 /// After changing the public API on purpose, regenerate the file and commit it with the change:
 /// <code>CNNML_APPROVE_API=1 dotnet test CnnMl.sln -c Release --filter "FullyQualifiedName~PublicApiTests"</code>
-/// (the test then rewrites the approved file and passes; run it again without the variable to check).
+/// The test then rewrites the approved file and fails ("approved file rewritten: review and commit it"), so that a
+/// run with the variable set never passes; review the diff, commit it, and run again without the variable.
 /// </remarks>
 [TestClass]
 public sealed class PublicApiTests
@@ -31,9 +32,11 @@ public sealed class PublicApiTests
 
         if (Environment.GetEnvironmentVariable(ApproveVariable) == "1")
         {
+            var before = File.Exists(path) ? Normalise(File.ReadAllText(path)) : null;
             File.WriteAllText(path, actual);
-            Console.WriteLine($"{ApproveVariable}=1: wrote the public API to {path}.");
-            return;
+            Assert.Fail($"approved file rewritten: review and commit it ({path}; " +
+                        (before == actual ? "its content did not change" : $"changes:\n{Diff(before ?? "", actual)}\n") +
+                        $"). A run with {ApproveVariable}=1 always fails; run again without it to pass.");
         }
 
         Assert.IsTrue(File.Exists(path), $"No approved API file at {path}. Run the test once with {ApproveVariable}=1 to create it.");

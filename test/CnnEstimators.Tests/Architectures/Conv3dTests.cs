@@ -1,4 +1,6 @@
 using CnnMl.Architectures;
+using CnnMl.Tests.Support;
+using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace CnnMl.Tests.Architectures;
@@ -17,6 +19,38 @@ public sealed class Conv3dTests
         using var noGrad = no_grad();
         var y = block.call(randn(new long[] { 20, 16, 10, 50, 100 }));
         CollectionAssert.AreEqual(new long[] { 20, 33, 10, 50, 100 }, y.shape);
+    }
+
+    [TestMethod]
+    public void ReproducesPyTorchsNnConv3dValueForValue()
+    {
+        // scripts/pytorch/make_fixtures.py, made by the test set-up: the document's nn.Conv3d(16, 33, (3, 3, 3),
+        // padding=1) with PyTorch's own initialization (seed 0), on a 2x16x5x7x9 batch of torch.randn (the document's
+        // 20x16x10x50x100 would make a 130 MB output file), output computed by PyTorch 1.13.
+        var json = TestPaths.GeneratedFixture("conv3d-16-33.json");
+        var inputShape = PyTorchStateDict.FixtureShape(json, "input_shape");
+        var outputShape = PyTorchStateDict.FixtureShape(json, "output_shape");
+        CollectionAssert.AreEqual(new long[] { 2, 16, 5, 7, 9 }, inputShape);
+        CollectionAssert.AreEqual(new long[] { 2, 33, 5, 7, 9 }, outputShape);
+        using var block = new Conv3dBlock(16, 33, kernelSize: 3, batchNormAndReLU: false);
+        block.load_py(TestPaths.GeneratedFixture("conv3d-16-33.pt"), strict: true);
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = PyTorchStateDict.ReadFloat32(TestPaths.GeneratedFixture("conv3d-16-33.input.f32"), inputShape);
+        var expected = PyTorchStateDict.ReadFloat32(TestPaths.GeneratedFixture("conv3d-16-33.output.f32"), outputShape);
+        var y = block.call(x);
+        CollectionAssert.AreEqual(outputShape, y.shape);
+        // Each output sums 432 products (16 channels x 27 taps) and a bias: float32 rounding in either library.
+        var tolerance = 1e-5 * Math.Max(1.0, expected.abs().max().item<float>());
+        var error = (y - expected).abs().max().item<float>();
+        Assert.IsLessThanOrEqualTo(tolerance, error, $"max |difference| from PyTorch's nn.Conv3d {error:E2}");
+
+        // The same kernel run backwards in time (flipped along D) is far from PyTorch's: the comparison sees depth order.
+        var weight = block.named_parameters().First(p => p.name == "conv.weight").parameter;
+        weight.copy_(weight.flip(2));
+        var flipped = (block.call(x) - expected).abs().max().item<float>();
+        Assert.IsGreaterThan(100 * tolerance, flipped, $"a depth-flipped kernel should miss PyTorch's output by far more than {tolerance:E1}");
     }
 
     [TestMethod]

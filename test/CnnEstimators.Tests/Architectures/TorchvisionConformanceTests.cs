@@ -18,8 +18,8 @@ public sealed class TorchvisionConformanceTests
     [DataRow(CnnArchitectures.MobileNetV2)]
     public void ReproducesPyTorchsLogitsFromItsStateDict(string name)
     {
-        var weights = TestPaths.RequireLargeFixture(name + ".pt");
-        var json = TestPaths.RequireLargeFixture(name + ".json");
+        var weights = TestPaths.Fixture(name + ".pt");
+        var json = TestPaths.Fixture(name + ".json");
         var inputShape = PyTorchStateDict.FixtureShape(json, "input_shape");
         var outputShape = PyTorchStateDict.FixtureShape(json, "output_shape");
 
@@ -28,8 +28,8 @@ public sealed class TorchvisionConformanceTests
         module.eval();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var input = PyTorchStateDict.ReadFloat32(TestPaths.RequireLargeFixture(name + ".input.f32"), inputShape);
-        var expected = PyTorchStateDict.ReadFloat32(TestPaths.RequireLargeFixture(name + ".output.f32"), outputShape);
+        var input = PyTorchStateDict.ReadFloat32(TestPaths.Fixture(name + ".input.f32"), inputShape);
+        var expected = PyTorchStateDict.ReadFloat32(TestPaths.Fixture(name + ".output.f32"), outputShape);
         var actual = module.call(input);
         CollectionAssert.AreEqual(outputShape, actual.shape);
         AssertClose(expected, actual);

@@ -29,7 +29,7 @@ public sealed class SavedModelConsoleTests
     public void Train_out_writes_a_plain_MLNet_zip_reading_Image_and_giving_the_class_name()
     {
         CollectionAssert.AreEquivalent(
-            new[] { "model.zip", "model.consume.cs", "train.json", "train.ckpt" },
+            new[] { "model.zip", "model.consume.cs", "train.json", "train.ckpt", "weights.pt" },
             Directory.GetFiles(_trained.Folder).Select(Path.GetFileName).ToList(),
             "Exactly the requested outputs, and no temporary file left behind.");
 

@@ -12,8 +12,8 @@ using static TorchSharp.torch;
 namespace CnnMl.Tests.Interop;
 
 /// <summary>
-/// Weights in: the PyTorch fixtures (../shared/fixtures/pytorch, saved by PyTorch 1.13 with torch.save) start a
-/// training through the MLContext estimator; mismatches are listed in full.
+/// Weights in: the PyTorch fixtures (Fixtures/pytorch, and those the test set-up generates; saved by PyTorch 1.13 with
+/// torch.save) start a training through the MLContext estimator; mismatches are listed in full.
 /// </summary>
 [TestClass]
 public sealed class InitialWeightsTests

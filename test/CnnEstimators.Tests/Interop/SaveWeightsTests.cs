@@ -14,8 +14,8 @@ namespace CnnMl.Tests.Interop;
 /// <summary>
 /// Weights out: <see cref="CnnTransformer.SaveWeights"/> writes files that load strictly into fresh modules (ours, and
 /// TorchSharp's TorchVision port of torchvision's classes) and reproduce the trained module's logits; their names and
-/// shapes equal the state dicts PyTorch itself saved (../shared/fixtures/pytorch/NAME.json), which is what PyTorch's
-/// <c>load_state_dict(strict=True)</c> checks. (PyTorch is not installed on this machine; the fixtures were made by it.)
+/// shapes equal the state dicts PyTorch itself saved (the fixtures' NAME.json), which is what PyTorch's
+/// <c>load_state_dict(strict=True)</c> checks. PyTorch itself loading these files: <see cref="PyTorchLoadsCnnMlWeightsTests"/>.
 /// </summary>
 [TestClass]
 public sealed class SaveWeightsTests
