@@ -1,3 +1,4 @@
+using System.Globalization;
 using CnnMl.Architectures;
 using CnnMl.Data;
 using CnnMl.Runtime;
@@ -80,6 +81,65 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             "Raise MaxInMemoryBytes above the data's size, or train without checkpoints.");
     }
 
+    /// <summary>The input's image shape and class count, after checking its columns and the class weights against them.</summary>
+    private (ImageShape Shape, int Classes) CheckTrainingInput(IDataView input, CnnArchitecture architecture)
+    {
+        var shape = ShapeFor(input.Schema);
+        var classes = InputSchemaValidator.CheckForTraining(input.Schema, Options.LabelColumnName, Options.FeatureColumnName, architecture.Name, shape);
+        if (Options.ClassWeights is { } weights && weights.Count != classes)
+            throw new ArgumentException(
+                $"ClassWeights has {weights.Count} values; the label column '{Options.LabelColumnName}' has {classes} classes. Give one weight per class, in key order.",
+                nameof(CnnTrainerOptions.ClassWeights));
+        return (shape, classes);
+    }
+
+    /// <summary>The training rows, in memory or streamed; throws when none has a label and finite pixels.</summary>
+    private TrainingData OpenTrainingData(IDataView input, ImageShape shape, IChannel channel)
+    {
+        var train = TrainingData.Open(input, Options, shape, "Training");
+        if (train.Count == 0)
+            throw new InvalidOperationException($"The training data has no rows with a label and finite pixels (label column '{Options.LabelColumnName}'; " +
+                                                $"{train.SkippedMissingLabels} rows had a missing key, {train.SkippedNonFinite} non-finite pixels).");
+        if (train.SkippedMissingLabels > 0)
+            channel.Warning(MessageSensitivity.None, $"Skipped {train.SkippedMissingLabels} rows whose label is missing.");
+        return train;
+    }
+
+    /// <summary>A new network with the weights training starts from: the seeded initialization, or <see cref="CnnTrainerOptions.InitialWeights"/>.</summary>
+    private nn.Module<Tensor, Tensor> CreateStartingNetwork(CnnArchitecture architecture, ImageShape shape, int classes, IChannel channel)
+    {
+        var module = architecture.Create(shape, classes);
+        try
+        {
+            if (Options.InitialWeights is not null) channel.Info(MessageSensitivity.None, InitialWeights.Load(module, architecture, shape, classes, Options));
+            return module;
+        }
+        catch
+        {
+            module.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The fine-tuning phases on <paramref name="module"/> (after its move to the device: to(device) may replace the parameter objects they hold).</summary>
+    private BackboneFreezing? CreateFreezing(nn.Module<Tensor, Tensor> module, CnnArchitecture architecture, IChannel channel)
+    {
+        var freezing = BackboneFreezing.Create(module, Options.FreezeBackboneEpochs > 0
+            ? InitialWeights.RequireClassifier(architecture, module, nameof(CnnTrainerOptions.FreezeBackboneEpochs)) : null, Options);
+        if (freezing is not null) channel.Info(MessageSensitivity.None, freezing.Description);
+        return freezing;
+    }
+
+    /// <summary>Logs the oneDNN decision and the optimizer; the per-layer oneDNN policy for training, when there is one to apply.</summary>
+    private OneDnnLayerPolicy? ApplyOneDnnPolicy(OneDnnGuard oneDnn, nn.Module<Tensor, Tensor> module, Device device, ImageShape shape, long examples, IChannel channel)
+    {
+        channel.Info(MessageSensitivity.None, oneDnn.Reason);
+        channel.Info(MessageSensitivity.None, OptimizerFactory.Describe(Options));
+        var oneDnnLayers = OneDnnLayerPolicy.ForTraining(Options.OneDnn, oneDnn.Enabled, device, module, shape, examples, Options.BatchSize);
+        if (oneDnnLayers is not null) channel.Info(MessageSensitivity.None, oneDnnLayers.Description);
+        return oneDnnLayers;
+    }
+
     /// <summary>Trains the network and returns the transformer that scores with it.</summary>
     /// <remarks>
     /// <c>Fit</c> leaves no process-wide setting changed: the thread count (<see cref="CnnTrainerOptions.NumberOfThreads"/>)
@@ -91,8 +151,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var architecture = Architecture;
-        var shape = ShapeFor(input.Schema);
-        var classes = InputSchemaValidator.CheckForTraining(input.Schema, Options.LabelColumnName, Options.FeatureColumnName, architecture.Name, shape);
+        var (shape, classes) = CheckTrainingInput(input, architecture);
         if (Options.ValidationSet is { } validationSet)
         {
             int validationClasses;
@@ -109,22 +168,13 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                 throw new ArgumentOutOfRangeException(nameof(CnnTrainerOptions.ValidationSet),
                     $"ValidationSet: label column '{Options.LabelColumnName}' has {validationClasses} classes; the training data's has {classes}. Map both with the same MapValueToKey transformer.");
         }
-        if (Options.ClassWeights is { } weights && weights.Count != classes)
-            throw new ArgumentException(
-                $"ClassWeights has {weights.Count} values; the label column '{Options.LabelColumnName}' has {classes} classes. Give one weight per class, in key order.",
-                nameof(CnnTrainerOptions.ClassWeights));
 
         using var channel = _host.Start("Training");
         var (device, deviceName) = TorchDeviceSelector.Select(CatalogEnvironment.GpuDeviceId(_environment), CatalogEnvironment.FallbackToCpu(_environment));
         using var threads = ThreadCountScope.Enter(Options.NumberOfThreads);
         var seed = Options.Seed ?? _host.Rand.Next();
 
-        var train = TrainingData.Open(input, Options, shape, "Training");
-        if (train.Count == 0)
-            throw new InvalidOperationException($"The training data has no rows with a label and finite pixels (label column '{Options.LabelColumnName}'; " +
-                                                $"{train.SkippedMissingLabels} rows had a missing key, {train.SkippedNonFinite} non-finite pixels).");
-        if (train.SkippedMissingLabels > 0)
-            channel.Warning(MessageSensitivity.None, $"Skipped {train.SkippedMissingLabels} rows whose label is missing.");
+        var train = OpenTrainingData(input, shape, channel);
         var validation = Options.ValidationSet is { } v ? TrainingData.Open(v, Options, shape, "Validation") : null;
         foreach (var data in new[] { train, validation })
         {
@@ -153,23 +203,15 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
 
         using var random = DefaultGeneratorLease.Seed(seed, Options.CancellationToken);
         var resumedModule = checkpoints.TakeResumedModule();
-        var module = resumedModule ?? architecture.Create(shape, classes);
+        // A resumed run continues from the checkpoint's weights, which started from InitialWeights already.
+        var module = resumedModule ?? CreateStartingNetwork(architecture, shape, classes, channel);
         try
         {
             random.KeepWhileTraining(module);
-            // A resumed run continues from the checkpoint's weights, which started from InitialWeights already.
-            if (Options.InitialWeights is not null && resumedModule is null)
-                channel.Info(MessageSensitivity.None, InitialWeights.Load(module, architecture, shape, classes, Options));
             if (device.type != DeviceType.CPU) module.to(device);
-            // After the move: to(device) may replace the parameter objects the freezing holds.
-            var freezing = BackboneFreezing.Create(module, Options.FreezeBackboneEpochs > 0
-                ? InitialWeights.RequireClassifier(architecture, module, nameof(CnnTrainerOptions.FreezeBackboneEpochs)) : null, Options);
-            if (freezing is not null) channel.Info(MessageSensitivity.None, freezing.Description);
+            var freezing = CreateFreezing(module, architecture, channel);
             using var oneDnn = OneDnnGuard.Apply(Options.OneDnn, Options.CancellationToken);
-            channel.Info(MessageSensitivity.None, oneDnn.Reason);
-            channel.Info(MessageSensitivity.None, OptimizerFactory.Describe(Options));
-            using var oneDnnLayers = OneDnnLayerPolicy.ForTraining(Options.OneDnn, oneDnn.Enabled, device, module, shape, train.Count, Options.BatchSize);
-            if (oneDnnLayers is not null) channel.Info(MessageSensitivity.None, oneDnnLayers.Description);
+            using var oneDnnLayers = ApplyOneDnnPolicy(oneDnn, module, device, shape, train.Count, channel);
             var loop = new TrainingLoop(module, shape, device, deviceName, Options, report =>
             {
                 channel.Info(MessageSensitivity.None, report.ToString());
@@ -208,5 +250,76 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             module.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The learning-rate range test (Smith 2015; fastai's <c>lr_find</c>): trains a throw-away copy of the network
+    /// <see cref="Fit"/> would start from — same architecture, initialization or <see cref="CnnTrainerOptions.InitialWeights"/>,
+    /// optimizer, loss, augmentation and mixed precision — for <see cref="LearningRateFinderOptions.Steps"/> batches
+    /// with the rate rising geometrically, and suggests a rate from the smoothed loss. Set
+    /// <see cref="CnnTrainerOptions.LearningRate"/> to <see cref="LearningRateFinderResult.SuggestedLearningRate"/> and
+    /// create a new trainer to train with it.
+    /// </summary>
+    /// <remarks>
+    /// Nothing of this trainer changes: its options stay as they are, and with <see cref="CnnTrainerOptions.Seed"/>
+    /// unset the test draws its seed from the <c>MLContext</c> apart from the stream <see cref="Fit"/> draws from, so
+    /// a later <c>Fit</c> trains exactly the weights it would have trained without the test. The test ignores the
+    /// schedule, validation, early stopping, checkpoints and the time limit; a frozen backbone
+    /// (<see cref="CnnTrainerOptions.FreezeBackboneEpochs"/>) stays frozen, so the rate found is for the first phase.
+    /// </remarks>
+    /// <param name="input">The training data (the same columns <see cref="Fit"/> takes).</param>
+    /// <param name="options">The range and the stopping rule; null for fastai's defaults.</param>
+    /// <exception cref="InvalidOperationException">The loss diverged so early that too few steps remain to suggest a rate.</exception>
+    public LearningRateFinderResult FindLearningRate(IDataView input, LearningRateFinderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        options ??= new LearningRateFinderOptions();
+        options.Validate();
+        var architecture = Architecture;
+        var (shape, classes) = CheckTrainingInput(input, architecture);
+
+        using var channel = _host.Start("Learning-rate range test");
+        var (device, _) = TorchDeviceSelector.Select(CatalogEnvironment.GpuDeviceId(_environment), CatalogEnvironment.FallbackToCpu(_environment));
+        using var threads = ThreadCountScope.Enter(Options.NumberOfThreads);
+        // Not _host.Rand: that stream belongs to Fit, whose seed must not move because the test ran.
+        var seed = Options.Seed ?? _environment.Register(nameof(FindLearningRate)).Rand.Next();
+        var train = OpenTrainingData(input, shape, channel);
+
+        using var random = DefaultGeneratorLease.Seed(seed, Options.CancellationToken);
+        using var network = CreateStartingNetwork(architecture, shape, classes, channel);
+        random.KeepWhileTraining(network);
+        if (device.type != DeviceType.CPU) network.to(device);
+        var freezing = CreateFreezing(network, architecture, channel);
+        using var oneDnn = OneDnnGuard.Apply(Options.OneDnn, Options.CancellationToken);
+        using var oneDnnLayers = ApplyOneDnnPolicy(oneDnn, network, device, shape, train.Count, channel);
+        using var batches = train.TrainingBatches(seed, device.type == DeviceType.CUDA, out var dataDescription);
+        channel.Info(MessageSensitivity.None, dataDescription);
+        using var controls = new TrainingControls(Options, seed, batches.BatchesPerPass, epochs: 1, device);
+        var (curve, diverged) = LearningRateRangeTest.Run(network, batches, controls, new TrainingStep(network, device, Options.MixedPrecision), options, freezing,
+            Options.CancellationToken);
+
+        var window = LearningRateSuggestions.Window(curve, options.Steps) ?? throw new InvalidOperationException(
+            $"The learning-rate range test stopped after {curve.Count} of {options.Steps} steps" +
+            (curve.Count > 0 ? string.Create(CultureInfo.InvariantCulture, $", at rate {curve[^1].LearningRate:G3}, ") : " ") +
+            "because the loss diverged; too few steps remain to suggest a rate (the first tenth and the last 5 are left out). " +
+            "Lower StartLearningRate or raise Steps.");
+        var steepest = LearningRateSuggestions.Steepest(window);
+        var lowest = LearningRateSuggestions.LowestLoss(window);
+        var result = new LearningRateFinderResult
+        {
+            Architecture = architecture.Name,
+            Optimizer = OptimizerFactory.Describe(Options),
+            BatchSize = Options.BatchSize,
+            SuggestedLearningRate = Math.Min(steepest, lowest / 10),
+            SteepestLearningRate = steepest,
+            LowestLossLearningRate = lowest,
+            ValleyLearningRate = LearningRateSuggestions.Valley(window),
+            StoppedOnDivergence = diverged,
+            Curve = curve,
+        };
+        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
+            $"Learning-rate range test: {curve.Count} steps from {options.StartLearningRate:G3}{(diverged ? ", stopped on divergence" : "")}; " +
+            $"steepest descent at {steepest:G3}, lowest loss at {lowest:G3}, suggested {result.SuggestedLearningRate:G3}."));
+        return result;
     }
 }

@@ -22,8 +22,7 @@ internal sealed class TrainingLoop
     private readonly CnnTrainerOptions _options;
     private readonly Action<TrainingReport> _report;
     private readonly ITrainingProgressObserver[] _observers;
-    private readonly ITrainingLossTerm[] _lossTerms;
-    private readonly MixedPrecisionTraining _precision;
+    private readonly TrainingStep _step;
     private readonly BackboneFreezing? _freezing;
 
     public TrainingLoop(nn.Module<Tensor, Tensor> module, ImageShape shape, Device device, string deviceName,
@@ -36,10 +35,8 @@ internal sealed class TrainingLoop
         _deviceName = deviceName;
         _options = options;
         _report = report;
-        var tree = module.modules().Prepend(module).Distinct().ToArray();
-        _observers = tree.OfType<ITrainingProgressObserver>().ToArray();
-        _lossTerms = tree.OfType<ITrainingLossTerm>().ToArray();
-        _precision = new MixedPrecisionTraining(options.MixedPrecision, device, module);
+        _observers = module.modules().Prepend(module).Distinct().OfType<ITrainingProgressObserver>().ToArray();
+        _step = new TrainingStep(module, device, options.MixedPrecision);
     }
 
     /// <param name="train">Training batches (they draw their own order each epoch).</param>
@@ -112,7 +109,7 @@ internal sealed class TrainingLoop
                 var count = batches.Current.Count;
                 batchesDone++;
                 controls.SetLearningRate(optimizer, epoch, batch, _freezing?.LearningRateFactor(epoch) ?? 1);
-                var (loss, hits) = Step(optimizer, controls, epoch, batches.Current);
+                var (loss, hits) = _step.Run(optimizer, controls, epoch, batches.Current);
                 lastRate = optimizer.ParamGroups.First().LearningRate; // what the optimizer used, as reports show it
                 clock.Stop();
                 // The loss is read every step anyway: checking it costs no extra device sync.
@@ -164,26 +161,6 @@ internal sealed class TrainingLoop
         };
     }
 
-    private (double Loss, long Correct) Step(optim.Optimizer optimizer, TrainingControls controls, int epoch, ExampleBatch examples)
-    {
-        using var scope = NewDisposeScope();
-        var x = controls.Augment(ToDevice(examples.Images(), examples.Pinned), epoch);
-        var y = ToDevice(examples.Labels(), examples.Pinned);
-        Tensor logits, loss;
-        using (_precision.Forward())
-        {
-            logits = _module.call(x);
-            loss = controls.Loss.Compute(logits, y);
-            foreach (var term in _lossTerms)
-            {
-                if (term.ComputeLossTerm() is { } extra) loss = loss + extra;
-            }
-        }
-        optimizer.zero_grad();
-        _precision.BackwardAndStep(loss, optimizer);
-        return (loss.to(float32).item<float>(), logits.argmax(1).eq(y).sum().item<long>());
-    }
-
     /// <summary>Accuracy and mean cross-entropy of the current weights on <paramref name="data"/>, in eval mode; restores training mode.</summary>
     private (double Accuracy, double Loss) Validate(IExampleBatches data)
     {
@@ -196,8 +173,8 @@ internal sealed class TrainingLoop
             foreach (var examples in data.Batches(_options.CancellationToken))
             {
                 using var scope = NewDisposeScope();
-                var x = ToDevice(examples.Images(), examples.Pinned);
-                var y = ToDevice(examples.Labels(), examples.Pinned);
+                var x = _step.ToDevice(examples.Images(), examples.Pinned);
+                var y = _step.ToDevice(examples.Labels(), examples.Pinned);
                 var logits = _module.call(x);
                 correct += logits.argmax(1).eq(y).sum().item<long>();
                 loss += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).to(float64).item<double>();
@@ -206,7 +183,4 @@ internal sealed class TrainingLoop
         _module.train();
         return data.Count == 0 ? (double.NaN, double.NaN) : ((double)correct / data.Count, loss / data.Count);
     }
-
-    /// <summary>The host tensor on the training device; from pinned memory the copy is asynchronous (the step's <c>item()</c> waits for it).</summary>
-    private Tensor ToDevice(Tensor t, bool pinned) => _device.type == DeviceType.CPU ? t : t.to(_device, non_blocking: pinned);
 }

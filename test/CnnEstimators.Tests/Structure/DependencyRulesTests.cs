@@ -27,8 +27,11 @@ public sealed class DependencyRulesTests
             "PyTorch weight files are read, checked and written knowing only modules, not the trainer or the transformer"),
         ("CnnMl.Onnx", ["CnnMl.Architectures", "CnnMl.Data", "CnnMl.Training", "CnnMl.Scoring", "CnnMl.Inspection"],
             "the ONNX graph builder sits under the networks: each module writes its own nodes through IOnnxExportable"),
-        ("CnnMl.Abstractions", ["CnnMl.Architectures", "CnnMl.Data", "CnnMl.Training", "CnnMl.Scoring", "CnnMl.Inspection", "CnnMl.Interop"],
+        ("CnnMl.Abstractions", ["CnnMl.Architectures", "CnnMl.Data", "CnnMl.Training", "CnnMl.Scoring", "CnnMl.Inspection", "CnnMl.Interop", "CnnMl.Interpretation"],
             "the abstractions are the bottom layer"),
+        ("CnnMl.Interpretation", ["CnnMl.Training", "CnnMl.Persistence", "CnnMl.Onnx", "CnnMl.Interop"],
+            "explanations read a trained network and scored data; they neither train, save nor export"),
+        ("CnnMl.Scoring", ["CnnMl.Interpretation"], "a transformer scores without knowing what explains it"),
     ];
 
     private static readonly Assembly Library = typeof(CnnArchitectures).Assembly;
