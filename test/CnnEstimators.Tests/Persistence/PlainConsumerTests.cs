@@ -63,10 +63,11 @@ public sealed class PlainConsumerTests
 
         var vectorRows = _folder.File("mnist-test.idv");
         using (var file = File.Create(vectorRows)) ml.Data.SaveAsBinary(ml.Data.LoadMnist(_mnist, MnistSplit.Test, TestImages), file);
-        var train = ml.Data.LoadMnist(_mnist, MnistSplit.Train, TrainingImages);
         foreach (var (architecture, epochs, learningRate, batchSize) in VectorModels)
         {
-            ml = new MLContext(seed: 1); // each model's own seed, as in a run of its own: the budgets above were found so
+            // Each model's own context, data and seed, as in a run of its own: the budgets above were found so.
+            ml = new MLContext(seed: 1);
+            var train = ml.Data.LoadMnist(_mnist, MnistSplit.Train, TrainingImages);
             using var model = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
             {
                 Architecture = architecture, Epochs = epochs, LearningRate = learningRate, BatchSize = batchSize, ReportEveryBatches = 0,
