@@ -44,13 +44,14 @@ public sealed class PlainConsumerTests
     // Budgets under which each network predicts many classes (cnnml train --train-limit 2000 --test-limit 1000):
     // the sigmoid LeNet predicts one class after 32 steps at 1e-3, or 96 steps at 1e-2 or 3e-3 (9.9%), and 65.3% after
     // 3 epochs at 3e-3 in batches of 16; condensenet and biglittle predict at most 3 classes after 32 steps at 1e-3
-    // (15.7%, 27.1%), and 87.8% and 86.4% after 2 epochs at 3e-3.
+    // (15.7%, 27.1%), and 87.8% and 86.4% after 2 epochs at 3e-3. biglittle at 3e-3 diverges (NaN loss within 4
+    // batches) for 2 of the MLContext seeds 1–3 (cnnml train --arch biglittle --lr 0.003 --seed N): it trains 3 epochs at 1e-3.
     private static readonly (string Architecture, int Epochs, double LearningRate, int BatchSize)[] VectorModels =
     [
         (CnnArchitectures.MnistCnn, 1, 1e-3, 64),
         (CnnArchitectures.LeNet5, 3, 3e-3, 16),
         (CnnArchitectures.CondenseNet, 2, 3e-3, 64),
-        (CnnArchitectures.BigLittle, 2, 3e-3, 64),
+        (CnnArchitectures.BigLittle, 3, 1e-3, 64),
     ];
 
     [ClassInitialize]

@@ -49,6 +49,7 @@ internal static class PlainConsumerProcess
         };
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add(jobsFile);
+        var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -57,7 +58,7 @@ internal static class PlainConsumerProcess
             process.Kill(entireProcessTree: true);
             Assert.Fail($"The plain consumer ({version}) did not finish within {Timeout}.");
         }
-        Console.WriteLine($"plain consumer ({version}): {stdout.Result.Trim()}");
+        Console.WriteLine($"plain consumer ({version}), {jobs.Count} job(s) in {clock.Elapsed.TotalSeconds:F1} s: {stdout.Result.Trim()}");
         Assert.AreEqual(0, process.ExitCode, $"The plain consumer ({version}) failed (exit {process.ExitCode}): {stderr.Result}");
         return jobs.Select(job =>
         {
