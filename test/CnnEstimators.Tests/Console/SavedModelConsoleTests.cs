@@ -98,7 +98,7 @@ public sealed class SavedModelConsoleTests
             // The network's own outputs only: nothing that the zip's graph carries for ML.NET (its slot-name node).
             CollectionAssert.AreEqual(new[] { "CnnMl.Probabilities", "CnnMl.PredictedIndex" }, session.OutputMetadata.Keys.ToArray());
             CollectionAssert.AreEqual(new[] { "Image" }, session.InputMetadata.Keys.ToArray());
-            StringAssert.Contains(run.StandardOutput, "outputs CnnMl.Probabilities [N, 10] float, CnnMl.PredictedIndex [N] int64");
+            StringAssert.Contains(run.StandardOutput, "outputs CnnMl.Probabilities [N, 10] float, CnnMl.PredictedIndex [N, 1] int64\n");
             Assert.DoesNotContain("mlnet", run.StandardOutput);
             var graph = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnxPath));
             Assert.IsEmpty(graph.Graph.Node.Where(n => n.Name.StartsWith("mlnet.", StringComparison.Ordinal)).ToList(), "no ML.NET annotation node");

@@ -18,10 +18,10 @@ public sealed class ValidationFractionConsoleTests
     [DataRow("train", "0")]
     [DataRow("train", "1")]
     [DataRow("train", "1.5")]
-    [DataRow("compare", "-0.1")]
+    [DataRow("compare --archs mnist-cnn,lenet5", "-0.1")]
     public void Out_of_range_exits_2_with_one_line(string command, string value)
     {
-        var run = CnnmlProcess.Run(Timeout, command, "--validation-fraction", value);
+        var run = CnnmlProcess.Run(Timeout, [.. command.Split(' '), "--validation-fraction", value]);
         Assert.AreEqual(2, run.ExitCode, run.ToString());
         Assert.HasCount(1, run.ErrorLines, run.ToString());
         StringAssert.Contains(run.ErrorLines[0], $"--validation-fraction must be between 0 and 1 (exclusive), e.g. 0.1 (got {value})", run.ToString());
