@@ -176,7 +176,7 @@ public sealed class PlainConsumerTests
         var original = Originals[name];
         var consumer = Consumed[(name, version)];
         var worst = ScoredRows.LargestDifference(original.Scores, consumer.Scores);
-        Console.WriteLine($"{name} in ML.NET {consumer.MlNetVersion}: {consumer.Rows:N0} rows; micro-accuracy original {original.Metrics.MicroAccuracy:P2}, " +
+        Console.WriteLine($"{name} in ML.NET {consumer.MlNetVersion}: zip {new FileInfo(_folder.File($"{name}.zip")).Length:N0} bytes; {consumer.Rows:N0} rows; micro-accuracy original {original.Metrics.MicroAccuracy:P2}, " +
                           $"plain ML.NET process {consumer.MicroAccuracy:P2}; macro {original.Metrics.MacroAccuracy:P2} / {consumer.MacroAccuracy:P2}; " +
                           $"log-loss {original.Metrics.LogLoss:F5} / {consumer.LogLoss:F5}; largest Score difference {worst:G3}");
 
