@@ -81,7 +81,7 @@ public sealed class CnnTrainerOptions
     /// </summary>
     public LearningRateSchedule? LearningRateSchedule { get; set; }
 
-    /// <summary>Stop when the validation metric stops improving and keep the best weights (needs <see cref="ValidationSet"/>). Null (default): train every epoch.</summary>
+    /// <summary>Stop when the validation metric stops improving and keep the best weights (needs <see cref="ValidationSet"/> or <see cref="ValidationSetFraction"/>). Null (default): train every epoch.</summary>
     public EarlyStopping? EarlyStopping { get; set; }
 
     /// <summary>
