@@ -39,6 +39,6 @@ public static class CnnCatalog
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
         TorchRuntime.EnsureAvailable();
-        return new CnnTrainer(CatalogEnvironment.FromCatalog(catalog), options);
+        return new CnnTrainer(MlNetInternals.FromCatalog(catalog), options);
     }
 }

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -5,9 +6,12 @@ using Microsoft.ML.Data;
 namespace PlainMlNetConsumer;
 
 /// <summary>
-/// Loads an ML.NET model zip with a fresh <see cref="MLContext"/>, scores a binary IDataView file (written with
-/// <c>mlContext.Data.SaveAsBinary</c>), evaluates it as multiclass classification and writes everything to JSON:
-/// the metrics, every row's Score vector and PredictedLabel, the loaded transformers and the loaded assemblies.
+/// Loads ML.NET model zips with fresh <see cref="MLContext"/>s and scores binary IDataView files (written with
+/// <c>mlContext.Data.SaveAsBinary</c>), one job after another in this one process: each job evaluates its rows as
+/// multiclass classification and writes the metrics, every row's Score vector and PredictedLabel and the loaded
+/// transformers to JSON; a job that names a <c>Column</c> writes that float vector column of every row instead (a
+/// stage of an image chain, compared pixel by pixel). Every result also names the ML.NET version that ran and the
+/// assemblies loaded.
 /// Exit codes: 0 done, 1 bad arguments, 2 an assembly whose name starts with "CnnMl" was loaded, 3 failure.
 /// </summary>
 internal static class Program
@@ -16,26 +20,39 @@ internal static class Program
 
     private static int Main(string[] args)
     {
-        var options = ParseArguments(args);
-        if (options is null)
+        if (args.Length != 1 || !File.Exists(args[0]))
         {
-            Console.Error.WriteLine("usage: PlainMlNetConsumer --model MODEL.zip --data ROWS.idv --out RESULT.json " +
-                                    "[--label Label] [--score Score] [--predicted PredictedLabel]");
+            Console.Error.WriteLine("usage: PlainMlNetConsumer JOBS.json   (a JSON array of {\"Model\", \"Data\", \"Out\"[, \"Label\", \"Score\", \"Predicted\", \"Column\"]})");
             return 1;
         }
         try
         {
-            var result = Score(options);
-            using (var file = File.Create(options["out"]))
-                JsonSerializer.Serialize(file, result, new JsonSerializerOptions { WriteIndented = false });
-            var forbidden = result.Assemblies.Where(a => a.StartsWith(ForbiddenAssemblyPrefix, StringComparison.OrdinalIgnoreCase)).ToList();
+            List<ConsumerJob> jobs;
+            using (var file = File.OpenRead(args[0])) jobs = JsonSerializer.Deserialize<List<ConsumerJob>>(file) ?? [];
+            if (jobs.Count == 0 || jobs.Any(j => j.Model.Length == 0 || j.Data.Length == 0 || j.Out.Length == 0))
+            {
+                Console.Error.WriteLine($"{args[0]}: every job needs Model, Data and Out.");
+                return 1;
+            }
+            var version = typeof(MLContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "";
+            var forbidden = new List<string>();
+            foreach (var job in jobs)
+            {
+                var result = job.Column is null ? Score(job) : Column(job);
+                result.MlNetVersion = version;
+                result.Assemblies = AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name ?? "").Order(StringComparer.Ordinal).ToList();
+                using (var file = File.Create(job.Out)) JsonSerializer.Serialize(file, result);
+                forbidden.AddRange(result.Assemblies.Where(a => a.StartsWith(ForbiddenAssemblyPrefix, StringComparison.OrdinalIgnoreCase)));
+                Console.WriteLine(job.Column is null
+                    ? $"{Path.GetFileName(job.Model)}: {result.Rows} rows scored; micro-accuracy {result.MicroAccuracy:P2}, log-loss {result.LogLoss:F4}; {result.Transformers.Count} transformers"
+                    : $"{Path.GetFileName(job.Model)}: {result.Rows} rows of {job.Column}");
+            }
             if (forbidden.Count > 0)
             {
-                Console.Error.WriteLine($"CnnMl assemblies were loaded: {string.Join(", ", forbidden)}");
+                Console.Error.WriteLine($"CnnMl assemblies were loaded: {string.Join(", ", forbidden.Distinct())}");
                 return 2;
             }
-            Console.WriteLine($"{result.Rows} rows scored; micro-accuracy {result.MicroAccuracy:P2}, log-loss {result.LogLoss:F4}; " +
-                              $"{result.Transformers.Count} transformers, {result.Assemblies.Count} assemblies loaded, none from CnnMl.");
+            Console.WriteLine($"ML.NET {version}: {jobs.Count} job(s) done, no CnnMl assembly loaded.");
             return 0;
         }
         catch (Exception e)
@@ -45,58 +62,86 @@ internal static class Program
         }
     }
 
-    private static ConsumerResult Score(IReadOnlyDictionary<string, string> options)
+    private static ConsumerResult Score(ConsumerJob job)
     {
-        var label = options.GetValueOrDefault("label", "Label");
-        var scoreName = options.GetValueOrDefault("score", "Score");
-        var predictedName = options.GetValueOrDefault("predicted", "PredictedLabel");
-
         var ml = new MLContext(seed: 0);
-        var model = ml.Model.Load(options["model"], out var inputSchema);
-        var data = ml.Data.LoadFromBinary(options["data"]);
-        var scored = model.Transform(data);
-
-        var scoreColumn = scored.Schema[scoreName];
-        var predictedColumn = scored.Schema[predictedName];
-        var scores = new List<float[]>();
-        var predicted = new List<string>();
-        var predictedKeys = new List<uint>();
-        var keyValues = KeyValues(predictedColumn);
-        using (var cursor = scored.GetRowCursor([scoreColumn, predictedColumn]))
+        var model = ml.Model.Load(job.Model, out var inputSchema);
+        try
         {
-            var scoreGetter = cursor.GetGetter<VBuffer<float>>(scoreColumn);
-            var predictedGetter = PredictedLabelGetter(cursor, predictedColumn, keyValues, predictedKeys);
-            var buffer = default(VBuffer<float>);
-            while (cursor.MoveNext())
+            var scored = model.Transform(ml.Data.LoadFromBinary(job.Data));
+            var scoreColumn = scored.Schema[job.Score];
+            var predictedColumn = scored.Schema[job.Predicted];
+            var scores = new List<float[]>();
+            var predicted = new List<string>();
+            var predictedKeys = new List<uint>();
+            var keyValues = KeyValues(predictedColumn);
+            using (var cursor = scored.GetRowCursor([scoreColumn, predictedColumn]))
             {
-                scoreGetter(ref buffer);
-                scores.Add(buffer.DenseValues().ToArray());
-                predicted.Add(predictedGetter());
+                var scoreGetter = cursor.GetGetter<VBuffer<float>>(scoreColumn);
+                var predictedGetter = PredictedLabelGetter(cursor, predictedColumn, keyValues, predictedKeys);
+                var buffer = default(VBuffer<float>);
+                while (cursor.MoveNext())
+                {
+                    scoreGetter(ref buffer);
+                    scores.Add(buffer.DenseValues().ToArray());
+                    predicted.Add(predictedGetter());
+                }
             }
+
+            var metrics = ml.MulticlassClassification.Evaluate(scored, job.Label, job.Score, job.Predicted);
+            var transformers = new List<string>();
+            Describe(model, "", transformers);
+            return new ConsumerResult
+            {
+                Rows = scores.Count,
+                MicroAccuracy = metrics.MicroAccuracy,
+                MacroAccuracy = metrics.MacroAccuracy,
+                LogLoss = metrics.LogLoss,
+                LogLossReduction = metrics.LogLossReduction,
+                InputSchema = inputSchema?.Select(c => $"{c.Name}: {c.Type}").ToList() ?? [],
+                ScoreType = scoreColumn.Type.ToString() ?? "",
+                PredictedLabelType = predictedColumn.Type.ToString() ?? "",
+                PredictedLabelKeyValues = keyValues,
+                Scores = scores,
+                PredictedLabels = predicted,
+                PredictedKeys = predictedKeys,
+                Transformers = transformers,
+            };
         }
-
-        var metrics = ml.MulticlassClassification.Evaluate(scored, label, scoreName, predictedName);
-        var transformers = new List<string>();
-        Describe(model, "", transformers);
-        (model as IDisposable)?.Dispose();
-
-        return new ConsumerResult
+        finally
         {
-            Rows = scores.Count,
-            MicroAccuracy = metrics.MicroAccuracy,
-            MacroAccuracy = metrics.MacroAccuracy,
-            LogLoss = metrics.LogLoss,
-            LogLossReduction = metrics.LogLossReduction,
-            InputSchema = inputSchema?.Select(c => $"{c.Name}: {c.Type}").ToList() ?? [],
-            ScoreType = scoreColumn.Type.ToString() ?? "",
-            PredictedLabelType = predictedColumn.Type.ToString() ?? "",
-            PredictedLabelKeyValues = keyValues,
-            Scores = scores,
-            PredictedLabels = predicted,
-            PredictedKeys = predictedKeys,
-            Transformers = transformers,
-            Assemblies = AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name ?? "").Order(StringComparer.Ordinal).ToList(),
-        };
+            (model as IDisposable)?.Dispose();
+        }
+    }
+
+    // One float vector column of every row, in Scores (an image chain's pixels at one stage).
+    private static ConsumerResult Column(ConsumerJob job)
+    {
+        var ml = new MLContext(seed: 0);
+        var model = ml.Model.Load(job.Model, out _);
+        try
+        {
+            var transformed = model.Transform(ml.Data.LoadFromBinary(job.Data));
+            var column = transformed.Schema[job.Column!];
+            var rows = new List<float[]>();
+            using (var cursor = transformed.GetRowCursor([column]))
+            {
+                var getter = cursor.GetGetter<VBuffer<float>>(column);
+                var buffer = default(VBuffer<float>);
+                while (cursor.MoveNext())
+                {
+                    getter(ref buffer);
+                    rows.Add(buffer.DenseValues().ToArray());
+                }
+            }
+            var transformers = new List<string>();
+            Describe(model, "", transformers);
+            return new ConsumerResult { Rows = rows.Count, ScoreType = column.Type.ToString() ?? "", Scores = rows, Transformers = transformers };
+        }
+        finally
+        {
+            (model as IDisposable)?.Dispose();
+        }
     }
 
     // PredictedLabel as its text: a key through its KeyValues annotation (raw keys collected too), or text as is.
@@ -140,23 +185,26 @@ internal static class Program
     private static string TypeName(Type type) => type.IsGenericType
         ? $"{type.FullName![..type.FullName!.IndexOf('`')]}<{string.Join(", ", type.GetGenericArguments().Select(TypeName))}>"
         : type.FullName ?? type.Name;
-
-    private static Dictionary<string, string>? ParseArguments(string[] args)
-    {
-        var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i + 1 < args.Length; i += 2)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal)) return null;
-            options[args[i][2..]] = args[i + 1];
-        }
-        if (args.Length % 2 != 0) return null;
-        return options.ContainsKey("model") && options.ContainsKey("data") && options.ContainsKey("out") ? options : null;
-    }
 }
 
-/// <summary>What the consumer writes: metrics, per-row outputs, the loaded pipeline and the loaded assemblies.</summary>
+/// <summary>One model zip and the rows it scores (the jobs file is an array of these).</summary>
+internal sealed class ConsumerJob
+{
+    public string Model { get; init; } = "";
+    public string Data { get; init; } = "";
+    public string Out { get; init; } = "";
+    public string Label { get; init; } = "Label";
+    public string Score { get; init; } = "Score";
+    public string Predicted { get; init; } = "PredictedLabel";
+
+    /// <summary>When set: write this float vector column of every row (in <see cref="ConsumerResult.Scores"/>) instead of scoring.</summary>
+    public string? Column { get; init; }
+}
+
+/// <summary>What the consumer writes per job: metrics, per-row outputs, the loaded pipeline, ML.NET's version and the loaded assemblies.</summary>
 internal sealed class ConsumerResult
 {
+    public string MlNetVersion { get; set; } = "";
     public int Rows { get; init; }
     public double MicroAccuracy { get; init; }
     public double MacroAccuracy { get; init; }
@@ -170,5 +218,5 @@ internal sealed class ConsumerResult
     public List<string> PredictedLabels { get; init; } = [];
     public List<uint> PredictedKeys { get; init; } = [];
     public List<string> Transformers { get; init; } = [];
-    public List<string> Assemblies { get; init; } = [];
+    public List<string> Assemblies { get; set; } = [];
 }

@@ -38,6 +38,24 @@ internal sealed class InMemoryExamples
     /// <summary>Rows dropped because their features held NaN or ±Infinity (only with <c>skipNonFinite</c>).</summary>
     public long SkippedNonFinite { get; }
 
+    /// <summary>The examples whose <paramref name="mask"/> entry equals <paramref name="keep"/>, in their order (one copy of their features).</summary>
+    public InMemoryExamples Where(bool[] mask, bool keep)
+    {
+        ArgumentNullException.ThrowIfNull(mask);
+        if (mask.Length != Count) throw new ArgumentException($"The mask has {mask.Length} entries for {Count} examples.", nameof(mask));
+        var kept = mask.Count(m => m == keep);
+        var features = new float[(long)kept * FeatureSize];
+        var labels = new long[kept];
+        var next = 0;
+        for (var row = 0; row < Count; row++)
+        {
+            if (mask[row] != keep) continue;
+            Features.AsSpan(row * FeatureSize, FeatureSize).CopyTo(features.AsSpan(next * FeatureSize, FeatureSize));
+            labels[next++] = Labels[row];
+        }
+        return new InMemoryExamples(features, labels, kept, FeatureSize, 0, 0);
+    }
+
     /// <summary>No examples (a placeholder where examples are not needed).</summary>
     public static InMemoryExamples Empty(int featureSize) => new([], [], 0, featureSize, 0, 0);
 

@@ -46,14 +46,16 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     private readonly ModuleHolds _holds = new();
     private readonly DataViewSchema.Annotations _labelKeyValues;
     private readonly int _scoringBatchSize;
-    private readonly IHostEnvironment? _environment; // the trainer's (the user's MLContext): its log hears about saves
+    // Registered with the trainer's environment (the user's MLContext) under the component's name, as ML.NET's
+    // components are: its log hears about saves and one-row scoring as "CnnTransformer; Save", "CnnTransformer; Scoring".
+    private readonly IHost? _host;
 
     internal CnnTransformer(CnnModelDefinition definition, nn.Module<Tensor, Tensor> module, Device device,
         DataViewSchema.Annotations labelKeyValues, TrainingSummary? trainingSummary, int scoringBatchSize,
         IHostEnvironment? environment = null, int? scoringThreads = null, string? classifierName = null,
         OneRowScoring oneRowScoring = OneRowScoring.OnnxRuntime)
     {
-        _environment = environment;
+        _host = environment?.Register(nameof(CnnTransformer));
         Definition = definition;
         Device = device;
         TrainingSummary = trainingSummary;
@@ -79,7 +81,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     /// <summary>A message to the trainer's <c>MLContext.Log</c> (nothing for a transformer loaded without one).</summary>
     private void Log(string message)
     {
-        using var channel = _environment?.Start(nameof(CnnTransformer));
+        using var channel = _host?.Start("Scoring");
         channel?.Info(MessageSensitivity.None, message);
     }
 
@@ -218,7 +220,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         _scorer.ThrowIfDisposed();
-        MlNetScoringChain.Save(this, ctx, _environment);
+        MlNetScoringChain.Save(this, ctx, _host);
     }
 
     /// <summary>

@@ -65,14 +65,15 @@ internal static class MlNetScoringChain
     private const float ProbeTolerance = 1e-4f;
 
     /// <summary>
-    /// Builds the chain for <paramref name="transformer"/>, checks it, and hands <paramref name="context"/> to it.
+    /// Builds the chain for <paramref name="transformer"/>, checks it, and hands <paramref name="context"/> to it; says
+    /// what it saved on <paramref name="host"/>'s "Save" channel.
     /// Everything that can fail (export, chain construction, the probe comparison) happens before anything is
     /// written to <paramref name="context"/>.
     /// </summary>
-    public static void Save(CnnTransformer transformer, ModelSaveContext context, IHostEnvironment? environment)
+    public static void Save(CnnTransformer transformer, ModelSaveContext context, IHost? host)
     {
         ArgumentNullException.ThrowIfNull(context);
-        using var channel = environment?.Start("CnnTransformer.Save");
+        using var channel = host?.Start("Save");
         var onnxPath = Path.Combine(Path.GetTempPath(), $"cnnml-{Guid.NewGuid():N}.onnx");
         TransformerChain<ITransformer>? chain = null;
         try

@@ -48,7 +48,7 @@ internal static class OutputColumns
         var added = Build(new DataViewSchema.Builder().ToSchema(), scoreColumn, predictedLabelColumn, anyClassCount, keyValues.ToAnnotations(),
             featuresColumn is null ? null : (featuresColumn, anyFeatureCount));
         return new SchemaShape(input.Where(c => c.Name != scoreColumn && c.Name != predictedLabelColumn && c.Name != featuresColumn)
-            .Concat(Runtime.CatalogEnvironment.SchemaShapeOf(added)));
+            .Concat(Runtime.MlNetInternals.SchemaShapeOf(added)));
     }
 
     private static void AddEmptyVector<T>(DataViewSchema.Annotations.Builder builder, string name, PrimitiveDataViewType itemType)

@@ -71,6 +71,18 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
         return Architecture.DefaultInput;
     }
 
+    /// <summary>
+    /// ML.NET's trainers' <c>CheckAlive</c>: a canceled <see cref="MLContext"/> (<c>CancelExecution</c>, as AutoML ends a
+    /// trial) stops <c>Fit</c> before the next batch with <see cref="OperationCanceledException"/>.
+    /// </summary>
+    private void CheckAlive(int epoch, int batch)
+    {
+        if (!MlNetInternals.IsCanceled(_host)) return;
+        throw new OperationCanceledException(epoch == 0
+            ? $"Operation was canceled: the MLContext's execution was canceled (CancelExecution) while measuring validation batch {batch}; Fit keeps no model."
+            : $"Operation was canceled: the MLContext's execution was canceled (CancelExecution) before epoch {epoch}, batch {batch}; Fit keeps no model.");
+    }
+
     /// <summary>The in-memory examples checkpoints fingerprint; streamed data cannot be checkpointed yet.</summary>
     private InMemoryExamples CheckpointExamples(TrainingData train)
     {
@@ -169,8 +181,9 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
                     $"ValidationSet: label column '{Options.LabelColumnName}' has {validationClasses} classes; the training data's has {classes}. Map both with the same MapValueToKey transformer.");
         }
 
+        CheckAlive(1, 1);
         using var channel = _host.Start("Training");
-        var (device, deviceName) = TorchDeviceSelector.Select(CatalogEnvironment.GpuDeviceId(_environment), CatalogEnvironment.FallbackToCpu(_environment));
+        var (device, deviceName) = TorchDeviceSelector.Select(MlNetInternals.GpuDeviceId(_environment), MlNetInternals.FallbackToCpu(_environment));
         using var threads = ThreadCountScope.Enter(Options.NumberOfThreads);
         var seed = Options.Seed ?? _host.Rand.Next();
 
@@ -200,6 +213,8 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
         seed = checkpoints.Seed;
         if (checkpoints.Resume is { Training: { } resumed } resume)
             channel.Info(MessageSensitivity.None, $"Resuming from '{resume.Path}' after epoch {resumed.EpochsCompleted}.");
+        // After the seed is final (a resumed run takes its checkpoint's), so a resumed run holds out the same rows.
+        if (Options.ValidationSetFraction is { } fraction) (train, validation) = train.HoldOut(fraction, seed);
 
         using var random = DefaultGeneratorLease.Seed(seed, Options.CancellationToken);
         var resumedModule = checkpoints.TakeResumedModule();
@@ -216,7 +231,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             {
                 channel.Info(MessageSensitivity.None, report.ToString());
                 Options.Progress?.Report(report);
-            }, freezing);
+            }, freezing, CheckAlive);
             var pinned = device.type == DeviceType.CUDA;
             using var trainBatches = train.TrainingBatches(seed, pinned, out var dataDescription);
             channel.Info(MessageSensitivity.None, dataDescription);

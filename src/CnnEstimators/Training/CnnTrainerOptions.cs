@@ -81,7 +81,7 @@ public sealed class CnnTrainerOptions
     /// </summary>
     public LearningRateSchedule? LearningRateSchedule { get; set; }
 
-    /// <summary>Stop when the validation metric stops improving and keep the best weights (needs <see cref="ValidationSet"/>). Null (default): train every epoch.</summary>
+    /// <summary>Stop when the validation metric stops improving and keep the best weights (needs <see cref="ValidationSet"/> or <see cref="ValidationSetFraction"/>). Null (default): train every epoch.</summary>
     public EarlyStopping? EarlyStopping { get; set; }
 
     /// <summary>
@@ -114,6 +114,16 @@ public sealed class CnnTrainerOptions
 
     /// <summary>Optional data to measure accuracy on while training (same columns as the training data).</summary>
     public IDataView? ValidationSet { get; set; }
+
+    /// <summary>
+    /// Hold out this share of the training data inside <c>Fit</c> as the validation set, as ML.NET's
+    /// <c>ImageClassificationTrainer</c> does: of each class, round(rows × fraction), at least 1 and at most all but 1
+    /// (a class with one row keeps it), chosen at random from the training seed (<see cref="Seed"/>, else the
+    /// <see cref="MLContext"/>'s), so validation metrics and <see cref="EarlyStopping"/> work without a separate set.
+    /// The held-out rows are not trained on. In (0, 1), e.g. 0.1; not with <see cref="ValidationSet"/>; the training
+    /// data must fit <see cref="MaxInMemoryBytes"/>. Null (default): no hold-out.
+    /// </summary>
+    public double? ValidationSetFraction { get; set; }
 
     /// <summary>
     /// Measure validation accuracy every this many batches, as the source document does every 100;
@@ -291,8 +301,18 @@ public sealed class CnnTrainerOptions
             if (weights.Any(w => !(w >= 0) || float.IsInfinity(w)) || weights.All(w => w == 0))
                 throw new ArgumentException($"ClassWeights must be finite, 0 or more, and not all 0 (got {string.Join(", ", weights)}).", nameof(ClassWeights));
         }
-        if (EarlyStopping is not null && ValidationSet is null)
-            throw new ArgumentException("EarlyStopping watches the validation set: set ValidationSet too.", nameof(EarlyStopping));
+        if (ValidationSetFraction is { } fraction)
+        {
+            if (!(fraction > 0 && fraction < 1))
+                throw new ArgumentOutOfRangeException(nameof(ValidationSetFraction), fraction,
+                    $"ValidationSetFraction must be between 0 and 1 (exclusive), e.g. 0.1 for a tenth of each class; got {fraction.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+            if (ValidationSet is not null)
+                throw new ArgumentException(
+                    $"ValidationSetFraction ({fraction.ToString(System.Globalization.CultureInfo.InvariantCulture)}) holds out part of the training data as the validation set, and ValidationSet is set too: give one of them.",
+                    nameof(ValidationSetFraction));
+        }
+        if (EarlyStopping is not null && ValidationSet is null && ValidationSetFraction is null)
+            throw new ArgumentException("EarlyStopping watches the validation set: set ValidationSet or ValidationSetFraction too.", nameof(EarlyStopping));
         if (EarlyStopping is not null && ResumeFrom is not null)
             throw new ArgumentException("EarlyStopping cannot continue a resumed run: a checkpoint does not hold its best epoch and weights. Resume without EarlyStopping.", nameof(EarlyStopping));
         if (Optimizer != CnnOptimizer.Adam && (CheckpointPath is not null || ResumeFrom is not null))

@@ -88,6 +88,34 @@ internal sealed class TrainingData
             string.Create(CultureInfo.InvariantCulture, $"{role} data streamed from the IDataView ({why}): {count.Labeled:N0} images per pass"));
     }
 
+    /// <summary>
+    /// <see cref="CnnTrainerOptions.ValidationSetFraction"/>: this (training) data split into the rows trained on and a
+    /// stratified, seeded share of every class held out for validation (<see cref="StratifiedHoldOut"/>, classes in
+    /// index order). The data must be in memory.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The data is streamed.</exception>
+    /// <exception cref="InvalidOperationException">No class has two rows, so nothing can be held out.</exception>
+    public (TrainingData Train, TrainingData Validation) HoldOut(double fraction, int seed)
+    {
+        if (Examples is not { } examples)
+            throw new NotSupportedException(
+                $"ValidationSetFraction holds out rows of the training data in memory, but it is streamed: {Description} " +
+                "Raise MaxInMemoryBytes above the data's size, or pass a separate ValidationSet.");
+        var held = StratifiedHoldOut.Choose(examples.Labels, examples.Labels.Distinct().Order(), fraction, seed);
+        var validation = examples.Where(held, keep: true);
+        if (validation.Count == 0)
+            throw new InvalidOperationException(
+                $"ValidationSetFraction {fraction.ToString(CultureInfo.InvariantCulture)} holds out nothing: no class of the {examples.Count:N0} training rows has two rows. " +
+                "Add rows, or pass a ValidationSet.");
+        var train = examples.Where(held, keep: false);
+        var perClass = validation.Labels.GroupBy(l => l).OrderBy(g => g.Key).Select(g => $"{g.Key}: {g.Count()}");
+        var description = string.Create(CultureInfo.InvariantCulture,
+            $"Validation data: {validation.Count:N0} of the {examples.Count:N0} training images held out (ValidationSetFraction {fraction}, stratified, seed {seed}; " +
+            $"per class index {string.Join(", ", perClass)}); {train.Count:N0} trained on.");
+        return (new TrainingData(_data, _options, _shape, Role, train, train.Count, SkippedMissingLabels, SkippedNonFinite, Description),
+            new TrainingData(_data, _options, _shape, "validation", validation, validation.Count, 0, 0, description));
+    }
+
     /// <summary>Shuffle buffer rows when streaming: <see cref="CnnTrainerOptions.ShuffleBufferRows"/>, or what fits in half the memory budget (at least one batch).</summary>
     public int ShuffleRows
     {

@@ -24,11 +24,15 @@ internal sealed class TrainingLoop
     private readonly ITrainingProgressObserver[] _observers;
     private readonly TrainingStep _step;
     private readonly BackboneFreezing? _freezing;
+    private readonly Action<int, int> _checkAlive;
 
+    // checkAlive: called before every training batch with its epoch and batch (1-based) and before every validation
+    // batch with epoch 0; throws OperationCanceledException when the host was canceled (MLContext.CancelExecution).
     public TrainingLoop(nn.Module<Tensor, Tensor> module, ImageShape shape, Device device, string deviceName,
-        CnnTrainerOptions options, Action<TrainingReport> report, BackboneFreezing? freezing = null)
+        CnnTrainerOptions options, Action<TrainingReport> report, BackboneFreezing? freezing = null, Action<int, int>? checkAlive = null)
     {
         _freezing = freezing;
+        _checkAlive = checkAlive ?? ((_, _) => { });
         _module = module;
         _shape = shape;
         _device = device;
@@ -96,6 +100,7 @@ internal sealed class TrainingLoop
             for (var batch = 0; batch < batchesPerEpoch; batch++)
             {
                 _options.CancellationToken.ThrowIfCancellationRequested();
+                _checkAlive(epoch + 1, batch + 1);
                 // Mid-epoch only (the end of an epoch checks too): a cut epoch has at least one batch.
                 if (batch > 0 && _options.TimeLimit is { } limit && wallClock.Elapsed >= limit)
                 {
@@ -170,8 +175,10 @@ internal sealed class TrainingLoop
         using (no_grad())
         {
             data.BeginPass();
+            var batch = 0;
             foreach (var examples in data.Batches(_options.CancellationToken))
             {
+                _checkAlive(0, ++batch);
                 using var scope = NewDisposeScope();
                 var x = _step.ToDevice(examples.Images(), examples.Pinned);
                 var y = _step.ToDevice(examples.Labels(), examples.Pinned);

@@ -81,6 +81,7 @@ public sealed class CompareCommand : Command<CompareSettings>
             BatchSize = settings.BatchSize,
             LearningRate = settings.LearningRate,
             ReportEveryBatches = 0,
+            ValidationSetFraction = settings.ValidationFraction,
             NumberOfThreads = settings.Threads,
             CancellationToken = cancellation,
             Progress = new SynchronousProgress<TrainingReport>(report =>

@@ -54,6 +54,12 @@ public abstract class DataAndTrainingSettings : CnnmlSettings, IDataOptions
     [DefaultValue(0.2)]
     public double TestFraction { get; init; } = 0.2;
 
+    /// <summary><c>--validation-fraction</c>: <c>CnnTrainerOptions.ValidationSetFraction</c>.</summary>
+    [CommandOption("--validation-fraction <F>")]
+    [Description("Hold out this share of each label of the training images, seeded by --seed, to validate on while training " +
+                 "(reports, --validate-every); the held-out images are not trained on. Default: train validates on the test images.")]
+    public double? ValidationFraction { get; init; }
+
     /// <summary><c>--train-limit</c>.</summary>
     [CommandOption("--train-limit <N>")]
     [Description("Use only the first N training images.")]
@@ -88,7 +94,8 @@ public abstract class DataAndTrainingSettings : CnnmlSettings, IDataOptions
     public PixelNormalization? Normalization => ImageDataSettings.NormalizationNamed(Normalize);
 
     /// <summary>
-    /// The checks both commands make of the shared numbers (<c>--batch-size</c>, <c>--lr</c>, the limits, <c>--threads</c>).
+    /// The checks both commands make of the shared numbers (<c>--batch-size</c>, <c>--lr</c>, the limits, <c>--threads</c>,
+    /// <c>--validation-fraction</c>).
     /// <c>--epochs</c> and the image options are checked by each command, which calls this in between.
     /// </summary>
     public override ValidationResult Validate()
@@ -98,6 +105,8 @@ public abstract class DataAndTrainingSettings : CnnmlSettings, IDataOptions
         if (TrainLimit is < 1) return ValidationResult.Error($"--train-limit must be at least 1 (got {TrainLimit}).");
         if (TestLimit is < 1) return ValidationResult.Error($"--test-limit must be at least 1 (got {TestLimit}).");
         if (Threads is < 1) return ValidationResult.Error($"--threads must be at least 1 (got {Threads}).");
+        if (ValidationFraction is { } fraction && !(fraction > 0 && fraction < 1))
+            return ValidationResult.Error($"--validation-fraction must be between 0 and 1 (exclusive), e.g. 0.1 (got {fraction.ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
         return ValidationResult.Success();
     }
 }

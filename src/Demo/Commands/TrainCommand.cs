@@ -120,7 +120,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             data.Train.GetRowCount() ?? 0, data.Test.GetRowCount() ?? 0);
     }
 
-    /// <summary>The trainer's options for the settings, validating on the test images.</summary>
+    /// <summary>The trainer's options for the settings, validating on the test images, or on a held-out share of the training images with <c>--validation-fraction</c>.</summary>
     internal static CnnTrainerOptions TrainerOptions(TrainSettings settings, PreparedData data, CancellationToken cancellation,
         string? resumeFrom = null, string? initialWeights = null) => new()
     {
@@ -130,7 +130,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         BatchSize = settings.BatchSize,
         LearningRate = settings.LearningRate,
         ReportEveryBatches = settings.ReportEvery,
-        ValidationSet = data.Test,
+        ValidationSet = settings.ValidationFraction is null ? data.Test : null,
+        ValidationSetFraction = settings.ValidationFraction,
         ValidateEveryBatches = settings.ValidateEvery,
         NumberOfThreads = settings.Threads,
         CancellationToken = cancellation,

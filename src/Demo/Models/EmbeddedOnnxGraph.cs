@@ -49,6 +49,46 @@ internal static class EmbeddedOnnxGraph
         }
     }
 
+    /// <summary>The metadata key under which <see cref="NetworkOnly"/> keeps the class names, a JSON array in class order.</summary>
+    public const string ClassNamesMetadataKey = "cnnml.class_names";
+
+    /// <summary>
+    /// A copy of <paramref name="model"/> with only the network's own outputs: the node ML.NET reads slot names from
+    /// (an <c>ai.onnx.ml</c> <c>LabelEncoder</c> named <c>mlnet.&lt;column&gt;.SlotNames</c>), the constant it reads and
+    /// the <c>mlnet.&lt;column&gt;.unusedOutput</c> it feeds are removed, and with them the <c>ai.onnx.ml</c> opset import
+    /// when no other node needs it. The class names the node held stay in the model's metadata
+    /// (<see cref="ClassNamesMetadataKey"/>), so the file still says which index is which class.
+    /// </summary>
+    public static ModelProto NetworkOnly(ModelProto model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var copy = model.Clone();
+        var graph = copy.Graph;
+        var annotations = graph.Node.Where(n => n.Name.StartsWith("mlnet.", StringComparison.Ordinal) && n.Name.EndsWith(".SlotNames", StringComparison.Ordinal)).ToList();
+        foreach (var node in annotations)
+        {
+            if (node.Attribute.FirstOrDefault(a => a.Name == "keys_strings") is { } keys && copy.MetadataProps.All(m => m.Key != ClassNamesMetadataKey))
+            {
+                var names = keys.Strings.Select(b => b.ToStringUtf8()).ToArray();
+                copy.MetadataProps.Add(new StringStringEntryProto { Key = ClassNamesMetadataKey, Value = System.Text.Json.JsonSerializer.Serialize(names) });
+            }
+            graph.Node.Remove(node);
+            foreach (var output in node.Output)
+            {
+                if (graph.Output.FirstOrDefault(o => o.Name == output) is { } unused) graph.Output.Remove(unused);
+            }
+            foreach (var input in node.Input)
+            {
+                if (graph.Node.Any(n => n.Input.Contains(input)) || graph.Output.Any(o => o.Name == input)) continue;
+                if (graph.Initializer.FirstOrDefault(t => t.Name == input) is { } constant) graph.Initializer.Remove(constant);
+            }
+        }
+        var domains = graph.Node.Select(n => n.Domain is "" ? "ai.onnx" : n.Domain).ToHashSet(StringComparer.Ordinal);
+        foreach (var import in copy.OpsetImport.Where(o => o.Domain is not ("" or "ai.onnx") && !domains.Contains(o.Domain)).ToList())
+            copy.OpsetImport.Remove(import);
+        return copy;
+    }
+
     /// <summary>"opset 17; input Image [N, 784] float; outputs CnnMl.Probabilities [N, 10] float, ..."</summary>
     public static string Describe(ModelProto model)
     {

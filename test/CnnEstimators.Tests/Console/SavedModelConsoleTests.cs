@@ -95,6 +95,17 @@ public sealed class SavedModelConsoleTests
             using var options = OnnxRuntimeLog.SessionOptions(out var logId);
             using var session = new InferenceSession(onnxPath, options);
             Assert.IsEmpty(OnnxRuntimeLog.For(logId), "ONNX Runtime loads the exported graph without warnings");
+            // The network's own outputs only: nothing that the zip's graph carries for ML.NET (its slot-name node).
+            CollectionAssert.AreEqual(new[] { "CnnMl.Probabilities", "CnnMl.PredictedIndex" }, session.OutputMetadata.Keys.ToArray());
+            CollectionAssert.AreEqual(new[] { "Image" }, session.InputMetadata.Keys.ToArray());
+            StringAssert.Contains(run.StandardOutput, "outputs CnnMl.Probabilities [N, 10] float, CnnMl.PredictedIndex [N, 1] int64\n");
+            Assert.DoesNotContain("mlnet", run.StandardOutput);
+            var graph = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnxPath));
+            Assert.IsEmpty(graph.Graph.Node.Where(n => n.Name.StartsWith("mlnet.", StringComparison.Ordinal)).ToList(), "no ML.NET annotation node");
+            Assert.IsEmpty(graph.Graph.Initializer.Where(t => t.Name.StartsWith("mlnet.", StringComparison.Ordinal)).ToList(), "no ML.NET annotation constant");
+            Assert.IsEmpty(graph.OpsetImport.Where(o => o.Domain == "ai.onnx.ml").ToList(), "no ai.onnx.ml import: no node of that domain is left");
+            Assert.AreEqual("[\"0\",\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\"]",
+                session.ModelMetadata.CustomMetadataMap["cnnml.class_names"], "the class names, in index order, in the metadata");
             using var results = session.Run([NamedOnnxValue.CreateFromTensor("Image", new DenseTensor<float>(pixels, [rows, 784]))]);
             var probabilities = results.Single(r => r.Name == "CnnMl.Probabilities").AsTensor<float>().ToArray();
             var indices = results.Single(r => r.Name == "CnnMl.PredictedIndex").AsTensor<long>().ToArray();

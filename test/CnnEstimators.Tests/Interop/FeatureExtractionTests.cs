@@ -51,7 +51,7 @@ public sealed class FeatureExtractionTests
         // ML.NET's estimator contract: the promised schema (features column included) is the delivered one, and
         // GetOutputSchema, the row mapper and Transform agree.
         using var model = (CnnTransformer)EstimatorContract.Check(estimator, data);
-        var column = estimator.GetOutputSchema(CnnMl.Runtime.CatalogEnvironment.SchemaShapeOf(data.Schema)).Single(c => c.Name == Features);
+        var column = estimator.GetOutputSchema(CnnMl.Runtime.MlNetInternals.SchemaShapeOf(data.Schema)).Single(c => c.Name == Features);
         Assert.AreEqual(SchemaShape.Column.VectorKind.Vector, column.Kind);
         Assert.AreEqual(NumberDataViewType.Single, column.ItemType);
 

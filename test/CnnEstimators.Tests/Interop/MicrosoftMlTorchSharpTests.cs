@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace CnnMl.Tests.Interop;
 
 /// <summary>
-/// Microsoft.ML.TorchSharp 0.23.1 was compiled against TorchSharp 0.102.7; the restore unifies it to
+/// Microsoft.ML.TorchSharp 0.24.0 (like 0.23.1) was compiled against TorchSharp 0.102.7; the restore unifies it to
 /// 0.107.0. Its public modules must still run, in the same process as CnnMl's networks.
 /// </summary>
 [TestClass]

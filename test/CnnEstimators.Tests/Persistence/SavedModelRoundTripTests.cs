@@ -118,7 +118,7 @@ public sealed class SavedModelRoundTripTests
         var messages = new List<string>();
         void Listen(object? sender, LoggingEventArgs e)
         {
-            if (e.Source.Contains("CnnTransformer.Save", StringComparison.Ordinal)) messages.Add(e.Message);
+            if (e.Source == "CnnTransformer; Save") messages.Add(e.Message);
         }
         _ml.Log += Listen;
         try

@@ -130,7 +130,7 @@ public sealed class EstimatorContractTests
     public void ThePromiseCarriesTheAnnotationsOfMlNetsOwnMulticlassTrainers()
     {
         var ml = new MLContext(seed: 1);
-        var input = CatalogEnvironment.SchemaShapeOf(SyntheticImages.Create(8).Schema);
+        var input = MlNetInternals.SchemaShapeOf(SyntheticImages.Create(8).Schema);
         var ours = ml.MulticlassClassification.Trainers.Cnn(Options()).GetOutputSchema(input);
         var sdca = ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("Label", "Image").GetOutputSchema(input);
         foreach (var column in new[] { "Score", "PredictedLabel" })

@@ -11,13 +11,13 @@ public sealed class DeviceAndEnvironmentTests
     [TestMethod]
     public void CatalogBridgeReachesTheMlContextsEnvironment()
     {
-        // Fails loudly if ML.NET renames IInternalCatalog.Environment or the device settings.
+        // Fails loudly if ML.NET renames IInternalCatalog.Environment or the device settings (MlNetInternalsTests names them).
         var ml = new MLContext(seed: 5) { GpuDeviceId = 3, FallbackToCpu = false };
-        var environment = CatalogEnvironment.FromCatalog(ml.MulticlassClassification.Trainers);
-        Assert.AreEqual(3, CatalogEnvironment.GpuDeviceId(environment));
-        Assert.IsFalse(CatalogEnvironment.FallbackToCpu(environment));
+        var environment = MlNetInternals.FromCatalog(ml.MulticlassClassification.Trainers);
+        Assert.AreEqual(3, MlNetInternals.GpuDeviceId(environment));
+        Assert.IsFalse(MlNetInternals.FallbackToCpu(environment));
         // Same seed stream as the MLContext: two contexts with one seed give one sequence.
-        var again = CatalogEnvironment.FromCatalog(new MLContext(seed: 5).MulticlassClassification.Trainers);
+        var again = MlNetInternals.FromCatalog(new MLContext(seed: 5).MulticlassClassification.Trainers);
         Assert.AreEqual(environment.Register("x").Rand.Next(), again.Register("x").Rand.Next());
     }
 

@@ -38,15 +38,15 @@ internal static class EstimatorContract
     public static ITransformer Check(IEstimator<ITransformer> estimator, IDataView validFitInput, IDataView? validTransformInput = null,
         IDataView? invalidInput = null, params RoundTrip[] roundTrips)
     {
-        var promised = estimator.GetOutputSchema(CatalogEnvironment.SchemaShapeOf(validFitInput.Schema));
+        var promised = estimator.GetOutputSchema(MlNetInternals.SchemaShapeOf(validFitInput.Schema));
         if (validTransformInput is not null)
         {
-            MustFail(() => estimator.GetOutputSchema(CatalogEnvironment.SchemaShapeOf(validTransformInput.Schema)), "GetOutputSchema of the transform-only input");
+            MustFail(() => estimator.GetOutputSchema(MlNetInternals.SchemaShapeOf(validTransformInput.Schema)), "GetOutputSchema of the transform-only input");
             MustFail(() => estimator.Fit(validTransformInput), "Fit on the transform-only input");
         }
         if (invalidInput is not null)
         {
-            MustFail(() => estimator.GetOutputSchema(CatalogEnvironment.SchemaShapeOf(invalidInput.Schema)), "GetOutputSchema of the invalid input");
+            MustFail(() => estimator.GetOutputSchema(MlNetInternals.SchemaShapeOf(invalidInput.Schema)), "GetOutputSchema of the invalid input");
             MustFail(() => estimator.Fit(invalidInput), "Fit on the invalid input");
         }
 
@@ -76,7 +76,7 @@ internal static class EstimatorContract
             MustFail(() => transformer.Transform(invalidInput), "Transform of the invalid input");
         }
 
-        AssertSameShapes(promised, CatalogEnvironment.SchemaShapeOf(transformer.GetOutputSchema(validFitInput.Schema)));
+        AssertSameShapes(promised, MlNetInternals.SchemaShapeOf(transformer.GetOutputSchema(validFitInput.Schema)));
         foreach (var reloaded in reloadedTransformers) (reloaded as IDisposable)?.Dispose();
         return transformer;
     }

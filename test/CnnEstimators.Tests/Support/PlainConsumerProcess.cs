@@ -4,42 +4,69 @@ using System.Text.Json;
 
 namespace CnnMl.Tests.Support;
 
+/// <summary>The ML.NET releases a saved zip is checked on, each with its own build of test/CnnMl.PlainConsumer.</summary>
+public enum PlainMlNet
+{
+    /// <summary>ML.NET 6.0.0, the project's own (test/CnnMl.PlainConsumer).</summary>
+    V6,
+
+    /// <summary>ML.NET 5.0.1 with ImageAnalytics on SkiaSharp 2.88 (test/CnnMl.PlainConsumer.MlNet5).</summary>
+    V5,
+}
+
+/// <summary>One zip and the rows it scores in a plain consumer; <see cref="Column"/> set: that vector column is read instead of scoring.</summary>
+internal sealed record ConsumerJob(string Model, string Data, string Out, string? Column = null);
+
 /// <summary>
 /// Runs test/CnnMl.PlainConsumer (assembly PlainMlNetConsumer, which references ML.NET's packages and no CnnMl
-/// project) as a separate process on a model zip and a binary IDataView file, and reads back its JSON.
+/// project) as a separate process, built on ML.NET 6.0.0 or on 5.0.1, on any number of model zips and binary
+/// IDataView files at once (one process per ML.NET version keeps the tests cheap), and reads back its JSON.
 /// </summary>
 internal static class PlainConsumerProcess
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(8);
 
-    /// <summary>The consumer's dll, as built beside the tests (same configuration and framework).</summary>
-    public static string DllPath { get; } = Path.GetFullPath(
-        typeof(PlainConsumerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "PlainConsumerDll").Value!);
+    /// <summary>The consumer's dll for <paramref name="version"/>, as built beside the tests (same configuration and framework).</summary>
+    public static string DllPath(PlainMlNet version) => Path.GetFullPath(
+        typeof(PlainConsumerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == (version == PlainMlNet.V6 ? "PlainConsumerDll" : "PlainConsumerMlNet5Dll")).Value!);
 
-    /// <summary>Scores <paramref name="dataPath"/> with <paramref name="modelPath"/> in a new process; fails the test unless it exits 0.</summary>
-    public static ConsumerResult Run(string modelPath, string dataPath, string workFolder)
+    /// <summary>The ML.NET release each build runs (its informational version starts with this).</summary>
+    public static string ReleaseOf(PlainMlNet version) => version == PlainMlNet.V6 ? "6.0.0" : "5.0.1";
+
+    /// <summary>Runs every job in one new process on <paramref name="version"/>; fails the test unless it exits 0. Results in job order.</summary>
+    public static IReadOnlyList<ConsumerResult> Run(PlainMlNet version, IReadOnlyList<ConsumerJob> jobs, string workFolder)
     {
-        Assert.IsTrue(File.Exists(DllPath), $"The plain consumer was not built at {DllPath}; build CnnMl.sln first.");
-        var output = Path.Combine(workFolder, $"consumer-{Path.GetFileNameWithoutExtension(modelPath)}.json");
+        var dll = DllPath(version);
+        Assert.IsTrue(File.Exists(dll), $"The plain consumer was not built at {dll}; build CnnMl.sln first.");
+        var jobsFile = Path.Combine(workFolder, $"consumer-jobs-{version}.json");
+        File.WriteAllText(jobsFile, JsonSerializer.Serialize(jobs));
         var start = new ProcessStartInfo(ExternalCommand.DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { DllPath, "--model", modelPath, "--data", dataPath, "--out", output }) start.ArgumentList.Add(argument);
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add(jobsFile);
+        var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(Timeout))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"The plain consumer did not finish within {Timeout}.");
+            Assert.Fail($"The plain consumer ({version}) did not finish within {Timeout}.");
         }
-        Console.WriteLine($"plain consumer: {stdout.Result.Trim()}");
-        Assert.AreEqual(0, process.ExitCode, $"The plain consumer failed (exit {process.ExitCode}): {stderr.Result}");
-        using var json = File.OpenRead(output);
-        return JsonSerializer.Deserialize<ConsumerResult>(json)!;
+        Console.WriteLine($"plain consumer ({version}), {jobs.Count} job(s) in {clock.Elapsed.TotalSeconds:F1} s: {stdout.Result.Trim()}");
+        Assert.AreEqual(0, process.ExitCode, $"The plain consumer ({version}) failed (exit {process.ExitCode}): {stderr.Result}");
+        return jobs.Select(job =>
+        {
+            using var json = File.OpenRead(job.Out);
+            var result = JsonSerializer.Deserialize<ConsumerResult>(json)!;
+            StringAssert.StartsWith(result.MlNetVersion, ReleaseOf(version), $"the {version} consumer runs ML.NET {ReleaseOf(version)}");
+            return result;
+        }).ToList();
     }
 
 }
@@ -47,6 +74,7 @@ internal static class PlainConsumerProcess
 /// <summary>The consumer's JSON (test/CnnMl.PlainConsumer/Program.cs, ConsumerResult).</summary>
 internal sealed class ConsumerResult
 {
+    public string MlNetVersion { get; init; } = "";
     public int Rows { get; init; }
     public double MicroAccuracy { get; init; }
     public double MacroAccuracy { get; init; }

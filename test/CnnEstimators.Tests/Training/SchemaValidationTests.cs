@@ -43,7 +43,7 @@ public sealed class SchemaValidationTests
         var trainer = ml.MulticlassClassification.Trainers.Cnn(labelColumnName: "Digit");
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.Fit(data));
         StringAssert.StartsWith(ex.Message, "Label column 'Digit' was not found in the input (columns: Label, Image).");
-        var shapeEx = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(CatalogEnvironment.SchemaShapeOf(data.Schema)));
+        var shapeEx = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(MlNetInternals.SchemaShapeOf(data.Schema)));
         StringAssert.StartsWith(shapeEx.Message, "Label column 'Digit' was not found in the input schema");
     }
 
@@ -56,7 +56,7 @@ public sealed class SchemaValidationTests
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.Fit(data));
         StringAssert.StartsWith(ex.Message,
             "Label column 'Label' has type Single; expected a key type. Convert it with mlContext.Transforms.Conversion.MapValueToKey(\"Label\").");
-        var shapeEx = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(CatalogEnvironment.SchemaShapeOf(data.Schema)));
+        var shapeEx = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(MlNetInternals.SchemaShapeOf(data.Schema)));
         StringAssert.StartsWith(shapeEx.Message, "Label column 'Label' has type Single; expected a key type.");
     }
 
@@ -79,7 +79,7 @@ public sealed class SchemaValidationTests
         var trainer = ml.MulticlassClassification.Trainers.Cnn();
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.Fit(data));
         StringAssert.StartsWith(ex.Message, "Image column 'Image' is a variable-size vector; architecture 'mnist-cnn' expects a known-size vector<Single> of 1x28x28 = 784.");
-        var shapeEx = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(CatalogEnvironment.SchemaShapeOf(data.Schema)));
+        var shapeEx = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(MlNetInternals.SchemaShapeOf(data.Schema)));
         StringAssert.StartsWith(shapeEx.Message, "Image column 'Image' has type variable-size Vector<Single>; architecture 'mnist-cnn' expects a known-size vector<Single> of 1x28x28 = 784.");
     }
 
@@ -98,7 +98,7 @@ public sealed class SchemaValidationTests
     {
         var ml = new MLContext(seed: 1);
         var data = SyntheticImages.Create(8);
-        var shape = ml.MulticlassClassification.Trainers.Cnn().GetOutputSchema(CatalogEnvironment.SchemaShapeOf(data.Schema));
+        var shape = ml.MulticlassClassification.Trainers.Cnn().GetOutputSchema(MlNetInternals.SchemaShapeOf(data.Schema));
         CollectionAssert.AreEqual(new[] { "Label", "Image", "Score", "PredictedLabel" }, shape.Select(c => c.Name).ToArray());
         var score = shape.Single(c => c.Name == "Score");
         Assert.AreEqual(SchemaShape.Column.VectorKind.Vector, score.Kind);

@@ -126,7 +126,16 @@ public sealed class TrainerOptionsTests
             (o => o.LabelSmoothing = 1, "LabelSmoothing must be in [0, 1)."),
             (o => o.ClassWeights = [0f, 0f], "ClassWeights must be finite, 0 or more, and not all 0 (got 0, 0)."),
             (o => o.ClassWeights = [1f, -1f], "ClassWeights must be finite, 0 or more, and not all 0 (got 1, -1)."),
-            (o => o.EarlyStopping = new EarlyStopping(), "EarlyStopping watches the validation set: set ValidationSet too."),
+            (o => o.EarlyStopping = new EarlyStopping(), "EarlyStopping watches the validation set: set ValidationSet or ValidationSetFraction too."),
+            (o => o.ValidationSetFraction = 0, "ValidationSetFraction must be between 0 and 1 (exclusive), e.g. 0.1 for a tenth of each class; got 0."),
+            (o => o.ValidationSetFraction = 1, "ValidationSetFraction must be between 0 and 1 (exclusive), e.g. 0.1 for a tenth of each class; got 1."),
+            (o => o.ValidationSetFraction = -0.25, "ValidationSetFraction must be between 0 and 1 (exclusive), e.g. 0.1 for a tenth of each class; got -0.25."),
+            (o => o.ValidationSetFraction = double.NaN, "ValidationSetFraction must be between 0 and 1 (exclusive), e.g. 0.1 for a tenth of each class; got NaN."),
+            (o =>
+            {
+                o.ValidationSetFraction = 0.2;
+                o.ValidationSet = SyntheticImages.Create(4);
+            }, "ValidationSetFraction (0.2) holds out part of the training data as the validation set, and ValidationSet is set too: give one of them."),
             (o =>
             {
                 o.ValidationSet = SyntheticImages.Create(4);

@@ -100,20 +100,10 @@ public sealed class ImageFolder
     {
         if (!(testFraction > 0 && testFraction < 1))
             throw new ArgumentOutOfRangeException(nameof(testFraction), testFraction, "The test fraction must be between 0 and 1 (exclusive), e.g. 0.2.");
-        var random = new Random(seed);
-        var test = new HashSet<LabeledImage>();
-        foreach (var label in Labels)
-        {
-            var ofLabel = Images.Where(i => i.Label == label).ToArray();
-            var count = (int)Math.Round(ofLabel.Length * testFraction, MidpointRounding.AwayFromZero);
-            if (ofLabel.Length >= 2) count = Math.Clamp(count, 1, ofLabel.Length - 1);
-            else count = 0;
-            random.Shuffle(ofLabel);
-            test.UnionWith(ofLabel.Take(count));
-        }
+        var test = StratifiedHoldOut.Choose(Images.Select(i => i.Label).ToArray(), Labels, testFraction, seed);
         return new ImageFolderSplit(
-            new ImageFolder(Directory, Labels, Images.Where(i => !test.Contains(i)).ToArray()),
-            new ImageFolder(Directory, Labels, Images.Where(test.Contains).ToArray()),
+            new ImageFolder(Directory, Labels, Images.Where((_, i) => !test[i]).ToArray()),
+            new ImageFolder(Directory, Labels, Images.Where((_, i) => test[i]).ToArray()),
             testFraction, seed);
     }
 
