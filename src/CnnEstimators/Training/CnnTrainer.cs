@@ -294,7 +294,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
         var (shape, classes) = CheckTrainingInput(input, architecture);
 
         using var channel = _host.Start("Learning-rate range test");
-        var (device, _) = TorchDeviceSelector.Select(CatalogEnvironment.GpuDeviceId(_environment), CatalogEnvironment.FallbackToCpu(_environment));
+        var (device, _) = TorchDeviceSelector.Select(MlNetInternals.GpuDeviceId(_environment), MlNetInternals.FallbackToCpu(_environment));
         using var threads = ThreadCountScope.Enter(Options.NumberOfThreads);
         // Not _host.Rand: that stream belongs to Fit, whose seed must not move because the test ran.
         var seed = Options.Seed ?? _environment.Register(nameof(FindLearningRate)).Rand.Next();

@@ -165,7 +165,7 @@ public sealed class PackageConsumerTests
         var ml = new MLContext(seed: 1);
         using (var file = File.Create(rows))
             ml.Data.SaveAsBinary(ml.Data.LoadMnist(mnist, MnistSplit.Test, maxRows: TestRows), file);
-        var consumer = PlainConsumerProcess.Run(zip, rows, folder);
+        var consumer = PlainConsumerProcess.Run(PlainMlNet.V6, [new ConsumerJob(zip, rows, Path.Combine(folder, "consumer.json"))], folder).Single();
         Assert.AreEqual(TestRows, consumer.Rows);
         Assert.AreEqual(printed.Groups[1].Value, (consumer.MicroAccuracy * 100).ToString("F2", System.Globalization.CultureInfo.InvariantCulture),
             "plain ML.NET scores the saved zip as the app scored its model");
