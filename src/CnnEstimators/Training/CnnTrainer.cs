@@ -90,6 +90,8 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     public CnnTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        // Checked again: Options is the caller's object, which may have changed since the trainer was made.
+        Options.Validate();
         var architecture = Architecture;
         var shape = ShapeFor(input.Schema);
         var classes = InputSchemaValidator.CheckForTraining(input.Schema, Options.LabelColumnName, Options.FeatureColumnName, architecture.Name, shape);
