@@ -33,6 +33,7 @@ public sealed class DeviceAndEnvironmentTests
     [TestMethod]
     public void GpuRequestFallsBackToCpuWhenAllowed()
     {
+        AssumeNoCuda();
         var (device, description) = TorchDeviceSelector.Select(0, fallbackToCpu: true);
         Assert.AreEqual(TorchSharp.DeviceType.CPU, device.type);
         Assert.AreEqual("cpu (MLContext.GpuDeviceId = 0 but CUDA is not available; FallbackToCpu)", description);
@@ -41,12 +42,16 @@ public sealed class DeviceAndEnvironmentTests
     [TestMethod]
     public void GpuRequestWithoutFallbackFailsInFit()
     {
+        AssumeNoCuda();
         var ml = new MLContext(seed: 1) { GpuDeviceId = 0, FallbackToCpu = false };
         var trainer = ml.MulticlassClassification.Trainers.Cnn(epochs: 1);
         var ex = Assert.ThrowsExactly<InvalidOperationException>(() => trainer.Fit(SyntheticImages.Create(16)));
         StringAssert.StartsWith(ex.Message, "MLContext.GpuDeviceId is 0 but CUDA is not available");
         StringAssert.Contains(ex.Message, "-p:TorchBackend=cuda");
     }
+
+    private static void AssumeNoCuda() => Assert.IsFalse(TorchSharp.torch.cuda.is_available(),
+        "assumes a machine without CUDA (the CPU build of libtorch, as CI builds it): the GPU request must find no device");
 
     [TestMethod]
     public void SameMlContextSeedGivesTheSameModel()
