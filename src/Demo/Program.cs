@@ -1,3 +1,4 @@
+using CnnMl.Demo;
 using CnnMl.Demo.Cli;
 using CnnMl.Demo.Wizard;
 using Spectre.Console;

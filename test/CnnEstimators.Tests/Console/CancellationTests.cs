@@ -158,7 +158,7 @@ public sealed class CancellationTests
         /// <summary>Starts a short training run saving to folder/model.zip and returns once the save's temporary file exists.</summary>
         public static ModelWrite Start(string data, TemporaryFolder folder)
         {
-            var process = CnnmlProcess.Start("train", "--epochs", "1", "--train-limit", "512", "--test-limit", "200", "--threads", "1", "--report-every", "0",
+            var process = CnnmlProcess.Start("train", "--epochs", "1", "--train-limit", "128", "--test-limit", "100", "--threads", "1", "--report-every", "0",
                 "--data", data, "--out", folder.File("model.zip"), "--metrics-json", folder.File("metrics.json"));
             var run = new ModelWrite(process, "");
             var clock = Stopwatch.StartNew();

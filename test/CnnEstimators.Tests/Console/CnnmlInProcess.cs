@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using CnnMl.Demo.Cli;
+using CnnMl.Demo;
 using Spectre.Console;
 using Spectre.Console.Testing;
 

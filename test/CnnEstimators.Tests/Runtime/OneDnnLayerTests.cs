@@ -68,9 +68,12 @@ public sealed class OneDnnLayerTests
             "assumes oneDNN's gradients differ from the native kernel's in some bit (they sum in another order), for this test to tell the backends apart");
         Assert.IsTrue(BitwiseEqual(onThenOff.Input, allOff.Input) && BitwiseEqual(onThenOff.Weight, allOff.Weight), "forward on, backward off = all off");
         Assert.IsFalse(BitwiseEqual(offThenOn.Input, allOff.Input) || BitwiseEqual(offThenOn.Weight, allOff.Weight), "forward off, backward on: not the native backward");
-        // Where oneDNN repeats itself (a CPU where its kernel is right), the backward on is exactly the all-on backward.
-        var allOnAgain = Gradients(x, w, g, forwardOneDnn: true, backwardOneDnn: true);
-        if (BitwiseEqual(allOnAgain.Input, allOn.Input) && BitwiseEqual(allOnAgain.Weight, allOn.Weight))
+        // Where oneDNN computed both right (a CPU where its kernel is sound, e.g. the Intel machine; on Zen 5 it is right
+        // only now and then), the backward on is exactly the all-on backward: one deterministic kernel.
+        var exact = Gradients(x.to(float64), w.to(float64), g.to(float64), forwardOneDnn: false, backwardOneDnn: false);
+        bool Right((Tensor Input, Tensor Weight) gradients) =>
+            RelativeError(gradients.Input, exact.Input) < 1e-5 && RelativeError(gradients.Weight, exact.Weight) < 1e-5;
+        if (Right(allOn) && Right(offThenOn))
             Assert.IsTrue(BitwiseEqual(offThenOn.Input, allOn.Input) && BitwiseEqual(offThenOn.Weight, allOn.Weight), "forward off, backward on = all on");
     }
 
@@ -125,7 +128,7 @@ public sealed class OneDnnLayerTests
 
     /// <summary>
     /// What the fallback relies on: libtorch's native kernels match float64 on any CPU, for random configurations like
-    /// those of the registry's networks (1–40 channels, depthwise, 1×1 and 3×3, stride 1–2, batch 1–8, 4–20 px). Also
+    /// those of the registry's networks (1–40 channels, depthwise, 1×1 and 3×3, stride 1–2, batch 1–8, 4–16 px). Also
     /// prints how many of them this CPU's oneDNN kernels get wrong (the figure in the README).
     /// </summary>
     [TestMethod]
@@ -141,7 +144,7 @@ public sealed class OneDnnLayerTests
             var outputs = depthwise ? channels * random.Next(1, 3) : random.Next(1, 41);
             var kernel = random.Next(2) == 0 ? 1 : 3;
             var stride = random.Next(1, 3);
-            var size = random.Next(4, 21);
+            var size = random.Next(4, 17);
             var configuration = ConvolutionConfiguration.Create([new[] { 1, 4, 8 }[random.Next(3)], channels, size, size],
                 [outputs, depthwise ? 1 : channels, kernel, kernel], depthwise ? channels : 1, [stride, stride], [kernel / 2, kernel / 2], [1, 1],
                 hasBias: true, needsInputGradient: true, get_num_threads());
@@ -222,8 +225,8 @@ public sealed class OneDnnLayerTests
     {
         var fallsBack = error > OneDnnProbe.Tolerance;
         OneDnnProbe.Measure = c => c.Groups > 1 ? OneDnnProbe.MeasureAgainstFloat64(c, WrongWhenOneDnnIsOn(c, error)) : _measure(c);
-        var shape = new ImageShape(1, 28, 28);
-        const int Batch = 16;
+        var shape = new ImageShape(1, 12, 12); // small: the network's smallest input is 8×8
+        const int Batch = 8;
         using var network = DepthwiseSeparableWithWrongOneDnn(shape, error, out var grouped);
         using var reference = DepthwiseSeparableWithWrongOneDnn(shape, 0, out _);
         reference.to(float64);
@@ -459,4 +462,8 @@ public sealed class OneDnnLayerTests
     }
 
     private static bool BitwiseEqual(Tensor a, Tensor b) => a.eq(b).all().item<bool>();
+
+    /// <summary>max |a − reference| / max |reference| (NaN in <paramref name="a"/> gives NaN, which compares false).</summary>
+    private static double RelativeError(Tensor a, Tensor reference) =>
+        (a.to(float64) - reference).abs().max().item<double>() / reference.abs().max().item<double>();
 }

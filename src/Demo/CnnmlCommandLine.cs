@@ -1,12 +1,13 @@
+using CnnMl.Demo.Cli;
 using CnnMl.Demo.Commands;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Cli;
+namespace CnnMl.Demo;
 
 /// <summary>
 /// cnnml's command line: the commands, strict parsing, and an exit code with one line on standard error for every
-/// failure. <c>Program</c> runs it on the process's console; the tests also run it in process on a test console, since
+/// failure. It sits beside <c>Program</c>, at the root, since it wires the commands to the command-line helpers. <c>Program</c> runs it on the process's console; the tests also run it in process on a test console, since
 /// parsing and validating options needs no process of its own.
 /// </summary>
 internal static class CnnmlCommandLine
