@@ -4,7 +4,9 @@ namespace CnnMl.Persistence;
 /// Writes a file so that its path only ever holds the old content or the complete new content: the bytes go
 /// to a uniquely named temporary file in the same folder, are flushed to disk, and the temporary file is then
 /// renamed over the target (an atomic replace on one file system). On any failure the temporary file is
-/// deleted and an existing target is left untouched.
+/// deleted and an existing target is left untouched. A process killed while writing (SIGKILL) cannot delete its
+/// temporary file: the next write into the same folder deletes the temporary files whose writer is gone
+/// (<see cref="TemporaryFileWriter"/>), never one a live writer is still using.
 /// </summary>
 internal static class AtomicFile
 {
@@ -31,8 +33,10 @@ internal static class AtomicFile
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"The folder '{folder}' for '{Path.GetFileName(target)}' does not exist; create it first.");
 
+        DeleteLeftoversOfDeadWriters(folder);
         // Same folder as the target: a rename never crosses file systems, so it replaces the target atomically.
-        var temporary = Path.Combine(folder, $"{TemporaryPrefix}{Path.GetFileName(target)}.{Path.GetRandomFileName()}{TemporarySuffix}");
+        var temporary = Path.Combine(folder,
+            $"{TemporaryPrefix}{Path.GetFileName(target)}.{TemporaryFileWriter.CurrentTag}.{Path.GetRandomFileName()}{TemporarySuffix}");
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
@@ -59,6 +63,22 @@ internal static class AtomicFile
         return Directory.Exists(folder)
             ? Directory.GetFiles(folder, $"{TemporaryPrefix}{Path.GetFileName(target)}.*{TemporarySuffix}")
             : [];
+    }
+
+    /// <summary>Deletes the temporary files in <paramref name="folder"/> whose writer process is gone.</summary>
+    internal static void DeleteLeftoversOfDeadWriters(string folder)
+    {
+        string[] candidates;
+        try
+        {
+            candidates = Directory.GetFiles(folder, $"{TemporaryPrefix}*{TemporarySuffix}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return; // the write itself will report a folder it cannot use
+        }
+        foreach (var file in candidates.Where(file => TemporaryFileWriter.IsStale(Path.GetFileName(file))))
+            TryDelete(file);
     }
 
     private static void TryDelete(string file)

@@ -81,8 +81,19 @@ internal static class ModelZipIntegrity
 
         using (archive)
         {
+            // The central directory is read at the first look at the entries, not when the archive is opened.
+            IReadOnlyCollection<ZipArchiveEntry> entries;
+            try
+            {
+                entries = archive.Entries;
+            }
+            catch (InvalidDataException e)
+            {
+                return $"its zip central directory is damaged ({e.Message})";
+            }
+
             var digests = new Dictionary<string, (long Length, string Sha256)>(StringComparer.Ordinal);
-            foreach (var entry in archive.Entries)
+            foreach (var entry in entries)
             {
                 if (!digests.TryAdd(entry.FullName, default))
                     return $"the entry '{entry.FullName}' occurs twice";

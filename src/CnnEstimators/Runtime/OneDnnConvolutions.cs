@@ -12,8 +12,9 @@ namespace CnnMl.Runtime;
 /// pass returns wrong input gradients — sometimes NaN — when a convolution's channel count is not a multiple of
 /// the SIMD block (16 on AVX-512, 8 on AVX2), with one thread or several; forward passes are right. PyTorch
 /// 1.13 does not show it. Small networks (Big-Little Net's little branch, CondenseNet's growth of 8, the zoo's
-/// MNIST variants) then train to NaN or to poor accuracy. Without oneDNN, libtorch's native convolutions
-/// compute the right gradients.
+/// MNIST variants) then train to NaN or to poor accuracy. On an AMD EPYC (Zen 5, AVX-512) the forward pass of
+/// some 3×3 configurations is wrong too, and the wrong results vary from run to run. Without oneDNN, libtorch's
+/// native convolutions compute the right values and gradients (<c>OneDnnLayerTests</c>).
 /// </remarks>
 internal static class OneDnnConvolutions
 {

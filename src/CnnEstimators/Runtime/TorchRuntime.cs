@@ -52,6 +52,8 @@ public static class TorchRuntime
                 try
                 {
                     LoadBackend();
+                    // Before any convolution runs: where NNPACK is unsupported, libtorch would warn on stderr at the first.
+                    NnpackConvolutions.DisableWhereUnsupported();
                     _loaded = true;
                     return;
                 }

@@ -26,14 +26,15 @@ namespace CnnMl.Scoring;
 /// and one <c>PredictionEngine</c> belong to one thread at a time: create an engine per thread (or use
 /// <c>PredictionEnginePool</c>); sharing one engine between threads is the caller's error.</para>
 /// <para><b>Lifetime.</b> ML.NET's <c>PredictionEngine.Dispose</c> disposes the model it was created from
-/// (<c>PredictionEngineOptions.OwnsTransformer</c> is true by default), so that call cannot free the network
-/// while others use it: every prediction engine made from this transformer holds the network, the owner
-/// holds it too, and each <see cref="Dispose"/> call releases one hold (an engine's hold also ends when the
-/// engine is garbage-collected). When the last hold goes, the network's native memory is freed; from then
-/// on <see cref="Transform"/>, <see cref="GetRowToRowMapper"/>, <see cref="Module"/>, and scoring through
-/// views and engines made earlier throw <see cref="ObjectDisposedException"/> naming this transformer.
-/// A <c>TransformerChain</c> passes only its first <c>Dispose</c> on; when an engine disposed the chain,
-/// dispose this transformer itself (<c>chain.LastTransformer</c>) to free the network at once.</para>
+/// (<c>PredictionEngineOptions.OwnsTransformer</c> is true by default), and that call cannot be told apart from the
+/// owner's, so no <see cref="Dispose"/> call frees the network while a prediction engine made from this transformer is
+/// alive. Without engines, the owner's <see cref="Dispose"/> frees the network's native memory at once; with engines,
+/// once the owner has disposed (more <see cref="Dispose"/> calls than engines that could have made them) and the last
+/// engine has been garbage-collected. Calling <see cref="Dispose"/> again is harmless. Once the owner has disposed,
+/// <see cref="Transform"/>, <see cref="GetRowToRowMapper"/>, <see cref="Module"/> and the save methods throw
+/// <see cref="ObjectDisposedException"/> naming this transformer, and so does scoring through views made earlier once
+/// the network is freed. A <c>TransformerChain</c> passes only its first <c>Dispose</c> on; when an engine disposed
+/// the chain, dispose this transformer itself (<c>chain.LastTransformer</c>).</para>
 /// <para><b>Saving.</b> <c>mlContext.Model.Save</c> stores it as ML.NET's own transformers (an ONNX export of the network plus public
 /// transforms; see <c>CnnMl.Scoring.MlNetScoringChain</c>), so the saved zip loads with a plain
 /// <c>mlContext.Model.Load</c> in a process without CnnMl; save with <c>mlContext.Model.SaveAtomically</c> to never
@@ -43,7 +44,7 @@ namespace CnnMl.Scoring;
 public sealed class CnnTransformer : ITransformer, IDisposable
 {
     private readonly ModuleScorer _scorer;
-    private readonly ModuleHolds _holds = new();
+    private readonly ModuleHolds _holds;
     private readonly DataViewSchema.Annotations _labelKeyValues;
     private readonly int _scoringBatchSize;
     // Registered with the trainer's environment (the user's MLContext) under the component's name, as ML.NET's
@@ -73,6 +74,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
         }
         _scorer = new ModuleScorer(module, device, definition.ImageShape, definition.ClassCount,
             $"{nameof(CnnTransformer)} ('{definition.Architecture}', {definition.ClassCount} classes)", scoringThreads, penultimate, oneRowScoring, Log);
+        _holds = new ModuleHolds(_scorer.Dispose, module.parameters().Sum(p => p.numel() * p.ElementSize));
     }
 
     /// <summary>Architecture, input shape, classes and columns: what, with the weights, rebuilds this transformer.</summary>
@@ -94,7 +96,14 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     /// not see the change (train with <see cref="OneRowScoring.LibTorch"/> to score the module itself).
     /// </summary>
     /// <exception cref="ObjectDisposedException">The network has been freed (see the remarks on lifetime).</exception>
-    public nn.Module<Tensor, Tensor> Module => _scorer.Module;
+    public nn.Module<Tensor, Tensor> Module
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _scorer.Module;
+        }
+    }
 
     /// <summary>The device the module lives on.</summary>
     public Device Device { get; }
@@ -123,7 +132,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     /// <exception cref="ArgumentException">The extension is neither .pt, .pth, .bin nor .safetensors.</exception>
     public void SaveWeights(string path)
     {
-        _scorer.ThrowIfDisposed();
+        ThrowIfDisposed();
         StateDictFile.Write(path, StateDictOrder.Entries(Module));
     }
 
@@ -144,7 +153,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        _scorer.ThrowIfDisposed();
+        ThrowIfDisposed();
         var schema = GetOutputSchema(input.Schema);
         return new ScoredDataView(input, schema, _scorer, input.Schema[Definition.FeatureColumnName], _scoringBatchSize);
     }
@@ -156,7 +165,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     /// <exception cref="ObjectDisposedException">The network has been freed.</exception>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
-        _scorer.ThrowIfDisposed();
+        ThrowIfDisposed();
         var schema = GetOutputSchema(inputSchema);
         var hold = _holds.TakeEngineHold() ?? throw _scorer.DisposedError();
         return new CnnRowToRowMapper(inputSchema, schema, _scorer, inputSchema[Definition.FeatureColumnName], hold);
@@ -177,7 +186,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     /// <summary><see cref="SaveCheckpoint(string)"/> with a wrapper around the file stream (tests inject failures with it).</summary>
     internal void SaveCheckpoint(string path, Func<Stream, Stream>? interpose)
     {
-        _scorer.ThrowIfDisposed();
+        ThrowIfDisposed();
         CnnCheckpoint.WriteModel(path, DefinitionDocuments.ToDocument(Definition, _labelKeyValues, _scoringBatchSize), Module, interpose);
     }
 
@@ -219,7 +228,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     /// <exception cref="InvalidOperationException">The chain would not score like this transformer.</exception>
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
-        _scorer.ThrowIfDisposed();
+        ThrowIfDisposed();
         MlNetScoringChain.Save(this, ctx, _host);
     }
 
@@ -240,17 +249,24 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(options);
-        _scorer.ThrowIfDisposed();
+        ThrowIfDisposed();
         OnnxModelExporter.Export(Module, Definition.ImageShape, destination, options);
     }
 
     /// <summary>
-    /// Releases one hold on the network: the owner's, or that of a prediction engine made from this transformer
-    /// (ML.NET's engine calls this when it is disposed). The last release frees the network's native memory,
-    /// after any forward pass still running on another thread.
+    /// Disposes the transformer: the network's native memory is freed now, or, when prediction engines made from this
+    /// transformer are alive, once they have been garbage-collected (see the remarks on lifetime). ML.NET's engine calls
+    /// this too when it is disposed. Calling it again does nothing more: it never frees the network under a live engine.
     /// </summary>
     public void Dispose()
     {
         if (_holds.Release()) _scorer.Dispose();
+    }
+
+    /// <summary>Throws <see cref="ObjectDisposedException"/> once the owner has disposed this transformer or its network is freed.</summary>
+    private void ThrowIfDisposed()
+    {
+        if (_holds.OwnerReleased) throw _scorer.DisposedError();
+        _scorer.ThrowIfDisposed();
     }
 }

@@ -235,17 +235,28 @@ internal static class MlNetScoringChain
 
     private static void CheckNames(string feature, string score, string predicted, string? features)
     {
+        if (ColumnNameProblem(feature, score, predicted, features) is { } problem) throw new InvalidOperationException(problem);
+    }
+
+    /// <summary>
+    /// Why a model with these column names could not be saved as the chain, or null when it can. The trainer refuses such
+    /// names when <c>Fit</c> starts, so that a long run does not end in a model that cannot be saved.
+    /// </summary>
+    internal static string? ColumnNameProblem(string feature, string score, string predicted, string? features)
+    {
         string[] temporary = [ProbabilitiesColumn, IndexColumn, IndexKeyColumn, OneHotColumn, FeaturesOutputColumn];
         foreach (var name in new[] { feature, score, predicted, features }.OfType<string>())
         {
             if (temporary.Contains(name))
-                throw new InvalidOperationException($"Column name '{name}' is reserved for the saved chain's temporary columns ({string.Join(", ", temporary)}); rename the column.");
+                return $"Column name '{name}' is reserved for the saved chain's temporary columns ({string.Join(", ", temporary)}); rename the column.";
         }
         // The chain's predictor writes its own Score and PredictedLabel columns before they are renamed or dropped.
         if (features is PredictorScore or PredictorPredictedLabel)
-            throw new InvalidOperationException($"A features column named '{features}' would be replaced by the saved chain's predictor, which writes '{PredictorScore}' and '{PredictorPredictedLabel}'; name the features column otherwise.");
+            return $"A features column named '{features}' would be replaced by the saved chain's predictor, which writes '{PredictorScore}' and '{PredictorPredictedLabel}'; name the features column otherwise.";
         if (score == predicted || feature == score || feature == predicted)
-            throw new InvalidOperationException($"The feature, score and predicted-label columns must have distinct names to be saved (got '{feature}', '{score}', '{predicted}').");
+            return $"The image (feature), score and predicted-label columns must have distinct names: an output named like the image column hides it, " +
+                   $"and the saved model's ONNX graph reads the image column by name (got feature '{feature}', score '{score}', predicted label '{predicted}'). Rename the output column.";
+        return null;
     }
 
     private static string[]? TextSlotNames(DataViewSchema.Column score, int classes)

@@ -155,6 +155,6 @@ internal sealed class ModuleScorer : IDisposable
 
     /// <summary>The exception every use of a freed network throws: it names the transformer and says why.</summary>
     public ObjectDisposedException DisposedError() => new(nameof(CnnTransformer),
-        $"This {_owner} was disposed: its network's native memory is freed, so nothing made from it can score any more " +
-        "(views from Transform, prediction engines, row mappers). Keep the transformer undisposed while they are in use.");
+        $"This {_owner} was disposed: it makes nothing new, and once its network's native memory is freed nothing made from it " +
+        "scores any more (views from Transform, row mappers). Keep the transformer undisposed while they are in use.");
 }

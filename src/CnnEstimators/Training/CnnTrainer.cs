@@ -162,6 +162,8 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     public CnnTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        // Checked again: Options is the caller's object, which may have changed since the trainer was made.
+        Options.Validate();
         var architecture = Architecture;
         var (shape, classes) = CheckTrainingInput(input, architecture);
         if (Options.ValidationSet is { } validationSet)

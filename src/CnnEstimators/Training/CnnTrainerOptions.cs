@@ -289,7 +289,11 @@ public sealed class CnnTrainerOptions
         if (PrefetchBatches is < 0 or > 64) throw new ArgumentOutOfRangeException(nameof(PrefetchBatches), PrefetchBatches, "PrefetchBatches must be between 0 and 64.");
         if (NumberOfThreads is < 1) throw new ArgumentOutOfRangeException(nameof(NumberOfThreads), NumberOfThreads, "NumberOfThreads must be at least 1.");
         if (ScoringThreads is < 1) throw new ArgumentOutOfRangeException(nameof(ScoringThreads), ScoringThreads, "ScoringThreads must be at least 1.");
-        if (!Enum.IsDefined(OneRowScoring)) throw new ArgumentOutOfRangeException(nameof(OneRowScoring), OneRowScoring, $"OneRowScoring must be {string.Join(" or ", Enum.GetNames<OneRowScoring>())}.");
+        RequireDefined(Optimizer, nameof(Optimizer));
+        RequireDefined(OneRowScoring, nameof(OneRowScoring));
+        RequireDefined(OneDnn, nameof(OneDnn));
+        RequireDefined(MixedPrecision, nameof(MixedPrecision));
+        if (EarlyStopping is { } stopping) RequireDefined(stopping.Metric, $"{nameof(EarlyStopping)}.{nameof(Training.EarlyStopping.Metric)}");
         if (WeightDecay is { } decay && (!(decay >= 0) || double.IsInfinity(decay)))
             throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be a finite number, 0 or more.");
         if (!(Momentum >= 0 && Momentum < 1)) throw new ArgumentOutOfRangeException(nameof(Momentum), Momentum, "Momentum must be in [0, 1).");
@@ -333,12 +337,27 @@ public sealed class CnnTrainerOptions
         }
         if (ScoreColumnName == PredictedLabelColumnName)
             throw new ArgumentException($"{nameof(ScoreColumnName)} and {nameof(PredictedLabelColumnName)} are both '{ScoreColumnName}'; the two output columns need different names.", nameof(PredictedLabelColumnName));
+        if (ScoreColumnName == FeatureColumnName || PredictedLabelColumnName == FeatureColumnName)
+        {
+            var output = ScoreColumnName == FeatureColumnName ? nameof(ScoreColumnName) : nameof(PredictedLabelColumnName);
+            throw new ArgumentException($"{output} and {nameof(FeatureColumnName)} are both '{FeatureColumnName}': the output column would hide the image column, " +
+                $"and the model could not be saved (its ONNX graph reads the image column by name). Name the output column otherwise.", output);
+        }
+        if (MlNetScoringChain.ColumnNameProblem(FeatureColumnName, ScoreColumnName, PredictedLabelColumnName, FeaturesColumnName) is { } problem)
+            throw new ArgumentException(problem);
         if (CustomArchitecture is null)
         {
             if (string.IsNullOrWhiteSpace(Architecture)) throw new ArgumentException($"{nameof(Architecture)} must not be empty.", nameof(Architecture));
             CnnArchitectures.Get(Architecture);
         }
         TransferLearningOptions.Validate(this);
+    }
+
+    // An enum property set to a number outside its names (a cast, a deserialized int) would silently act as the default.
+    private static void RequireDefined<T>(T value, string name) where T : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+            throw new ArgumentOutOfRangeException(name, value, $"{name} is {Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)}, not one of its values: {string.Join(", ", Enum.GetNames<T>())}.");
     }
 
     /// <summary>The network trained: <see cref="CustomArchitecture"/>, else the registry's <see cref="Architecture"/>.</summary>

@@ -65,7 +65,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             ModelMetrics? savedMetrics = null;
             if (settings.Out is { } modelPath)
             {
-                (consumption, savedMetrics) = SaveAndReload(ml, model, data, modelPath, settings);
+                (consumption, savedMetrics) = SaveAndReload(ml, model, data, modelPath, settings, cancellation);
             }
 
             if (settings.WeightsOut is { } weightsOut)
@@ -198,7 +198,7 @@ public sealed class TrainCommand : Command<TrainSettings>
     /// same test images (the figures <c>cnnml evaluate</c> reproduces in a new process); writes the consumption code.
     /// </summary>
     internal static (ConsumptionCodeFile Code, ModelMetrics Metrics) SaveAndReload(MLContext ml, CnnTransformer model, PreparedData prepared,
-        string modelPath, TrainSettings settings)
+        string modelPath, TrainSettings settings, CancellationToken cancellation)
     {
         var (data, input, testImages) = (prepared.Data, prepared.Input, prepared.TestImages);
         var trainSchema = data.Train.Schema;
@@ -212,6 +212,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         var written = ml.Model.SaveAtomically(pipeline, trainSchema, modelPath);
         AnsiConsole.MarkupLineInterpolated(
             $"Saved [bold]{written}[/] ({new FileInfo(written).Length / 1024.0:N0} KB): ML.NET's own transformers, loads with mlContext.Model.Load, no CnnMl needed.");
+        // Ctrl+C during the save: the save is atomic, so it completes (or leaves the old file); then nothing more is written.
+        cancellation.ThrowIfCancellationRequested();
 
         var reloadContext = new MLContext(seed: settings.Seed);
         using var saved = SavedModel.Load(reloadContext, written);

@@ -51,7 +51,7 @@ internal sealed class GuidedRun(WizardConsole wizard)
         if (Answers.Out is { } path)
         {
             wizard.Cancellation.ThrowIfCancellationRequested();
-            (code, _) = TrainCommand.SaveAndReload(ml, model, data, path, Answers.ToSettings());
+            (code, _) = TrainCommand.SaveAndReload(ml, model, data, path, Answers.ToSettings(), wizard.Cancellation);
         }
 
         wizard.Step(10, "Consume");

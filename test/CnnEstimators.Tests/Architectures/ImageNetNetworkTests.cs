@@ -19,8 +19,8 @@ public sealed class ImageNetNetworkTests
         var architecture = CnnArchitectures.Get(name);
         Assert.AreEqual(new ImageShape(3, 224, 224), architecture.DefaultInput);
         Assert.AreEqual(1000, architecture.DefaultClasses);
-        using var module = architecture.Create();
-        Assert.AreEqual(expected, module.parameters().Sum(p => p.numel()));
+        // The module's own parameter sizes, counted when the shared summary built it (ImageNetSummaries).
+        Assert.AreEqual(expected, ImageNetSummaries.OfRegistry(name).ParameterSum);
     }
 
     [TestMethod]
@@ -46,15 +46,9 @@ public sealed class ImageNetNetworkTests
     [DataRow(CnnArchitectures.MobileNetV2)]
     public void SummaryShowsEveryLayerAndTheMacsOfTorchVisionsBuilder(string name)
     {
-        var ours = ModelSummary.Of(name);
-        using nn.Module<Tensor, Tensor> peer = name switch
-        {
-            CnnArchitectures.ResNet18 => TorchVisionModels.resnet18(),
-            CnnArchitectures.ResNet50 => TorchVisionModels.resnet50(),
-            CnnArchitectures.ResNeXt50_32x4d => TorchVisionModels.resnext50_32x4d(),
-            _ => TorchVisionModels.mobilenet_v2(),
-        };
-        var reference = ModelSummary.Of(peer, new ImageShape(3, 224, 224));
+        // Both summaries are shared with ZooSummaryTests and TorchVisionSummaryTests (computed once per run).
+        var ours = ImageNetSummaries.OfRegistry(name).Summary;
+        var reference = ImageNetSummaries.OfTorchVision(name).Summary;
         Assert.AreEqual(reference.Macs, ours.Macs);
         Assert.AreEqual(reference.TotalParameters, ours.TotalParameters);
         var hidden = ours.Layers.Where(r => !r.WasCalled).Select(r => r.Name).ToArray();

@@ -71,7 +71,7 @@ public sealed class CompareConsoleTests
     [TestMethod]
     public void Unknown_architecture_exits_2_naming_it_and_the_closest_name_before_any_training()
     {
-        var run = CnnmlProcess.Run(Timeout, "compare", "--archs", "mnist-cnn,lenet", "--train-limit", "300");
+        var run = CnnmlInProcess.Run("compare", "--archs", "mnist-cnn,lenet", "--train-limit", "300");
         Assert.AreEqual(2, run.ExitCode, run.ToString());
         Assert.HasCount(1, run.ErrorLines, run.ToString());
         StringAssert.Contains(run.ErrorLines[0], "Unknown architecture 'lenet'");
@@ -82,7 +82,7 @@ public sealed class CompareConsoleTests
     [TestMethod]
     public void An_architecture_that_cannot_take_the_input_is_refused_with_exit_2_naming_it_before_any_training()
     {
-        var run = CnnmlProcess.Run(Timeout, "compare", "--archs", "mnist-cnn,lenet5", "--input", "1x8x8", "--train-limit", "300");
+        var run = CnnmlInProcess.Run("compare", "--archs", "mnist-cnn,lenet5", "--input", "1x8x8", "--train-limit", "300");
         Assert.AreEqual(2, run.ExitCode, run.ToString());
         Assert.HasCount(1, run.ErrorLines, run.ToString());
         StringAssert.StartsWith(run.ErrorLines[0], "cnnml: error: --archs lenet5: --input 1x8x8: Architecture 'lenet5' cannot take input 1x8x8", run.ToString());

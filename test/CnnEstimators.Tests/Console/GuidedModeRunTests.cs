@@ -33,6 +33,7 @@ public sealed partial class GuidedModeRunTests
         var digits = MnistDataset.Load(mnist, MnistSplit.Test, maxRows: 1);
         var digitFile = Path.Combine(_folder, "my-digit.png");
         DigitImageFiles.WriteGrayscale(digitFile, digits.Pixels);
+        Assert.IsFalse(TorchSharp.torch.cuda.is_available(), "assumes a machine without CUDA: the keys below answer no device question");
         var console = GuidedModeStepTests.NewConsole();
         console.Profile.Width = 250; // the temporary paths are long: keep the lines checked below whole
         console.Input.PushKey(ConsoleKey.Enter);             // 1 scenario: image classification

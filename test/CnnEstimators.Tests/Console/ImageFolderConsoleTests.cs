@@ -102,31 +102,31 @@ public sealed class ImageFolderConsoleTests
     [TestMethod]
     public void Image_options_that_do_not_fit_exit_2_naming_the_value_and_missing_folders_exit_1()
     {
-        var shape = CnnmlProcess.Run(Timeout, "train", "--images", TrainFolder, "--input", "3x32xbig");
+        var shape = CnnmlInProcess.Run("train", "--images", TrainFolder, "--input", "3x32xbig");
         Assert.AreEqual(2, shape.ExitCode, shape.ToString());
         StringAssert.Contains(shape.StandardError, "--input 3x32xbig: Input shape '3x32xbig' is not of the form CxHxW");
         Assert.AreEqual("", shape.StandardOutput);
 
-        var channels = CnnmlProcess.Run(Timeout, "train", "--images", TrainFolder, "--input", "2x28x28");
+        var channels = CnnmlInProcess.Run("train", "--images", TrainFolder, "--input", "2x28x28");
         Assert.AreEqual(2, channels.ExitCode, channels.ToString());
         StringAssert.Contains(channels.StandardError, "--input 2x28x28: images are given to a network as 1xHxW (grayscale) or 3xHxW (RGB)");
 
-        var tooSmall = CnnmlProcess.Run(Timeout, "train", "--arch", "lenet5", "--input", "1x8x8");
+        var tooSmall = CnnmlInProcess.Run("train", "--arch", "lenet5", "--input", "1x8x8");
         Assert.AreEqual(2, tooSmall.ExitCode, tooSmall.ToString());
         StringAssert.Contains(tooSmall.StandardError, "--input 1x8x8: Architecture 'lenet5' cannot take input 1x8x8: every spatial size must be at least 12");
         Assert.AreEqual("", tooSmall.StandardOutput, "refused before the banner");
 
-        var volume = CnnmlProcess.Run(Timeout, "train", "--arch", "conv3d", "--images", TrainFolder);
+        var volume = CnnmlInProcess.Run("train", "--arch", "conv3d", "--images", TrainFolder);
         Assert.AreEqual(2, volume.ExitCode, volume.ToString());
         StringAssert.Contains(volume.StandardError, "conv3d's input 1x8x28x28 (no --input given)");
 
-        var orphan = CnnmlProcess.Run(Timeout, "train", "--test-images", TestFolder);
+        var orphan = CnnmlInProcess.Run("train", "--test-images", TestFolder);
         Assert.AreEqual(2, orphan.ExitCode, orphan.ToString());
         StringAssert.Contains(orphan.StandardError, $"--test-images {TestFolder} needs --images");
 
         var missing = _folder.File("no-such-folder");
         var model = _folder.File("never.zip");
-        var run = CnnmlProcess.Run(Timeout, "train", "--images", missing, "--out", model);
+        var run = CnnmlInProcess.Run("train", "--images", missing, "--out", model);
         Assert.AreEqual(1, run.ExitCode, run.ToString());
         StringAssert.Contains(run.StandardError, $"Image folder '{missing}' does not exist");
         Assert.IsFalse(File.Exists(model));
@@ -136,10 +136,10 @@ public sealed class ImageFolderConsoleTests
     [TestMethod]
     public void Normalize_imagenet_is_saved_in_the_zip_and_needs_three_channels()
     {
-        var oneChannel = CnnmlProcess.Run(Timeout, "train", "--images", TrainFolder, "--input", "1x28x28", "--normalize", "imagenet");
+        var oneChannel = CnnmlInProcess.Run("train", "--images", TrainFolder, "--input", "1x28x28", "--normalize", "imagenet");
         Assert.AreEqual(2, oneChannel.ExitCode, oneChannel.ToString());
         StringAssert.Contains(oneChannel.StandardError, "--normalize imagenet is for 3 channels; --input 1x28x28 has 1.");
-        var unknown = CnnmlProcess.Run(Timeout, "train", "--images", TrainFolder, "--normalize", "cifar");
+        var unknown = CnnmlInProcess.Run("train", "--images", TrainFolder, "--normalize", "cifar");
         Assert.AreEqual(2, unknown.ExitCode, unknown.ToString());
         StringAssert.Contains(unknown.StandardError, "--normalize cifar: give none or imagenet.");
 

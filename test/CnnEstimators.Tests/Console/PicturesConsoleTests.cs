@@ -127,7 +127,7 @@ public sealed partial class PicturesConsoleTests
     {
         var file = _folder.File("not-a-folder.png");
         File.WriteAllText(file, "x");
-        var run = CnnmlProcess.Run(Timeout, "train", "--train-limit", "300", "--plots", file);
+        var run = CnnmlInProcess.Run("train", "--train-limit", "300", "--plots", file);
         Assert.AreEqual(1, run.ExitCode, run.ToString());
         Assert.HasCount(1, run.ErrorLines, run.ToString());
         StringAssert.Contains(run.ErrorLines[0], $"--plots {file}: '{file}' is a file; give a folder");

@@ -18,7 +18,7 @@ public sealed class TrainBudgetOptionsTests
     [DataRow("--arch conv3d --frames 0", "--frames must be at least 1 (got 0)")]
     public void Bad_budget_device_or_frames_exits_2_with_one_line(string arguments, string expected)
     {
-        var run = CnnmlProcess.Run(Timeout, ["train", .. arguments.Split(' ')]);
+        var run = CnnmlInProcess.Run(["train", .. arguments.Split(' ')]);
 
         Assert.AreEqual(2, run.ExitCode, run.ToString());
         Assert.HasCount(1, run.ErrorLines, run.ToString());

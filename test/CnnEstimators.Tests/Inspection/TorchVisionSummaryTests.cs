@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CnnMl.Architectures;
 using CnnMl.Inspection;
+using CnnMl.Tests.Support;
 using static TorchSharp.torch;
 using TorchVisionModels = TorchSharp.torchvision.models;
 
@@ -9,6 +10,8 @@ namespace CnnMl.Tests.Inspection;
 /// <summary>
 /// Summaries of TorchSharp's TorchVision builders against torchvision's published figures (parameters exact,
 /// "GFLOPS" — which are MACs — within 1%): the peer for ZooSummaryTests, which holds the registry's own builders to the same figures.
+/// The summaries are shared with ImageNetNetworkTests (<see cref="ImageNetSummaries"/>: computed once per run); the speed
+/// test makes its own.
 /// </summary>
 [TestClass]
 public sealed class TorchVisionSummaryTests
@@ -20,9 +23,7 @@ public sealed class TorchVisionSummaryTests
     [TestMethod]
     public void ResNet18MatchesPublishedFigures()
     {
-        using var net = TorchVisionModels.resnet18();
-        var summary = ModelSummary.Of(net, ImageNet, "resnet18");
-        AssertPublished(summary, net, parameters: 11_689_512, gmacs: 1.81);
+        AssertPublished(ImageNetSummaries.OfTorchVision(CnnArchitectures.ResNet18), parameters: 11_689_512, gmacs: 1.81);
     }
 
     [TestMethod]
@@ -35,7 +36,7 @@ public sealed class TorchVisionSummaryTests
         var summary = ModelSummary.Of(net, ImageNet, "resnet50");
         var seconds = clock.Elapsed.TotalSeconds;
 
-        AssertPublished(summary, net, parameters: 25_557_032, gmacs: 4.09);
+        AssertPublished(new ImageNetSummaries.Entry(summary, net.parameters().Sum(p => p.numel())), parameters: 25_557_032, gmacs: 4.09);
         // Under 3 s on this 2-core machine (≈ 0.5 s when idle); when other work slows the machine, no worse
         // than twice a plain forward pass, so the hooks themselves must stay cheap.
         Assert.IsLessThan(Math.Max(MaxSummarySeconds, 2 * raw), seconds, $"summary {seconds:0.00} s, plain forward {raw:0.00} s");
@@ -44,24 +45,19 @@ public sealed class TorchVisionSummaryTests
     [TestMethod]
     public void ResNeXt50MatchesPublishedFigures()
     {
-        using var net = TorchVisionModels.resnext50_32x4d();
-        var summary = ModelSummary.Of(net, ImageNet, "resnext50_32x4d");
-        AssertPublished(summary, net, parameters: 25_028_904, gmacs: 4.23);
+        AssertPublished(ImageNetSummaries.OfTorchVision(CnnArchitectures.ResNeXt50_32x4d), parameters: 25_028_904, gmacs: 4.23);
     }
 
     [TestMethod]
     public void MobileNetV2MatchesPublishedFigures()
     {
-        using var net = TorchVisionModels.mobilenet_v2();
-        var summary = ModelSummary.Of(net, ImageNet, "mobilenet_v2");
-        AssertPublished(summary, net, parameters: 3_504_872, gmacs: 0.30);
+        AssertPublished(ImageNetSummaries.OfTorchVision(CnnArchitectures.MobileNetV2), parameters: 3_504_872, gmacs: 0.30);
     }
 
     [TestMethod]
     public void ResidualBlocksAreNestedRowsWithTheirOwnShapes()
     {
-        using var net = TorchVisionModels.resnet18();
-        var summary = ModelSummary.Of(net, ImageNet, "resnet18");
+        var summary = ImageNetSummaries.OfTorchVision(CnnArchitectures.ResNet18).Summary;
         var byName = summary.Layers.GroupBy(l => l.Name).ToDictionary(g => g.Key, g => g.First());
 
         Assert.AreEqual(0, byName[""].Depth);
@@ -91,10 +87,11 @@ public sealed class TorchVisionSummaryTests
         return clock.Elapsed.TotalSeconds;
     }
 
-    private static void AssertPublished(ModelSummary summary, nn.Module net, long parameters, double gmacs)
+    private static void AssertPublished(ImageNetSummaries.Entry entry, long parameters, double gmacs)
     {
+        var summary = entry.Summary;
         Assert.AreEqual(parameters, summary.TotalParameters);
-        Assert.AreEqual(net.parameters().Sum(p => p.numel()), summary.TotalParameters);
+        Assert.AreEqual(entry.ParameterSum, summary.TotalParameters);
         Assert.AreEqual(summary.TotalParameters, summary.Layers.Sum(l => l.Parameters));
         Assert.IsTrue(summary.Layers.All(l => l.WasCalled), "every parameter owner is reached through call()");
         var measured = summary.Macs / 1e9;

@@ -1,11 +1,13 @@
 using CnnMl.Architectures;
 using CnnMl.Inspection;
+using CnnMl.Tests.Support;
 
 namespace CnnMl.Tests.Inspection;
 
 /// <summary>
 /// The registry's ImageNet builders summarised at their default input (3×224×224, 1000 classes): torchvision's
-/// published parameter counts exactly, and its "GFLOPS" (which are multiply-accumulates) within 1%.
+/// published parameter counts exactly, and its "GFLOPS" (which are multiply-accumulates) within 1%. The summaries
+/// are shared with ImageNetNetworkTests (<see cref="ImageNetSummaries"/>: computed once per run).
 /// </summary>
 [TestClass]
 public sealed class ZooSummaryTests
@@ -17,7 +19,7 @@ public sealed class ZooSummaryTests
     [DataRow(CnnArchitectures.MobileNetV2, 3_504_872L, 0.30)]
     public void RegistryBuilderMatchesTorchvisionsPublishedFigures(string architecture, long parameters, double gmacs)
     {
-        var summary = ModelSummary.Of(architecture);
+        var summary = ImageNetSummaries.OfRegistry(architecture).Summary;
         Assert.AreEqual(new ImageShape(3, 224, 224), summary.Input);
         Assert.AreEqual(parameters, summary.TotalParameters);
         Assert.AreEqual(parameters, summary.TrainableParameters);

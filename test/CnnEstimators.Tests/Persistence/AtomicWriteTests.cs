@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using CnnMl.Persistence;
 using CnnMl.Scoring;
 using CnnMl.Tests.Support;
@@ -70,6 +71,44 @@ public sealed class AtomicWriteTests
         var e = Assert.ThrowsExactly<DirectoryNotFoundException>(() => _model.SaveCheckpoint(Path.Combine(folder.Path, "missing", "model.ckpt")));
         StringAssert.Contains(e.Message, "missing");
         Assert.IsEmpty(folder.FileNames());
+    }
+
+    [TestMethod]
+    public void TheNextSaveDeletesTemporaryFilesOfDeadWritersAndNoOther()
+    {
+        using var folder = new TemporaryFolder("cnnml-atomic");
+        // Real processes: one killed (SIGKILL) and reaped, so no process has its id; one alive.
+        using var dead = Process.Start("sleep", "60");
+        dead.Kill();
+        dead.WaitForExit();
+        using var live = Process.Start("sleep", "60");
+        try
+        {
+            var here = TemporaryFileWriter.Scope;
+            var elsewhere = here == "00000000" ? "11111111" : "00000000";
+            string Temporary(string target, int writer, string scope) => $".cnnml-{target}.{TemporaryFileWriter.Tag(writer, scope)}.abcd1234.xyz.tmp";
+            string[] stale = [Temporary("model.ckpt", dead.Id, here), Temporary("other model.zip", dead.Id, here)];
+            string[] kept =
+            [
+                Temporary("model.ckpt", live.Id, here), // a writer at work
+                Temporary("model.ckpt", Environment.ProcessId, here), // this process (a save on another thread)
+                Temporary("model.ckpt", dead.Id, elsewhere), // another machine or container: its process ids are not ours
+                ".cnnml-model.ckpt.abcd1234.xyz.tmp", // no writer in the name (an older CnnMl)
+                "notes.tmp",
+            ];
+            foreach (var name in stale.Concat(kept)) File.WriteAllBytes(folder.File(name), new byte[450]);
+            Assert.IsTrue(stale.All(name => TemporaryFileWriter.IsStale(name)), "the dead writer's files are recognized as stale");
+
+            _model.SaveCheckpoint(folder.File("model.ckpt"));
+
+            // Exactly these files: the stale ones are gone, and so is the save's own temporary file.
+            CollectionAssert.AreEquivalent(kept.Append("model.ckpt").ToArray(), folder.FileNames());
+        }
+        finally
+        {
+            live.Kill();
+            live.WaitForExit();
+        }
     }
 
     private static bool StateEqual(CnnTransformer a, CnnTransformer b)

@@ -12,7 +12,10 @@ namespace CnnMl.Tests.Runtime;
 
 /// <summary>
 /// <see cref="OneDnnMode.Auto"/>: when libtorch chooses oneDNN, the probe against float64, its cache, and the
-/// per-layer fallback — with wrong results injected through the probe's seam, since oneDNN is right on this machine.
+/// per-layer fallback. Whether libtorch's real oneDNN kernels are right depends on the machine (wrong for about one
+/// configuration in five on an AMD EPYC Zen 5, right for 300 of 300 on an Intel AVX-512 machine), so the tests inject
+/// their own wrong convolution: libtorch's native convolution (right on any CPU), whose gradients are scaled when the
+/// oneDNN switch is on as its backward runs — a oneDNN backward that really is wrong, by a known amount.
 /// </summary>
 [TestClass]
 [DoNotParallelize]
@@ -56,22 +59,35 @@ public sealed class OneDnnLayerTests
         var onThenOff = Gradients(x, w, g, forwardOneDnn: true, backwardOneDnn: false);
         var offThenOn = Gradients(x, w, g, forwardOneDnn: false, backwardOneDnn: true);
 
-        Assert.IsFalse(BitwiseEqual(allOn.Input, allOff.Input), "oneDNN and the native kernel must give distinguishable input gradients for this test to mean anything");
-        Assert.IsFalse(BitwiseEqual(allOn.Weight, allOff.Weight), "the same for the weight gradient");
+        // The native kernel is deterministic; oneDNN's sums in another order, and on a CPU where its kernel is defective
+        // (Zen 5: wrong, varying from run to run) it does not even repeat itself. So the backend that ran is told by
+        // comparison with the native result, which needs no assumption about oneDNN beyond differing from it.
+        var allOffAgain = Gradients(x, w, g, forwardOneDnn: false, backwardOneDnn: false);
+        Assert.IsTrue(BitwiseEqual(allOffAgain.Input, allOff.Input) && BitwiseEqual(allOffAgain.Weight, allOff.Weight), "the native kernel repeats itself bit for bit");
+        Assert.IsFalse(BitwiseEqual(allOn.Input, allOff.Input) || BitwiseEqual(allOn.Weight, allOff.Weight),
+            "assumes oneDNN's gradients differ from the native kernel's in some bit (they sum in another order), for this test to tell the backends apart");
         Assert.IsTrue(BitwiseEqual(onThenOff.Input, allOff.Input) && BitwiseEqual(onThenOff.Weight, allOff.Weight), "forward on, backward off = all off");
-        Assert.IsTrue(BitwiseEqual(offThenOn.Input, allOn.Input) && BitwiseEqual(offThenOn.Weight, allOn.Weight), "forward off, backward on = all on");
+        Assert.IsFalse(BitwiseEqual(offThenOn.Input, allOff.Input) || BitwiseEqual(offThenOn.Weight, allOff.Weight), "forward off, backward on: not the native backward");
+        // Where oneDNN computed both right (a CPU where its kernel is sound, e.g. the Intel machine; on Zen 5 it is right
+        // only now and then), the backward on is exactly the all-on backward: one deterministic kernel.
+        var exact = Gradients(x.to(float64), w.to(float64), g.to(float64), forwardOneDnn: false, backwardOneDnn: false);
+        bool Right((Tensor Input, Tensor Weight) gradients) =>
+            RelativeError(gradients.Input, exact.Input) < 1e-5 && RelativeError(gradients.Weight, exact.Weight) < 1e-5;
+        if (Right(allOn) && Right(offThenOn))
+            Assert.IsTrue(BitwiseEqual(offThenOn.Input, allOn.Input) && BitwiseEqual(offThenOn.Weight, allOn.Weight), "forward off, backward on = all on");
     }
 
     [TestMethod]
     public void TheProbeFlagsAFloat32ConvolutionWhoseGradientsDifferFromFloat64()
     {
         var configuration = EightChannels(batch: 16, needsInputGradient: true);
-        // Same forward values, but the gradients reaching the input are halved and those reaching the weight × 1.5.
+        // libtorch's native convolution (right on any CPU) with the same forward values, but the gradients reaching the
+        // input halved and those reaching the weight × 1.5.
         Tensor HalfWrong(Tensor x, Tensor w, Tensor? b)
         {
-            var exact = configuration.Convolve(x, w, b);
-            var inputPath = configuration.Convolve(x, w.detach(), b);
-            return exact.detach() + 0.5 * (inputPath - inputPath.detach()) + 1.5 * (configuration.Convolve(x.detach(), w, b) - exact.detach());
+            var exact = NativeConvolution(configuration, x, w, b);
+            var inputPath = NativeConvolution(configuration, x, w.detach(), b);
+            return exact.detach() + 0.5 * (inputPath - inputPath.detach()) + 1.5 * (NativeConvolution(configuration, x.detach(), w, b) - exact.detach());
         }
 
         var wrong = OneDnnProbe.MeasureAgainstFloat64(configuration, HalfWrong);
@@ -88,21 +104,58 @@ public sealed class OneDnnLayerTests
     public void TheProbeAcceptsLibtorchsNativeFloat32Convolution()
     {
         var configuration = EightChannels(batch: 16, needsInputGradient: true);
-        var native = OneDnnProbe.MeasureAgainstFloat64(configuration, (x, w, b) =>
-        {
-            OneDnnConvolutions.TrySet(false); // inside the probe's oneDNN-on section; put back before it ends
-            try
-            {
-                return configuration.Convolve(x, w, b);
-            }
-            finally
-            {
-                OneDnnConvolutions.TrySet(true);
-            }
-        });
+        // Forward and backward without oneDNN: the switch is read again when the backward runs, so switching it off
+        // around the forward alone would check oneDNN's backward (on Zen 5: input gradients 0.2–0.9 off, or NaN).
+        var native = OneDnnProbe.MeasureAgainstFloat64(configuration, (x, w, b) => NativeConvolution(configuration, x, w, b));
         Assert.IsTrue(native.Right, native.Errors);
         Assert.IsLessThan(1e-5, native.WeightGradientError, native.Errors);
         Assert.IsLessThan(1e-5, native.InputGradientError!.Value, native.Errors);
+    }
+
+    /// <summary>Around the tolerance (1e-3): a backward wrong by 2e-3 is flagged, one wrong by 5e-4 is accepted.</summary>
+    [TestMethod]
+    [DataRow(2e-3, false, DisplayName = "gradients 2e-3 off: wrong")]
+    [DataRow(5e-4, true, DisplayName = "gradients 5e-4 off: within the tolerance")]
+    public void TheProbeMeasuresAWrongBackwardToItsTolerance(double error, bool accepted)
+    {
+        var configuration = EightChannels(batch: 16, needsInputGradient: true);
+        var result = OneDnnProbe.MeasureAgainstFloat64(configuration, WrongWhenOneDnnIsOn(configuration, error));
+        Assert.IsTrue(result.ForwardRight, result.Errors);
+        Assert.AreEqual(error, result.InputGradientError!.Value, 1e-5, result.Errors);
+        Assert.AreEqual(error, result.WeightGradientError, 1e-5, result.Errors);
+        Assert.AreEqual(accepted, result.BackwardRight, result.Errors);
+    }
+
+    /// <summary>
+    /// What the fallback relies on: libtorch's native kernels match float64 on any CPU, for random configurations like
+    /// those of the registry's networks (1–40 channels, depthwise, 1×1 and 3×3, stride 1–2, batch 1–8, 4–16 px). Also
+    /// prints how many of them this CPU's oneDNN kernels get wrong (the figure in the README).
+    /// </summary>
+    [TestMethod]
+    public void OnRandomConfigurationsTheNativeKernelsMatchFloat64()
+    {
+        var random = new Random(20261207);
+        var oneDnnWrong = new List<string>();
+        const int Configurations = 16;
+        for (var i = 0; i < Configurations; i++)
+        {
+            var channels = random.Next(1, 41);
+            var depthwise = random.Next(3) == 0;
+            var outputs = depthwise ? channels * random.Next(1, 3) : random.Next(1, 41);
+            var kernel = random.Next(2) == 0 ? 1 : 3;
+            var stride = random.Next(1, 3);
+            var size = random.Next(4, 17);
+            var configuration = ConvolutionConfiguration.Create([new[] { 1, 4, 8 }[random.Next(3)], channels, size, size],
+                [outputs, depthwise ? 1 : channels, kernel, kernel], depthwise ? channels : 1, [stride, stride], [kernel / 2, kernel / 2], [1, 1],
+                hasBias: true, needsInputGradient: true, get_num_threads());
+            var native = OneDnnProbe.MeasureAgainstFloat64(configuration, (x, w, b) => NativeConvolution(configuration, x, w, b));
+            Assert.IsTrue(native.Right && native.InputGradientError < 1e-5 && native.WeightGradientError < 1e-5 && native.OutputError < 1e-5,
+                $"native kernels on {configuration}: {native.Errors}");
+            var oneDnn = OneDnnProbe.MeasureAgainstFloat64(configuration);
+            if (!oneDnn.Right) oneDnnWrong.Add($"{configuration}: {oneDnn.Errors}");
+        }
+        Console.WriteLine($"native kernels right for {Configurations} of {Configurations} configurations; oneDNN wrong for {oneDnnWrong.Count} on this CPU");
+        foreach (var line in oneDnnWrong) Console.WriteLine("  " + line);
     }
 
     [TestMethod]
@@ -153,38 +206,87 @@ public sealed class OneDnnLayerTests
         Assert.IsTrue(OneDnnConvolutions.Enabled, "oneDNN is on again after the layer's backward");
         var weightGradient = ((Conv2d)network[0]).weight.grad!;
         Assert.IsTrue(BitwiseEqual(weightGradient, backwardOff.Weight) && BitwiseEqual(x.grad!, backwardOff.Input), "the layer's backward ran without oneDNN");
-        Assert.IsFalse(BitwiseEqual(weightGradient, allOn.Weight));
+        Assert.IsFalse(BitwiseEqual(weightGradient, allOn.Weight), "assumes oneDNN's weight gradient differs from the native kernel's in some bit (another summation order)");
         StringAssert.Contains(policy.Description, "'conv' backward");
     }
 
     /// <summary>
-    /// The acceptance test of the probe: results injected as wrong for the grouped (depthwise) convolutions of a
-    /// registry network make exactly those layers fall back, every other layer keeps oneDNN, and the gradients of
-    /// every parameter equal float64's.
+    /// The acceptance test of the probe: the grouped (depthwise) convolutions of a registry network are given a oneDNN
+    /// backward that really is wrong — their gradients 2e-3 too large while the switch is on — and the real probe
+    /// measures it. Exactly those layers fall back (besides any layer whose real oneDNN kernel the probe found wrong on
+    /// this CPU), and every parameter's gradient then equals float64's; without the fallback the depthwise weights'
+    /// gradients are 2e-3 off. A backward 5e-4 off is within the probe's tolerance: those layers keep oneDNN, and
+    /// their gradients stay 5e-4 off.
     /// </summary>
     [TestMethod]
-    public void InjectedWrongGradientsMakeOnlyTheAffectedLayersAvoidOneDnnAndGradientsMatchFloat64()
+    [DataRow(2e-3, DisplayName = "2e-3 off: the depthwise layers fall back, gradients equal float64's")]
+    [DataRow(5e-4, DisplayName = "5e-4 off: within the tolerance, the depthwise layers keep oneDNN")]
+    public void AReallyWrongBackwardMakesOnlyTheAffectedLayersFallBackAndGradientsMatchFloat64(double error)
     {
-        OneDnnProbe.Measure = c => c.Groups > 1 ? WrongBackward(c) : _measure(c);
-        var shape = new ImageShape(1, 28, 28);
-        const int Batch = 16;
-        random.manual_seed(21);
-        using var network = CnnArchitectures.Get(CnnArchitectures.DepthwiseSeparable).Create(shape, 10);
-        random.manual_seed(21);
-        using var reference = CnnArchitectures.Get(CnnArchitectures.DepthwiseSeparable).Create(shape, 10);
+        var fallsBack = error > OneDnnProbe.Tolerance;
+        OneDnnProbe.Measure = c => c.Groups > 1 ? OneDnnProbe.MeasureAgainstFloat64(c, WrongWhenOneDnnIsOn(c, error)) : _measure(c);
+        var shape = new ImageShape(1, 12, 12); // small: the network's smallest input is 8×8
+        const int Batch = 8;
+        using var network = DepthwiseSeparableWithWrongOneDnn(shape, error, out var grouped);
+        using var reference = DepthwiseSeparableWithWrongOneDnn(shape, 0, out _);
         reference.to(float64);
-        var grouped = network.named_modules().Where(m => m.module is Conv2d { groups: > 1 }).Select(m => m.name).ToArray();
         Assert.HasCount(4, grouped, "depthwise-separable has one depthwise convolution per block");
 
-        using var policy = OneDnnLayerPolicy.Install(network, shape, [Batch]);
-        CollectionAssert.AreEqual(grouped, policy.AffectedLayers.ToArray());
-        var layers = policy.Results;
-        Assert.HasCount(1 + 2 * 4, layers, "stem, then a depthwise and a pointwise convolution per block");
-        Assert.IsTrue(layers.Where(l => !grouped.Contains(l.Key)).All(l => l.Value.All(r => r.Right)), "the other layers keep oneDNN");
+        using (var policy = OneDnnLayerPolicy.Install(network, shape, [Batch]))
+        {
+            var layers = policy.Results;
+            Assert.HasCount(1 + 2 * 4, layers, "stem, then a depthwise and a pointwise convolution per block");
+            // The other layers fall back only where this CPU's own oneDNN kernel was measured wrong (none on the Intel
+            // machine; some on Zen 5), which the float64 comparison below covers either way.
+            CollectionAssert.AreEqual(fallsBack ? grouped : [], grouped.Where(policy.AffectedLayers.Contains).ToArray(), policy.Description);
 
-        var held = OneDnnLayerSwitch.TimesHeld;
-        AssertGradientsMatchFloat64(network, reference, shape, Batch);
-        Assert.AreEqual(grouped.Length, OneDnnLayerSwitch.TimesHeld - held, "each depthwise layer's backward held oneDNN off once");
+            var held = OneDnnLayerSwitch.TimesHeld;
+            var errors = GradientErrors(network, reference, shape, Batch);
+            if (fallsBack)
+            {
+                foreach (var (name, e) in errors)
+                    Assert.IsLessThan(1e-5, e, $"{name}: gradient differs from float64 by {e:G3} of the largest gradient");
+                Assert.IsGreaterThanOrEqualTo(grouped.Length, OneDnnLayerSwitch.TimesHeld - held, "each depthwise layer's backward held oneDNN off");
+            }
+            else
+            {
+                // Each depthwise layer's gradient is scaled by its own error and by that of every depthwise layer after it.
+                var accepted = OwnErrors(network, reference, shape, Batch);
+                for (var k = 0; k < grouped.Length; k++)
+                {
+                    var expected = Math.Pow(1 + error, grouped.Length - k) - 1;
+                    Assert.AreEqual(expected, accepted[grouped[k] + ".weight"], expected / 10, $"{grouped[k]}: the accepted error remains");
+                }
+            }
+        }
+
+        // The same network and data without the policy (oneDNN on throughout): the depthwise weights' gradients are off.
+        var unprotected = OwnErrors(network, reference, shape, Batch);
+        foreach (var layer in grouped)
+            Assert.IsFalse(unprotected[layer + ".weight"] < 0.9 * error, $"{layer}: without the fallback its weight gradient is {unprotected[layer + ".weight"]:G3} off");
+    }
+
+    /// <summary>
+    /// depthwise-separable whose depthwise convolutions compute with libtorch's native kernels and have gradients
+    /// (1 + <paramref name="error"/>) times too large when the oneDNN switch is on as their backward runs.
+    /// </summary>
+    private static nn.Module<Tensor, Tensor> DepthwiseSeparableWithWrongOneDnn(ImageShape shape, double error, out string[] grouped)
+    {
+        random.manual_seed(21);
+        var network = CnnArchitectures.Get(CnnArchitectures.DepthwiseSeparable).Create(shape, 10);
+        var convolutions = network.named_modules().Where(m => m.module is Conv2d { groups: > 1 }).ToArray();
+        grouped = convolutions.Select(m => m.name).ToArray();
+        foreach (var (_, module) in convolutions)
+        {
+            var convolution = (Conv2d)module;
+            // Replaces the module's output (registered before the policy's hooks, which then wrap this one).
+            convolution.register_forward_hook((_, input, _) =>
+            {
+                var configuration = ConvolutionConfiguration.Of(convolution, input.shape, input.requires_grad);
+                return WrongWhenOneDnnIsOn(configuration, error)(input, convolution.weight, convolution.bias);
+            });
+        }
+        return network;
     }
 
     /// <summary>
@@ -206,18 +308,21 @@ public sealed class OneDnnLayerTests
         Assert.IsNotEmpty(learned);
 
         using var policy = OneDnnLayerPolicy.Install(network, shape, [8]);
-        CollectionAssert.AreEqual(learned, policy.AffectedLayers.ToArray(), "every 1×1 convolution of this network is a learned group convolution");
+        // Every 1×1 convolution of this network is a learned group convolution; other layers fall back only where this
+        // CPU's own oneDNN kernel was measured wrong.
+        CollectionAssert.IsSubsetOf(learned, policy.AffectedLayers.ToArray(), policy.Description);
         Assert.IsFalse(policy.Results.Keys.Any(name => name.EndsWith(".conv", StringComparison.Ordinal) && learned.Contains(name[..^".conv".Length])),
             "the unused conv children are not probed");
         var held = OneDnnLayerSwitch.TimesHeld;
         AssertGradientsMatchFloat64(network, reference, shape, 8);
-        Assert.AreEqual(learned.Length, OneDnnLayerSwitch.TimesHeld - held);
+        Assert.IsGreaterThanOrEqualTo(learned.Length, OneDnnLayerSwitch.TimesHeld - held);
     }
 
     [TestMethod]
     public void FitInAutoModeLogsWhatTheProbeDecided()
     {
-        OneDnnProbe.Measure = c => c.Groups > 1 ? WrongBackward(c) : _measure(c);
+        // Verdicts only (this test is about the log): the grouped convolutions wrong, the others right.
+        OneDnnProbe.Measure = c => c.Groups > 1 ? WrongBackward(c) : new OneDnnProbeResult(c, 0, c.NeedsInputGradient ? 0 : null, 0, 0);
         var ml = new MLContext(seed: 1);
         var log = new List<string>();
         ml.Log += (_, e) =>
@@ -247,22 +352,83 @@ public sealed class OneDnnLayerTests
 
     private static void AssertGradientsMatchFloat64(nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor> reference, ImageShape shape, int batch)
     {
-        using var scope = NewDisposeScope();
+        foreach (var (name, error) in GradientErrors(network, reference, shape, batch))
+            Assert.IsLessThan(1e-5, error, $"{name}: gradient differs from float64 by {error:G3} of the largest gradient");
+    }
+
+    /// <summary>
+    /// Each parameter's gradient error against the float64 reference, relative to the network's largest gradient: the
+    /// batch-norm scales in front of a convolution and another batch norm are scale-invariant, so their exact gradients
+    /// are ~1e-6 of the others and float32 gets them only to a few per cent (oneDNN on or off alike) — cancellation,
+    /// not the kernels.
+    /// </summary>
+    private static Dictionary<string, double> GradientErrors(nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor> reference, ImageShape shape, int batch)
+    {
+        var (gradients, expected) = GradientsOfBoth(network, reference, shape, batch);
+        var scale = expected.Values.Max(g => g.abs().max().item<double>());
+        return gradients.ToDictionary(p => p.Key, p => (p.Value.to(float64) - expected[p.Key]).abs().max().item<double>() / scale);
+    }
+
+    /// <summary>Each parameter's gradient error against the float64 reference, relative to that parameter's own largest gradient.</summary>
+    private static Dictionary<string, double> OwnErrors(nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor> reference, ImageShape shape, int batch)
+    {
+        var (gradients, expected) = GradientsOfBoth(network, reference, shape, batch);
+        return gradients.ToDictionary(p => p.Key, p => (p.Value.to(float64) - expected[p.Key]).abs().max().item<double>() / expected[p.Key].abs().max().item<double>());
+    }
+
+    private static (Dictionary<string, Tensor> Network, Dictionary<string, Tensor> Reference) GradientsOfBoth(
+        nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor> reference, ImageShape shape, int batch)
+    {
+        network.zero_grad();
+        reference.zero_grad();
         using var generator = new Generator(4);
         var images = rand(shape.WithBatch(batch), generator: generator);
         var labels = randint(0, 10, [batch], generator: generator);
         nn.functional.cross_entropy(network.call(images), labels).backward();
         nn.functional.cross_entropy(reference.call(images.to(float64)), labels).backward();
+        return (network.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.detach().clone()),
+            reference.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.detach().clone()));
+    }
 
-        // Errors relative to the network's largest gradient: the batch-norm scales in front of a convolution and another
-        // batch norm are scale-invariant, so their exact gradients are ~1e-6 of the others and float32 gets them only
-        // to a few per cent (oneDNN on or off alike) — cancellation, not the kernels.
-        var expected = reference.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!);
-        var scale = expected.Values.Max(g => g.abs().max().item<double>());
-        foreach (var (name, parameter) in network.named_parameters())
+    /// <summary>libtorch's native convolution, forward and backward whatever the switch says: right on any CPU.</summary>
+    private static Tensor NativeConvolution(ConvolutionConfiguration configuration, Tensor x, Tensor w, Tensor? b)
+    {
+        Tensor y;
+        OneDnnLayerSwitch.HoldOff();
+        try
         {
-            var error = (parameter.grad!.to(float64) - expected[name]).abs().max().item<double>() / scale;
-            Assert.IsLessThan(1e-5, error, $"{name}: gradient differs from float64 by {error:G3} of the largest gradient");
+            y = configuration.Convolve(x, w, b);
+        }
+        finally
+        {
+            OneDnnLayerSwitch.Release();
+        }
+        Tensor[] parameters = b is null ? [w] : [w, b];
+        return OneDnnOffBackward.Wrap(y, x, parameters.Where(p => p.requires_grad).ToArray());
+    }
+
+    /// <summary>
+    /// A convolution whose oneDNN backward really is wrong: the native convolution, with every gradient (1 + <paramref name="error"/>)
+    /// times too large when the oneDNN switch is on as the backward runs, and exact when it is off.
+    /// </summary>
+    private static Func<Tensor, Tensor, Tensor?, Tensor> WrongWhenOneDnnIsOn(ConvolutionConfiguration configuration, double error) =>
+        (x, w, b) => ScaledWhenOneDnnIsOn.apply(NativeConvolution(configuration, x, w, b), 1 + error)[0];
+
+    /// <summary>Identity forward; the backward multiplies the gradient by a factor when the oneDNN switch is on.</summary>
+    private sealed class ScaledWhenOneDnnIsOn : autograd.MultiTensorFunction<ScaledWhenOneDnnIsOn>
+    {
+        public override string Name => nameof(ScaledWhenOneDnnIsOn);
+
+        public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
+        {
+            ctx.save_data("factor", vars[1]);
+            return [((Tensor)vars[0]).detach()];
+        }
+
+        public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grad_outputs)
+        {
+            var factor = OneDnnConvolutions.Enabled == true ? (double)ctx.get_data("factor") : 1.0;
+            return [grad_outputs[0] * factor, null!];
         }
     }
 
@@ -296,4 +462,8 @@ public sealed class OneDnnLayerTests
     }
 
     private static bool BitwiseEqual(Tensor a, Tensor b) => a.eq(b).all().item<bool>();
+
+    /// <summary>max |a − reference| / max |reference| (NaN in <paramref name="a"/> gives NaN, which compares false).</summary>
+    private static double RelativeError(Tensor a, Tensor reference) =>
+        (a.to(float64) - reference).abs().max().item<double>() / reference.abs().max().item<double>();
 }

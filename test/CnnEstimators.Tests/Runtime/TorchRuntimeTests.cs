@@ -76,6 +76,19 @@ public sealed class TorchRuntimeTests
     }
 
     [TestMethod]
+    public void LoadingLibTorchLetsItUseNnpackExactlyWhereNnpackInitializes()
+    {
+        // Where NNPACK cannot run, libtorch's first batched convolution without gradients would print "Could not initialize
+        // NNPACK! Reason: Unsupported hardware." to stderr; CnnMl switches NNPACK off first. Holds on any CPU: where NNPACK
+        // initializes (Supported), libtorch's switch stays on.
+        TorchRuntime.EnsureAvailable();
+        var supported = NnpackConvolutions.Supported;
+        Assert.IsNotNull(supported, "libtorch 2.10 for Linux x64 is built with NNPACK and exports nnp_initialize");
+        Assert.AreEqual(supported, NnpackConvolutions.Enabled,
+            $"NNPACK initializes here: {supported}; libtorch's NNPACK switch must say the same after EnsureAvailable");
+    }
+
+    [TestMethod]
     public void ProbeSeesTheSymbolThatSetUpProvides()
     {
         // On this machine libstdc++ has the symbol (set-up installed it); the probe must agree.

@@ -122,6 +122,6 @@ public sealed class OneRowScoringTests
             Epochs = 1, OneRowScoring = (OneRowScoring)7,
         }).Fit(SyntheticImages.Create(32)));
         Assert.AreEqual(nameof(CnnTrainerOptions.OneRowScoring), error.ParamName);
-        StringAssert.Contains(error.Message, "OnnxRuntime or LibTorch");
+        StringAssert.Contains(error.Message, "OneRowScoring is 7, not one of its values: OnnxRuntime, LibTorch.");
     }
 }

