@@ -53,6 +53,9 @@ internal static class CnnmlCommandLine
             catalog.Add<PredictCommand>(config, "predict")
                 .WithDescription("Classify image files (PNG, JPEG, BMP) with a saved model zip: the label and the top classes of each.")
                 .WithExample("predict", "--model", "model.zip", "digit.png", "--json", "predictions.json");
+            catalog.Add<ServeCommand>(config, "serve")
+                .WithDescription("Serve a model zip over HTTP: POST /predict (image bytes, multipart files or JSON pixels), GET /model, GET /health, a page to draw on at /.")
+                .WithExample("serve", "--model", "model.zip", "--urls", "http://127.0.0.1:5000");
             catalog.Add<ExportCommand>(config, "export")
                 .WithDescription("Write the ONNX graph a saved model zip scores with.")
                 .WithExample("export", "--model", "model.zip", "--onnx", "model.onnx");
