@@ -56,6 +56,13 @@ internal static class CnnmlCommandLine
             catalog.Add<ServeCommand>(config, "serve")
                 .WithDescription("Serve a model zip over HTTP: POST /predict (image bytes, multipart files or JSON pixels), GET /model, GET /health, a page to draw on at /.")
                 .WithExample("serve", "--model", "model.zip", "--urls", "http://127.0.0.1:5000");
+            config.AddBranch("new", branch =>
+            {
+                branch.SetDescription("Write a project around a model zip.");
+                branch.AddCommand<NewWebApiCommand>("webapi")
+                    .WithDescription("A minimal ASP.NET Core project serving the zip with ML.NET alone (no CnnMl), with cnnml serve's /predict contract.")
+                    .WithExample("new", "webapi", "--model", "model.zip", "--output", "DigitApi");
+            });
             catalog.Add<ExportCommand>(config, "export")
                 .WithDescription("Write the ONNX graph a saved model zip scores with.")
                 .WithExample("export", "--model", "model.zip", "--onnx", "model.onnx");

@@ -19,7 +19,7 @@ internal static class ServingBenchLines
         var best = result.Levels.MaxBy(l => l.Throughput)!;
         report.Compare(Section, "best level vs the raw session", $"cnnml serve, {best.Clients} client(s)", new Measurement("images/s", [best.Throughput]),
             "raw ONNX Runtime session", new Measurement("images/s", [result.CeilingImagesPerSecond]),
-            $"the same digits; the raw session scores decoded vectors, one per Run, one thread per core ({Environment.ProcessorCount}), no HTTP, no PNG decoding; the clients share the cores with the server");
+            $"the same digits; the raw session (the better of a run before the server started and one after it stopped) scores decoded vectors, one per Run, one thread per core ({Environment.ProcessorCount}), no HTTP, no PNG decoding; the clients share the cores with the server");
         report.Add(Section, "resident memory", "before the server started", new Measurement("MB", [result.ResidentBefore / 1e6]));
         report.Add(Section, "resident memory", "after the load levels", new Measurement("MB", [result.ResidentAfterLoad / 1e6]));
         var abuse = result.Abuse;
