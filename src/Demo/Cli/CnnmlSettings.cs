@@ -1,8 +1,7 @@
 using System.ComponentModel;
-using CnnMl.Demo.Cli;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Cli;
 
 /// <summary>Options every <c>cnnml</c> command accepts.</summary>
 public class CnnmlSettings : CommandSettings

@@ -3,7 +3,7 @@ using CnnMl.Data;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Cli;
 
 /// <summary>
 /// The data and training options that <c>cnnml train</c> and <c>cnnml compare</c> both take, with the same names,

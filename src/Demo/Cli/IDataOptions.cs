@@ -1,6 +1,6 @@
 using CnnMl.Data;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Cli;
 
 /// <summary>
 /// The data and image options that <c>cnnml train</c> and <c>cnnml compare</c> both take (<c>--data</c>, <c>--images</c>,

@@ -1,7 +1,7 @@
 using CnnMl.Architectures;
 using CnnMl.Data;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Cli;
 
 /// <summary>
 /// The checks of <c>train</c>'s and <c>compare</c>'s image options (<c>--images</c>, <c>--test-images</c>, <c>--test-fraction</c>,

@@ -1,4 +1,4 @@
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Cli;
 
 /// <summary>Where the console reads MNIST from, how it checks its output paths and how it writes its text files.</summary>
 internal static class OutputFiles

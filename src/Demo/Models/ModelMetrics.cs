@@ -1,8 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CnnMl.Demo.Cli;
 using Microsoft.ML.Data;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Models;
 
 /// <summary>
 /// ML.NET's evaluation of a saved model zip on MNIST test images: what <c>cnnml evaluate --metrics-json</c> writes,

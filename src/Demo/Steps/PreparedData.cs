@@ -1,6 +1,9 @@
+using CnnMl.Architectures;
+using CnnMl.Demo.Cli;
 using Microsoft.ML;
+using Spectre.Console;
 
-namespace CnnMl.Demo.Models;
+namespace CnnMl.Demo.Steps;
 
 /// <summary>
 /// A run's data ready for the network: what <see cref="TrainAndTestData"/> loaded, its image-input chain fitted on the
@@ -14,6 +17,21 @@ namespace CnnMl.Demo.Models;
 /// <param name="TestImages">Test examples.</param>
 internal sealed record PreparedData(TrainAndTestData Data, ITransformer? Input, IDataView Train, IDataView Test, long TrainImages, long TestImages)
 {
+    /// <summary>
+    /// Loads the data the settings name (MNIST, MNIST resized to <c>--input</c>, MNIST clips for <c>--frames</c>, or an
+    /// image folder), says where it came from, and fits the image-input chain that is saved before the network.
+    /// </summary>
+    public static PreparedData Load(MLContext ml, IDataOptions settings, CnnArchitecture architecture)
+    {
+        var data = TrainAndTestData.Load(ml, settings, architecture);
+        foreach (var line in data.Description) AnsiConsole.WriteLine(line);
+        // The image-input chain (resize, channels, pixel / 255) is fitted once and saved with the network; the network
+        // trains and is tested on its output.
+        var input = data.Input?.Fit(data.Train);
+        return new PreparedData(data, input, input?.Transform(data.Train) ?? data.Train, input?.Transform(data.Test) ?? data.Test,
+            data.Train.GetRowCount() ?? 0, data.Test.GetRowCount() ?? 0);
+    }
+
     /// <summary>The rows of <paramref name="rows"/> as the network reads them (through <see cref="Input"/> when there is one).</summary>
     public IDataView ForNetwork(IDataView rows) => Input?.Transform(rows) ?? rows;
 }

@@ -1,11 +1,11 @@
 using System.Globalization;
 using CnnMl.Architectures;
 using CnnMl.Data;
-using CnnMl.Demo.Commands;
+using CnnMl.Demo.Cli;
 using Microsoft.ML;
 using Microsoft.ML.Transforms;
 
-namespace CnnMl.Demo.Models;
+namespace CnnMl.Demo.Steps;
 
 /// <summary>
 /// What <c>cnnml train</c> and <c>cnnml compare</c> train and test on: MNIST (as its 784-value vectors, or resized to <c>--input</c>) or an

@@ -1,7 +1,8 @@
 using CnnMl.Architectures;
+using CnnMl.Demo.Cli;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Architectures;
 
 /// <summary><c>cnnml architectures</c>: the registry, one line per network.</summary>
 public sealed class ArchitecturesCommand : Command<CnnmlSettings>

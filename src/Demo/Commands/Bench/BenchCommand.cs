@@ -2,14 +2,14 @@ using System.ComponentModel;
 using System.Globalization;
 using CnnMl.Architectures;
 using CnnMl.Data;
-using CnnMl.Demo.Benchmarks;
+using CnnMl.Demo.Cli;
 using CnnMl.Runtime;
 using CnnMl.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using TorchSharp;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Bench;
 
 /// <summary>Options of <c>cnnml bench</c>.</summary>
 public sealed class BenchSettings : CnnmlSettings
@@ -133,7 +133,7 @@ public sealed class BenchSettings : CnnmlSettings
         if (Sections is not null && Split(Sections).FirstOrDefault(s => s != "all" && !AllSections.Contains(s)) is { } unknown)
             return ValidationResult.Error($"--sections: unknown section '{unknown}'. Sections: {string.Join(", ", AllSections)}, or all.");
         if (SelectedArchitectures.FirstOrDefault(a => !CnnArchitectures.TryGet(a, out _)) is { } name)
-            return ValidationResult.Error(TrainSettings.UnknownArchitecture(name));
+            return ValidationResult.Error(ArchitectureName.Unknown(name));
         if (SelectedArchitectures.FirstOrDefault(a => !CnnArchitectures.Get(a).DefaultInput.Equals(KnownInputs.Mnist)) is { } notMnist)
             return ValidationResult.Error($"--arch: '{notMnist}' does not take 1×28×28 MNIST images (its default input is {CnnArchitectures.Get(notMnist).DefaultInput}).");
         foreach (var (option, list) in new[] { ("--data-sizes", DataSizes), ("--batch-sizes", BatchSizes) })

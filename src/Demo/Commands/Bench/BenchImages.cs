@@ -1,7 +1,7 @@
 using CnnMl.Data;
 using Microsoft.ML;
 
-namespace CnnMl.Demo.Benchmarks;
+namespace CnnMl.Demo.Commands.Bench;
 
 /// <summary>
 /// MNIST images prepared once for every side of a benchmark: the float pixels (byte / 255, as the estimator's data

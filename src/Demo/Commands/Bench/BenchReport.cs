@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Spectre.Console;
 
-namespace CnnMl.Demo.Benchmarks;
+namespace CnnMl.Demo.Commands.Bench;
 
 /// <summary>One line of a benchmark: a measured quantity, and for a comparison the reference it is set against.</summary>
 /// <param name="Section">Which part of the benchmark (training, scoring, …).</param>

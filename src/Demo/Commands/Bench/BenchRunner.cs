@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Reflection;
 using CnnMl.Architectures;
 using CnnMl.Data;
-using CnnMl.Demo.Commands;
 using CnnMl.Inspection;
 using CnnMl.Runtime;
 using CnnMl.Scoring;
@@ -13,7 +12,7 @@ using Microsoft.ML.Data;
 using Spectre.Console;
 using TorchSharp;
 
-namespace CnnMl.Demo.Benchmarks;
+namespace CnnMl.Demo.Commands.Bench;
 
 /// <summary>The names of <c>cnnml bench</c>'s sections.</summary>
 public static class BenchSections

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using static TorchSharp.torch;
 
-namespace CnnMl.Demo.Benchmarks;
+namespace CnnMl.Demo.Commands.Bench;
 
 /// <summary>The machine's float32 matrix-multiply rate through libtorch: the ceiling every convolution is lowered to.</summary>
 internal static class GemmRate

@@ -1,4 +1,4 @@
-namespace CnnMl.Demo.Benchmarks;
+namespace CnnMl.Demo.Commands.Bench;
 
 /// <summary>
 /// Runs the sides of a comparison in turn, <c>repeats</c> times each, the first side rotating (A B, B A, … for two;

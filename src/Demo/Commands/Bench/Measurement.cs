@@ -1,4 +1,4 @@
-namespace CnnMl.Demo.Benchmarks;
+namespace CnnMl.Demo.Commands.Bench;
 
 /// <summary>Repeated measurements of one quantity: the values in the order taken, their median, minimum and maximum.</summary>
 internal sealed record Measurement(string Unit, IReadOnlyList<double> Values)

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using CnnMl.Architectures;
 using static TorchSharp.torch;
 
-namespace CnnMl.Demo.Benchmarks;
+namespace CnnMl.Demo.Commands.Bench;
 
 /// <summary>
 /// The references the estimator and the transformer are measured against: a plain TorchSharp training loop over the

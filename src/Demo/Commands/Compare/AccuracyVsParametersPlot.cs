@@ -1,10 +1,10 @@
-using CnnMl.Demo.Commands;
+using CnnMl.Demo.Plots;
 using OxyPlot;
-using OxyPlot.Legends;
 using OxyPlot.Axes;
+using OxyPlot.Legends;
 using OxyPlot.Series;
 
-namespace CnnMl.Demo.Plots;
+namespace CnnMl.Demo.Commands.Compare;
 
 /// <summary><c>cnnml compare</c>'s leaderboard as a scatter: test accuracy against parameters (log scale), each point named.</summary>
 internal static class AccuracyVsParametersPlot

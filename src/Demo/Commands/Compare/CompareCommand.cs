@@ -1,14 +1,14 @@
 using System.Globalization;
 using CnnMl.Architectures;
+using CnnMl.Demo.Cli;
 using CnnMl.Demo.Plots;
-using CnnMl.Demo.Rendering;
 using CnnMl.Inspection;
 using CnnMl.Training;
 using Microsoft.ML;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Compare;
 
 /// <summary>
 /// <c>cnnml compare</c>: an AutoML-style leaderboard. Every architecture named is built for the same input, trained

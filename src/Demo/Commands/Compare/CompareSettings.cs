@@ -4,7 +4,7 @@ using CnnMl.Demo.Cli;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Compare;
 
 /// <summary>Options of <c>cnnml compare</c>: the architectures, and the training every one of them gets alike.</summary>
 public sealed class CompareSettings : DataAndTrainingSettings
@@ -63,7 +63,7 @@ public sealed class CompareSettings : DataAndTrainingSettings
         if (names.Count == 0) return ValidationResult.Error("--archs needs at least one architecture name, e.g. --archs mnist-cnn,lenet5.");
         foreach (var name in names)
         {
-            if (!CnnArchitectures.TryGet(name, out _)) return ValidationResult.Error("--archs: " + TrainSettings.UnknownArchitecture(name));
+            if (!CnnArchitectures.TryGet(name, out _)) return ValidationResult.Error("--archs: " + ArchitectureName.Unknown(name));
         }
         if (ArchitectureNames.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1) is { } twice)
             return ValidationResult.Error($"--archs names '{twice.Key}' more than once; give each architecture once.");

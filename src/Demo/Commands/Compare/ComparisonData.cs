@@ -1,10 +1,11 @@
 using CnnMl.Architectures;
 using CnnMl.Data;
-using CnnMl.Demo.Models;
+using CnnMl.Demo.Cli;
+using CnnMl.Demo.Steps;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Compare;
 
 /// <summary>
 /// The data every architecture of <c>cnnml compare</c> trains and is tested on, and the one shape they are all built for:

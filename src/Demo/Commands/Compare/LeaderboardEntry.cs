@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CnnMl.Demo.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Compare;
 
 /// <summary>One architecture's row of <c>cnnml compare</c>'s leaderboard, as printed and as written by <c>--json</c>.</summary>
 public sealed record LeaderboardEntry(

@@ -1,9 +1,8 @@
 using System.Globalization;
-using CnnMl.Demo.Commands;
 using CnnMl.Inspection;
 using Spectre.Console;
 
-namespace CnnMl.Demo.Rendering;
+namespace CnnMl.Demo.Commands.Compare;
 
 /// <summary><c>cnnml compare</c>'s ranked leaderboard as a console table.</summary>
 internal static class LeaderboardView

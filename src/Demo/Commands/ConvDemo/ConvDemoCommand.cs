@@ -6,7 +6,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.ConvDemo;
 
 /// <summary>
 /// <c>cnnml conv-demo</c>: the source document's hand-written convolution section, computed by the sample's

@@ -1,7 +1,8 @@
 using System.ComponentModel;
+using CnnMl.Demo.Cli;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.ConvDemo;
 
 /// <summary>Options of <c>cnnml conv-demo</c>.</summary>
 public sealed class ConvDemoSettings : CnnmlSettings

@@ -1,7 +1,6 @@
-using CnnMl.Demo.Datasets;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Data;
 
 /// <summary>
 /// <c>cnnml data mnist</c>: puts MNIST where the other commands look for it, fetched and checked as the repository's

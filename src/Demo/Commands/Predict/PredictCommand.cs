@@ -1,13 +1,14 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CnnMl.Demo.Cli;
 using CnnMl.Demo.Models;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Predict;
 
 /// <summary>
 /// <c>cnnml predict</c>: classifies image files with a model zip loaded by plain ML.NET. Each image is read with

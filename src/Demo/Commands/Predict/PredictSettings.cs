@@ -1,9 +1,10 @@
 using System.ComponentModel;
+using CnnMl.Demo.Cli;
 using CnnMl.Demo.Models;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Predict;
 
 /// <summary>Options of <c>cnnml predict</c>.</summary>
 public sealed class PredictSettings : CnnmlSettings
@@ -52,7 +53,7 @@ public sealed class PredictSettings : CnnmlSettings
                 continue;
             }
             var found = Directory.EnumerateFiles(image, "*", SearchOption.AllDirectories)
-                .Where(Data.ImageFolder.IsImageFile)
+                .Where(CnnMl.Data.ImageFolder.IsImageFile)
                 .Select(Path.GetFullPath)
                 .Order(StringComparer.Ordinal)
                 .ToList();

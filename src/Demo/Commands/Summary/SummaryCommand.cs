@@ -6,7 +6,7 @@ using CnnMl.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Summary;
 
 /// <summary>Options of <c>cnnml summary</c>.</summary>
 public sealed class SummarySettings : CnnmlSettings
@@ -31,7 +31,7 @@ public sealed class SummarySettings : CnnmlSettings
     public override ValidationResult Validate()
     {
         if (!CnnArchitectures.TryGet(Architecture, out _))
-            return ValidationResult.Error(TrainSettings.UnknownArchitecture(Architecture));
+            return ValidationResult.Error(ArchitectureName.Unknown(Architecture));
         if (Classes is < 2) return ValidationResult.Error($"--classes must be at least 2 (got {Classes}).");
         if (ShapeOption.Problem(Input) is { } problem) return ValidationResult.Error(problem);
         return ValidationResult.Success();

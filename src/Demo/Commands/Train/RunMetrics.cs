@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CnnMl.Demo.Cli;
+using CnnMl.Demo.Models;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Train;
 
 /// <summary>The figures of one <c>cnnml train</c> run, as written by <c>--metrics-json</c>.</summary>
 public sealed record RunMetrics(

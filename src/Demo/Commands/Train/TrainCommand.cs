@@ -1,9 +1,10 @@
 using System.Globalization;
 using CnnMl.Architectures;
 using CnnMl.Data;
+using CnnMl.Demo.Cli;
 using CnnMl.Demo.Models;
 using CnnMl.Demo.Plots;
-using CnnMl.Demo.Rendering;
+using CnnMl.Demo.Steps;
 using CnnMl.Inspection;
 using CnnMl.Persistence;
 using CnnMl.Scoring;
@@ -13,7 +14,7 @@ using Microsoft.ML.Data;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Train;
 
 /// <summary>
 /// <c>cnnml train</c>: the Model Builder flow for image classification on MNIST — load data, train with
@@ -39,20 +40,21 @@ public sealed class TrainCommand : Command<TrainSettings>
         AnsiConsole.Write(new Rule($"[bold]CnnMl[/] · {scenario} · [blue]{architecture.Name}[/]").LeftJustified());
         AnsiConsole.MarkupLineInterpolated($"[grey]{architecture.Description}[/]");
 
-        var ml = CreateContext(settings);
-        var data = LoadData(ml, settings, architecture);
+        var ml = TrainRunSetup.CreateContext(settings);
+        var data = PreparedData.Load(ml, settings, architecture);
         var (train, test, trainImages, testImages) = (data.Train, data.Test, data.TrainImages, data.TestImages);
-        var options = TrainerOptions(settings, data, cancellation, resumeFrom, initialWeights);
+        var options = TrainRunSetup.TrainerOptions(settings, data, cancellation, resumeFrom, initialWeights);
         if (resumeFrom is not null) AnsiConsole.MarkupLineInterpolated($"Resuming from {resumeFrom}");
         AnsiConsole.MarkupLineInterpolated($"Training: Adam lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s){TimeLimitText(settings)}, seed {settings.Seed}");
         if (settings.Weights is { } weights)
             AnsiConsole.MarkupLineInterpolated(
                 $"Starting from [bold]{weights}[/]{(settings.ReplaceClassifier ? $", new classifier '{architecture.ClassifierName}'" : "")}{(settings.FreezeEpochs > 0 ? $", backbone frozen for {settings.FreezeEpochs} epoch(s)" : "")}");
 
-        using (var model = Fit(ml, options, train))
+        using (var model = LiveTraining.Fit(ml, options, train))
         {
             var summary = model.TrainingSummary!;
-            var metrics = Evaluate(ml, model, test, testImages);
+            var epochsTrained = TrainRunSetup.EpochsTrained(settings, model);
+            var metrics = TestSetEvaluation.Show(ml, model, test, testImages);
             AnsiConsole.MarkupLineInterpolated(
                 $"Trained in [bold]{summary.TrainSeconds:F1} s[/] ({summary.ImagesPerSecond:N0} images/s, validation excluded) on {summary.Device}; {model.ParameterCount:N0} parameters.");
             AnsiConsole.MarkupLineInterpolated($"test accuracy: {metrics.MicroAccuracy:P2}");
@@ -65,7 +67,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             ModelMetrics? savedMetrics = null;
             if (settings.Out is { } modelPath)
             {
-                (consumption, savedMetrics) = SaveAndReload(ml, model, data, modelPath, settings, cancellation);
+                (consumption, savedMetrics) = ModelSaving.SaveAndReload(ml, model, data, modelPath, settings.Seed, epochsTrained, cancellation);
             }
 
             if (settings.WeightsOut is { } weightsOut)
@@ -78,11 +80,11 @@ public sealed class TrainCommand : Command<TrainSettings>
             }
 
             TryAPrediction(ml, model, data, settings);
-            ShowHowToConsume(consumption, model, data.Data);
+            ModelSaving.ShowHowToConsume(consumption, model, data.Data, epochsTrained);
 
             if (settings.MetricsJson is { } path)
             {
-                var written = new RunMetrics(architecture.Name, EpochsTrained(settings, model), trainImages, testImages, metrics.MicroAccuracy, metrics.MacroAccuracy,
+                var written = new RunMetrics(architecture.Name, epochsTrained, trainImages, testImages, metrics.MicroAccuracy, metrics.MacroAccuracy,
                     metrics.LogLoss, summary.TrainSeconds, summary.ImagesPerSecond, model.ParameterCount, summary.Seed, settings.Threads,
                     summary.FinalLoss, WeightsDigest.Sha256(model.Module), savedMetrics).WriteTo(path);
                 AnsiConsole.MarkupLineInterpolated($"Metrics written to {written}");
@@ -98,140 +100,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         return 0;
     }
 
-    /// <summary>The ML.NET context of a run: its seed, and CUDA device 0 (no fallback) for <c>--device cuda</c>.</summary>
-    internal static MLContext CreateContext(TrainSettings settings) => new(seed: settings.Seed)
-    {
-        GpuDeviceId = settings.Device == TrainDevice.Cuda ? 0 : null,
-        FallbackToCpu = false,
-    };
-
-    /// <summary>
-    /// Loads the data the settings name (MNIST, MNIST resized to <c>--input</c>, MNIST clips for <c>--frames</c>, or an
-    /// image folder), says where it came from, and fits the image-input chain that is saved before the network.
-    /// </summary>
-    internal static PreparedData LoadData(MLContext ml, TrainSettings settings, CnnArchitecture architecture)
-    {
-        var data = TrainAndTestData.Load(ml, settings, architecture);
-        foreach (var line in data.Description) AnsiConsole.WriteLine(line);
-        // The image-input chain (resize, channels, pixel / 255) is fitted once and saved with the network; the network
-        // trains and is tested on its output.
-        var input = data.Input?.Fit(data.Train);
-        return new PreparedData(data, input, input?.Transform(data.Train) ?? data.Train, input?.Transform(data.Test) ?? data.Test,
-            data.Train.GetRowCount() ?? 0, data.Test.GetRowCount() ?? 0);
-    }
-
-    /// <summary>The trainer's options for the settings, validating on the test images, or on a held-out share of the training images with <c>--validation-fraction</c>.</summary>
-    internal static CnnTrainerOptions TrainerOptions(TrainSettings settings, PreparedData data, CancellationToken cancellation,
-        string? resumeFrom = null, string? initialWeights = null) => new()
-    {
-        Architecture = CnnArchitectures.Get(settings.Architecture).Name,
-        FeatureColumnName = data.Data.FeatureColumn,
-        Epochs = settings.Epochs,
-        BatchSize = settings.BatchSize,
-        LearningRate = settings.LearningRate,
-        ReportEveryBatches = settings.ReportEvery,
-        ValidationSet = settings.ValidationFraction is null ? data.Test : null,
-        ValidationSetFraction = settings.ValidationFraction,
-        ValidateEveryBatches = settings.ValidateEvery,
-        NumberOfThreads = settings.Threads,
-        CancellationToken = cancellation,
-        InitialWeights = initialWeights,
-        ReplaceClassifier = settings.ReplaceClassifier,
-        FreezeBackboneEpochs = settings.FreezeEpochs,
-        CheckpointPath = settings.Checkpoint is null ? null : Path.GetFullPath(settings.Checkpoint),
-        ResumeFrom = resumeFrom,
-        TimeLimit = settings.MaxMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
-        // MNIST as it is: the trainer's own choice, as before; resized images and clips: their shape.
-        ImageShape = data.Input is not null || settings.ClipFrames is not null ? data.Data.Shape : null,
-    };
-
-    /// <summary>
-    /// The epochs the model has been trained for, resumed ones included: <c>--epochs</c>, or fewer when the time limit
-    /// ended training (the last epoch-end report's number; a cut epoch counts).
-    /// </summary>
-    internal static int EpochsTrained(TrainSettings settings, CnnTransformer model) =>
-        model.TrainingSummary is { TimeLimitReached: true } summary
-            ? summary.Reports.LastOrDefault(r => r.Kind == TrainingReportKind.EpochEnd)?.Epoch ?? settings.Epochs
-            : settings.Epochs;
-
     private static string TimeLimitText(TrainSettings settings) =>
         settings.MaxMinutes is { } minutes ? $" or {minutes.ToString(CultureInfo.InvariantCulture)} min, whichever ends first" : "";
-
-    /// <summary>
-    /// Trains with a live display in a terminal, or with the report lines alone when the output is redirected.
-    /// <paramref name="batchLines"/>: also print the periodic report lines above the live bars (the guided mode leaves
-    /// them to the bars and prints the end of each epoch).
-    /// </summary>
-    internal static CnnTransformer Fit(MLContext ml, CnnTrainerOptions options, IDataView train, bool batchLines = true)
-    {
-        var trainer = ml.MulticlassClassification.Trainers.Cnn(options);
-        CnnTransformer model;
-        if (AnsiConsole.Profile.Capabilities.Interactive)
-        {
-            model = TrainingProgressView.Run(AnsiConsole.Console, options, () => trainer.Fit(train), batchLines);
-        }
-        else
-        {
-            // Redirected output (a log, CI): the report lines alone, no live bar.
-            options.Progress = new SynchronousProgress<TrainingReport>(report => AnsiConsole.WriteLine(report.ToString()));
-            model = trainer.Fit(train);
-        }
-        if (model.TrainingSummary is { TimeLimitReached: true } summary)
-            AnsiConsole.MarkupLineInterpolated($"[yellow]Time limit reached[/]: training stopped after {summary.ImagesTrained:N0} images; the model is the one trained so far.");
-        return model;
-    }
-
-    /// <summary>Scores the test images, shows ML.NET's metrics, the per-class precision and recall and the confusion matrix.</summary>
-    internal static MulticlassClassificationMetrics Evaluate(MLContext ml, CnnTransformer model, IDataView test, long testImages)
-    {
-        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
-        var names = model.Definition.ClassNames ?? MnistCatalog.DigitNames;
-        AnsiConsole.Write(MetricsView.Summary(metrics, testImages));
-        AnsiConsole.Write(MetricsView.PerClass(metrics.ConfusionMatrix, names));
-        AnsiConsole.Write(MetricsView.ConfusionMatrix(metrics.ConfusionMatrix, names));
-        return metrics;
-    }
-
-    /// <summary>
-    /// Saves the trained pipeline, with <c>MapKeyToValue</c> appended so that <c>PredictedLabel</c> is the class name,
-    /// through the library's atomic save; loads it back with plain ML.NET in a fresh context and evaluates it on the
-    /// same test images (the figures <c>cnnml evaluate</c> reproduces in a new process); writes the consumption code.
-    /// </summary>
-    internal static (ConsumptionCodeFile Code, ModelMetrics Metrics) SaveAndReload(MLContext ml, CnnTransformer model, PreparedData prepared,
-        string modelPath, TrainSettings settings, CancellationToken cancellation)
-    {
-        var (data, input, testImages) = (prepared.Data, prepared.Input, prepared.TestImages);
-        var trainSchema = data.Train.Schema;
-        var test = data.Test;
-        var scored = model.Transform(prepared.ForNetwork(test));
-        var toClassName = ml.Transforms.Conversion.MapKeyToValue(SavedModel.PredictedLabelColumn).Fit(scored);
-        // Not disposed: the chain would dispose the CnnTransformer, which the caller owns. The image-input chain goes
-        // first, so the zip reads what the rows hold (MNIST's Image vector, or an image file's path).
-        ITransformer[] steps = input is null ? [model, toClassName] : [input, model, toClassName];
-        var pipeline = new TransformerChain<ITransformer>(steps);
-        var written = ml.Model.SaveAtomically(pipeline, trainSchema, modelPath);
-        AnsiConsole.MarkupLineInterpolated(
-            $"Saved [bold]{written}[/] ({new FileInfo(written).Length / 1024.0:N0} KB): ML.NET's own transformers, loads with mlContext.Model.Load, no CnnMl needed.");
-        // Ctrl+C during the save: the save is atomic, so it completes (or leaves the old file); then nothing more is written.
-        cancellation.ThrowIfCancellationRequested();
-
-        var reloadContext = new MLContext(seed: settings.Seed);
-        using var saved = SavedModel.Load(reloadContext, written);
-        var metrics = ModelMetrics.From(written, testImages, saved.Evaluate(reloadContext, test));
-        AnsiConsole.MarkupLineInterpolated(
-            $"Reloaded with ML.NET: test accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}, log-loss {metrics.LogLoss:F4}); cnnml evaluate --model {settings.Out} reports the same.");
-
-        var code = new ConsumptionCodeFile
-        {
-            ModelFileName = Path.GetFileName(written),
-            Inputs = ConsumptionCodeFile.InputsOf(trainSchema, model.Definition.LabelColumnName, data.FeatureDescription),
-            ClassNames = model.Definition.ClassNames ?? Enumerable.Range(0, model.Definition.ClassCount).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray(),
-            Provenance = $"{model.Definition.Architecture}, {model.Definition.ClassCount} classes, {EpochsTrained(settings, model)} epoch(s) on {data.Source}",
-        };
-        var codePath = OutputFiles.WriteAtomically(settings.ConsumptionCodePath!, code.Generate());
-        AnsiConsole.MarkupLineInterpolated($"Consumption code: {codePath}");
-        return (code, metrics);
-    }
 
     /// <summary>
     /// <c>--plots</c>: the run's training curves, confusion matrix, misclassified test images (from the features the
@@ -249,7 +119,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             ? new TestedImages(truth, predicted, scored.GetColumn<float[]>(definition.FeatureColumnName), definition.ImageShape)
             : null;
         if (tested is null) AnsiConsole.MarkupLine("[grey]The inputs are volumes, not 2-D images: no picture of the misclassified ones.[/]");
-        var title = $"{definition.Architecture}, {EpochsTrained(settings, model)} epoch(s)";
+        var title = $"{definition.Architecture}, {TrainRunSetup.EpochsTrained(settings, model)} epoch(s)";
         ClassificationPictures.Write(plots, title, model.TrainingSummary, metrics, names, tested, ConvolutionWeights.FirstOf(model.Module));
     }
 
@@ -257,87 +127,12 @@ public sealed class TrainCommand : Command<TrainSettings>
     {
         if (data.Data.SampleImagePath is { } path)
         {
-            ShowImagePrediction(ml, model, data, path, $"Try a prediction: {path} (label {Path.GetFileName(Path.GetDirectoryName(path))})");
+            SamplePrediction.ShowImage(ml, model, data, path, $"Try a prediction: {path} (label {Path.GetFileName(Path.GetDirectoryName(path))})");
             return;
         }
         var digit = MnistDataset.Load(settings.DataDirectory, MnistSplit.Test, maxRows: 1);
         var pixels = digit.Pixels.Select(p => p / 255f).ToArray();
-        ShowDigitPrediction(ml, model, data, pixels, $"Try a prediction: first test image (label {digit.Labels[0]})");
+        SamplePrediction.ShowDigit(ml, model, data, pixels, $"Try a prediction: first test image (label {digit.Labels[0]})");
     }
 
-    /// <summary>
-    /// Draws a 28×28 grayscale digit (values in [0, 1]) and the model's label and top 3 classes for it; the digit goes
-    /// through the run's image-input chain (MNIST resized to <c>--input</c>) or, for a 3D model, becomes its
-    /// shifted-frame clip, as in training. Returns the label.
-    /// </summary>
-    internal static string ShowDigitPrediction(MLContext ml, CnnTransformer model, PreparedData data, float[] pixels, string header)
-    {
-        var shape = model.Definition.ImageShape;
-        var input = pixels;
-        if (data.Input is null && shape.SpatialRank == 3)
-        {
-            input = new float[shape.ElementCount];
-            ShiftedFrames.Expand(pixels, KnownInputs.Mnist, (int)shape.Spatial[0], input);
-        }
-        var inputSchema = SchemaDefinition.Create(typeof(DigitInput));
-        inputSchema[nameof(DigitInput.Image)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, input.Length);
-        var row = ml.Data.LoadFromEnumerable([new DigitInput { Image = input }], inputSchema);
-        AnsiConsole.Write(new Panel(new Text(DigitView.Render(pixels, 28, 28))).Header(Markup.Escape(header)));
-        return ShowScores(model, data.ForNetwork(row));
-    }
-
-    /// <summary>The model's label and top 3 classes for an image file (a model trained on an image folder, through its input chain); returns the label.</summary>
-    internal static string ShowImagePrediction(MLContext ml, CnnTransformer model, PreparedData data, string path, string header)
-    {
-        var row = ml.Data.LoadFromEnumerable([new LabeledImage { ImagePath = Path.GetFullPath(path) }]);
-        AnsiConsole.WriteLine(header);
-        return ShowScores(model, data.ForNetwork(row));
-    }
-
-    private static string ShowScores(CnnTransformer model, IDataView row)
-    {
-        var names = model.Definition.ClassNames ?? MnistCatalog.DigitNames;
-        var scored = model.Transform(row);
-        var score = scored.GetColumn<float[]>(model.Definition.ScoreColumnName).Single();
-        var predicted = scored.GetColumn<uint>(model.Definition.PredictedLabelColumnName).Single();
-        var top = score.Select((p, i) => (p, i)).OrderByDescending(x => x.p).Take(3).Select(x => $"{names[x.i]}: {x.p:P1}");
-        var label = names[(int)predicted - 1];
-        AnsiConsole.MarkupLineInterpolated($"Predicted [bold]{label}[/] — {string.Join(", ", top)}");
-        return label;
-    }
-
-    internal static void ShowHowToConsume(ConsumptionCodeFile? saved, CnnTransformer model, TrainAndTestData data)
-    {
-        if (saved is not null)
-        {
-            // Exactly the file written beside the zip (a test compiles and runs it against the zip).
-            AnsiConsole.Write(new Panel(new Text(saved.Generate())).Header($"Consume the model (C#, ML.NET only): {Path.GetFileNameWithoutExtension(saved.ModelFileName)}.consume.cs"));
-            return;
-        }
-        // What the saved zip would read: an image's path, or MNIST's 784-value Image vector.
-        var imageInput = data.SampleImagePath is not null;
-        var feature = imageInput ? ImageInputCatalog.ImagePathColumnName : "Image";
-        // Without an input chain the rows hold the network's input itself (MNIST's 784 values, or a clip's).
-        var size = data.Input is null ? data.Shape.ElementCount : KnownInputs.Mnist.ElementCount;
-        var member = imageInput
-            ? $"public string {feature} {{ get; set; }}"
-            : $"[ColumnName(\"{feature}\"), VectorType({size})] public float[] {feature} {{ get; set; }}";
-        var value = imageInput ? "\"photo.png\"" : "pixels";
-        var code = $$"""
-            // cnnml train --out model.zip saves the model and writes this code, complete, as model.consume.cs.
-            var mlContext = new MLContext();
-            ITransformer model = mlContext.Model.Load("model.zip", out DataViewSchema inputSchema);
-            var engine = mlContext.Model.CreatePredictionEngine<ModelInput, ModelOutput>(model);
-            ModelOutput output = engine.Predict(new ModelInput { {{feature}} = {{value}} });   // output.PredictedLabel: the class name
-
-            public class ModelInput { {{member}} }
-            public class ModelOutput { public string PredictedLabel { get; set; } public float[] Score { get; set; } }
-            """;
-        AnsiConsole.Write(new Panel(new Text(code)).Header("Consume the model (C#, ML.NET only)"));
-    }
-
-    private sealed class DigitInput
-    {
-        public float[] Image { get; set; } = [];
-    }
 }

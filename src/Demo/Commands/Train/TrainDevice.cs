@@ -1,4 +1,4 @@
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Train;
 
 /// <summary>Where <c>cnnml train --device</c> trains.</summary>
 public enum TrainDevice

@@ -6,7 +6,7 @@ using CnnMl.Demo.Models;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Train;
 
 /// <summary>Options of <c>cnnml train</c>.</summary>
 public sealed class TrainSettings : DataAndTrainingSettings
@@ -104,11 +104,6 @@ public sealed class TrainSettings : DataAndTrainingSettings
     /// <summary>Frames per clip: <c>--frames</c>, else <see cref="ShiftedFrames.DefaultFrames"/> for a 3D architecture, else null (images).</summary>
     public override int? ClipFrames => Frames ?? (CnnArchitectures.TryGet(Architecture, out var a) && a.DefaultInput.SpatialRank == 3 ? ShiftedFrames.DefaultFrames : null);
 
-    /// <summary>The library's unknown-architecture message plus the nearest registered name.</summary>
-    internal static string UnknownArchitecture(string name) =>
-        CnnArchitectures.UnknownArchitectureMessage(name).TrimEnd('.') +
-        (ClosestName.Find(name, CnnArchitectures.All.Select(a => a.Name)) is { } closest ? $". Did you mean '{closest}'?" : ".");
-
     public override ValidationResult Validate()
     {
         if (Epochs < 1 && !(Epochs == 0 && Weights is not null && !ReplaceClassifier))
@@ -128,7 +123,7 @@ public sealed class TrainSettings : DataAndTrainingSettings
                                           || output.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)))
             return ValidationResult.Error($"--weights-out must end in .pt, .pth or .safetensors (got '{output}').");
         if (!CnnArchitectures.TryGet(Architecture, out var architecture))
-            return ValidationResult.Error(UnknownArchitecture(Architecture));
+            return ValidationResult.Error(ArchitectureName.Unknown(Architecture));
         if (ImageDataSettings.Check(this, architecture) is { } imageError) return ValidationResult.Error(imageError);
         var outputs = new[] { ("--out", Out), ("--out's consumption code", ConsumptionCodePath), ("--metrics-json", MetricsJson), ("--checkpoint", Checkpoint), ("--weights-out", WeightsOut) }
             .Where(o => o.Item2 is not null)
