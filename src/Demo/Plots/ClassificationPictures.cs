@@ -68,7 +68,7 @@ internal static class ClassificationPictures
         var rows = GradCamPlot.ChooseRows(tested.Truth);
         var features = tested.Rows(rows);
         var maps = cam.Compute(rows.Select(r => features[r]).ToArray());
-        var examples = rows.Select((row, i) => new GradCamExample(GrayImage.FromFeatures(features[row], tested.Shape), maps[i],
+        var examples = rows.Select((row, i) => new GradCamExample(GrayImage.FromFeatures(features[row], tested.Shape), maps[i], tested.Predicted[(int)row],
             FormattableString.Invariant($"true {tested.Truth[(int)row]}, pred {tested.Predicted[(int)row]} ({maps[i].PredictedProbability:0.00})"))).ToList();
         GradCamPlot.Write(folder, GradCamPlot.FileName, examples, cam.Method,
             $"{GradCamPlot.MethodName(cam.Method)} of layer {cam.TargetLayer} for the predicted class, {examples.Count} test images · {title}");

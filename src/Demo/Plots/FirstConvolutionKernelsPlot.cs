@@ -46,8 +46,8 @@ internal static class FirstConvolutionKernelsPlot
                       (outChannels > shown ? $", first {shown}" : "") + $" · {title}";
         // Kernels of 1–11 pixels: large enough to read each weight, and wide enough for the caption.
         var scale = Math.Max(8, 80.0 / Math.Max(height, width));
-        var (plot, pixelWidth, pixelHeight) = ImageGrid.Create(heading, tiles, PerRow, scale, OxyPalettes.BlueWhiteRed(255), -1, 1, minimumWidth: 640,
-            colorBarTitle: "weight ÷ the kernel's largest |weight| (under each)");
+        var (plot, pixelWidth, pixelHeight) = ImageGrid.Create(heading, tiles, PerRow, scale, OxyPalettes.BlueWhiteRed(255), -1, 1, minimumWidth: 800,
+            colorBarTitle: "weight / largest |weight|");
         return folder.Save(plot, FileName, pixelWidth, pixelHeight);
     }
 }

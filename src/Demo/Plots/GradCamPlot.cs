@@ -5,8 +5,8 @@ using OxyPlot.Axes;
 
 namespace CnnMl.Demo.Plots;
 
-/// <summary>One image to explain: its gray picture (H·W values in 0–1, row by row), its map, and its caption.</summary>
-internal sealed record GradCamExample(float[] Picture, GradCamMap Map, string Caption);
+/// <summary>One image to explain: its gray picture (H·W values in 0–1, row by row), its map, the name of the class the map explains, and its caption.</summary>
+internal sealed record GradCamExample(float[] Picture, GradCamMap Map, string TargetLabel, string Caption);
 
 /// <summary>
 /// Grad-CAM pictures: for each image, the image itself and beside it the heat map over it (the map's colour blended
@@ -109,7 +109,7 @@ internal static class GradCamPlot
             var x = left + k % PairsPerRow * (pairWidth + PairGap);
             var y = TitleBand + k / PairsPerRow * rowHeight;
             plot.Annotations.Add(Text("image", x + tileWidth / 2.0, y + LabelBand / 2.0, 11));
-            plot.Annotations.Add(Text($"heat map, class {examples[k].Map.TargetClass}", x + tileWidth + Gap + tileWidth / 2.0, y + LabelBand / 2.0, 11));
+            plot.Annotations.Add(Text($"heat map for {examples[k].TargetLabel}", x + tileWidth + Gap + tileWidth / 2.0, y + LabelBand / 2.0, 11));
             var picture = examples[k].Picture;
             plot.Annotations.Add(Image(Pixels(picture, null, rows, columns, scale), x, y + LabelBand));
             plot.Annotations.Add(Image(Pixels(picture, examples[k].Map, rows, columns, scale), x + tileWidth + Gap, y + LabelBand));

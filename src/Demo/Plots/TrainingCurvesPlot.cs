@@ -57,12 +57,19 @@ internal static class TrainingCurvesPlot
     public static PlotModel Accuracy(TrainingSummary summary, string title)
     {
         var plot = Chart($"Accuracy · {title}", "accuracy (%)");
-        plot.Series.Add(Line("train (running, within the epoch)", SmoothedColor, Intervals(summary).Select(r => new DataPoint(Progress(r), 100 * r.TrainAccuracy)).ToList(), 1.5));
+        plot.Series.Add(Line("train (running)", SmoothedColor, Intervals(summary).Select(r => new DataPoint(Progress(r), 100 * r.TrainAccuracy)).ToList(), 1.5));
         plot.Series.Add(Markers("train, epoch end", EpochColor, EpochEnds(summary).Select(r => new DataPoint(Progress(r), 100 * r.TrainAccuracy)).ToList()));
         var validated = summary.Reports.Where(r => r.ValidationAccuracy is not null && r.Kind is TrainingReportKind.Batch or TrainingReportKind.EpochEnd).ToList();
-        if (validated.Count > 0)
-            plot.Series.Add(Line(validated.Any(r => r.Kind == TrainingReportKind.Batch) ? "validation (diamonds: epoch end)" : "validation, epoch end", ValidationColor,
-                validated.Select(r => new DataPoint(Progress(r), 100 * r.ValidationAccuracy!.Value)).ToList(), 2, MarkerType.Diamond));
+        var perEpoch = validated.Where(r => r.Kind == TrainingReportKind.EpochEnd).Select(r => new DataPoint(Progress(r), 100 * r.ValidationAccuracy!.Value)).ToList();
+        // --validate-every: a thin line through every check; the epoch ends' values stand out as diamonds.
+        if (validated.Count > perEpoch.Count)
+            plot.Series.Add(Line("validation, every check", ValidationColor, validated.Select(r => new DataPoint(Progress(r), 100 * r.ValidationAccuracy!.Value)).ToList(), 1));
+        if (perEpoch.Count > 0)
+        {
+            var epochs = Line("validation, epoch end", ValidationColor, perEpoch, 2, MarkerType.Diamond);
+            if (validated.Count > perEpoch.Count) epochs.LineStyle = LineStyle.None;
+            plot.Series.Add(epochs);
+        }
         return plot;
     }
 
@@ -71,10 +78,10 @@ internal static class TrainingCurvesPlot
         report.Epoch - 1 + (report.BatchesPerEpoch == 0 ? 1 : (double)report.Batch / report.BatchesPerEpoch);
 
     /// <summary>
-    /// The smoothing factor β for <paramref name="batches"/> batches: 1 − 5 / batches, at most <see cref="MaxSmoothing"/>
+    /// The smoothing factor β for <paramref name="batches"/> batches: 1 − 10 / batches, at most <see cref="MaxSmoothing"/>
     /// and at least 0, so that a short run's curve follows its few batches and a long one's is smooth.
     /// </summary>
-    public static double Smoothing(int batches) => batches == 0 ? 0 : Math.Clamp(1 - 5.0 / batches, 0, MaxSmoothing);
+    public static double Smoothing(int batches) => batches == 0 ? 0 : Math.Clamp(1 - 10.0 / batches, 0, MaxSmoothing);
 
     /// <summary>
     /// The exponential moving average with bias correction, as fastai's <c>SmoothenValue</c>: m ← β·m + (1 − β)·x,
@@ -114,9 +121,10 @@ internal static class TrainingCurvesPlot
 
     private static PlotModel Chart(string title, string yTitle)
     {
-        var plot = new PlotModel { Title = title, TitleFontSize = 15 };
-        plot.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "epoch", Minimum = 0, MajorGridlineStyle = LineStyle.Dot });
-        plot.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = yTitle, MajorGridlineStyle = LineStyle.Dot });
+        var plot = new PlotModel { Title = title, TitleFontSize = 15, TitleFontWeight = FontWeights.Normal };
+        // Padding at the ends, so that a marker on the last epoch or at the extreme value is drawn whole.
+        plot.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "epoch", Minimum = 0, MaximumPadding = 0.03, MajorGridlineStyle = LineStyle.Dot });
+        plot.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = yTitle, MinimumPadding = 0.06, MaximumPadding = 0.06, MajorGridlineStyle = LineStyle.Dot });
         // Below the plot area, in one row: a legend inside it would cover a curve wherever it was put.
         plot.Legends.Add(new Legend
         {
