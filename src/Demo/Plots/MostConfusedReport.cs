@@ -1,5 +1,4 @@
 using System.Text.Json;
-using CnnMl.Demo.Commands;
 using CnnMl.Interpretation;
 using Spectre.Console;
 using Spectre.Console.Rendering;

@@ -1,4 +1,5 @@
 using CnnMl.Data;
+using CnnMl.Demo.Cli;
 using CnnMl.Demo.Plots;
 using CnnMl.Interpretation;
 using CnnMl.Scoring;
@@ -7,7 +8,7 @@ using Microsoft.ML.Data;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Explain;
 
 /// <summary>
 /// <c>cnnml explain</c>: Grad-CAM for chosen image files — where the network looked when it predicted each one's class —

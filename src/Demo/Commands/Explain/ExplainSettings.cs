@@ -1,10 +1,11 @@
 using System.ComponentModel;
 using CnnMl.Demo.Models;
+using CnnMl.Demo.Cli;
 using CnnMl.Demo.Plots;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Explain;
 
 /// <summary>Options of <c>cnnml explain</c>.</summary>
 public sealed class ExplainSettings : CnnmlSettings
