@@ -5,6 +5,7 @@ using CnnMl.Demo.Commands.Compare;
 using CnnMl.Demo.Commands.ConvDemo;
 using CnnMl.Demo.Commands.Data;
 using CnnMl.Demo.Commands.Evaluate;
+using CnnMl.Demo.Commands.Explain;
 using CnnMl.Demo.Commands.Export;
 using CnnMl.Demo.Commands.Predict;
 using CnnMl.Demo.Commands.Summary;
@@ -62,6 +63,9 @@ internal static class CnnmlCommandLine
             catalog.Add<PredictCommand>(config, "predict")
                 .WithDescription("Classify image files (PNG, JPEG, BMP) with a saved model zip: the label and the top classes of each.")
                 .WithExample("predict", "--model", "model.zip", "digit.png", "--json", "predictions.json");
+            catalog.Add<ExplainCommand>(config, "explain")
+                .WithDescription("Grad-CAM: where a trained network looks when it classifies image files, from a checkpoint (train --checkpoint).")
+                .WithExample("explain", "--checkpoint", "model.ckpt", "digit.png", "--out", "grad-cam.png");
             catalog.Add<ExportCommand>(config, "export")
                 .WithDescription("Write the ONNX graph a saved model zip scores with.")
                 .WithExample("export", "--model", "model.zip", "--onnx", "model.onnx");
