@@ -115,9 +115,11 @@ public sealed class TrainCommand : Command<TrainSettings>
         foreach (var line in data.Description) AnsiConsole.WriteLine(line);
         // The image-input chain (resize, channels, pixel / 255) is fitted once and saved with the network; the network
         // trains and is tested on its output.
-        var input = data.Input?.Fit(data.Train);
-        return new PreparedData(data, input, input?.Transform(data.Train) ?? data.Train, input?.Transform(data.Test) ?? data.Test,
-            data.Train.GetRowCount() ?? 0, data.Test.GetRowCount() ?? 0);
+        var loader = data.ImageLoader?.Fit(data.Train);
+        var (train, test) = (loader?.Transform(data.Train) ?? data.Train, loader?.Transform(data.Test) ?? data.Test);
+        var input = data.Input?.Fit(train);
+        return new PreparedData(data, input, input?.Transform(train) ?? train, input?.Transform(test) ?? test,
+            data.Train.GetRowCount() ?? 0, data.Test.GetRowCount() ?? 0) { Loader = loader };
     }
 
     /// <summary>The trainer's options for the settings, validating on the test images, or on a held-out share of the training images with <c>--validation-fraction</c>.</summary>
@@ -201,12 +203,13 @@ public sealed class TrainCommand : Command<TrainSettings>
         string modelPath, TrainSettings settings, CancellationToken cancellation)
     {
         var (data, input, testImages) = (prepared.Data, prepared.Input, prepared.TestImages);
-        var trainSchema = data.Train.Schema;
+        // What the zip reads: MNIST's Image vector, or an image folder's decoded ImageSource (saved as encoded bytes).
+        var trainSchema = prepared.Decoded(data.Train).Schema;
         var test = data.Test;
         var scored = model.Transform(prepared.ForNetwork(test));
         var toClassName = ml.Transforms.Conversion.MapKeyToValue(SavedModel.PredictedLabelColumn).Fit(scored);
         // Not disposed: the chain would dispose the CnnTransformer, which the caller owns. The image-input chain goes
-        // first, so the zip reads what the rows hold (MNIST's Image vector, or an image file's path).
+        // first, so the zip reads what the rows hold (MNIST's Image vector, or an image file's decoded bytes).
         ITransformer[] steps = input is null ? [model, toClassName] : [input, model, toClassName];
         var pipeline = new TransformerChain<ITransformer>(steps);
         var written = ml.Model.SaveAtomically(pipeline, trainSchema, modelPath);
@@ -217,7 +220,7 @@ public sealed class TrainCommand : Command<TrainSettings>
 
         var reloadContext = new MLContext(seed: settings.Seed);
         using var saved = SavedModel.Load(reloadContext, written);
-        var metrics = ModelMetrics.From(written, testImages, saved.Evaluate(reloadContext, test));
+        var metrics = ModelMetrics.From(written, testImages, saved.Evaluate(reloadContext, prepared.Decoded(test)));
         AnsiConsole.MarkupLineInterpolated(
             $"Reloaded with ML.NET: test accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}, log-loss {metrics.LogLoss:F4}); cnnml evaluate --model {settings.Out} reports the same.");
 

@@ -14,6 +14,12 @@ namespace CnnMl.Demo.Models;
 /// <param name="TestImages">Test examples.</param>
 internal sealed record PreparedData(TrainAndTestData Data, ITransformer? Input, IDataView Train, IDataView Test, long TrainImages, long TestImages)
 {
-    /// <summary>The rows of <paramref name="rows"/> as the network reads them (through <see cref="Input"/> when there is one).</summary>
-    public IDataView ForNetwork(IDataView rows) => Input?.Transform(rows) ?? rows;
+    /// <summary>The fitted <see cref="TrainAndTestData.ImageLoader"/> (image paths → decoded images), or null.</summary>
+    public ITransformer? Loader { get; init; }
+
+    /// <summary>The rows of <paramref name="rows"/> as the saved model reads them (an image folder's paths decoded by <see cref="Loader"/>).</summary>
+    public IDataView Decoded(IDataView rows) => Loader?.Transform(rows) ?? rows;
+
+    /// <summary>The rows of <paramref name="rows"/> as the network reads them (decoded, then through <see cref="Input"/> when there is one).</summary>
+    public IDataView ForNetwork(IDataView rows) => Input?.Transform(Decoded(rows)) ?? Decoded(rows);
 }
