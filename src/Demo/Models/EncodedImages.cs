@@ -34,13 +34,12 @@ internal static class EncodedImages
     {
         var definition = SchemaDefinition.Create(typeof(ImageRow));
         definition[nameof(ImageRow.Image)].ColumnName = column;
-        // Of any size: the model resizes (ImageType needs a size to register MLImage; the column's type is the unsized image type).
-        definition[column].ColumnType = new ImageDataViewType();
         return ml.Data.LoadFromEnumerable(images.Select(i => new ImageRow { Image = i }), definition);
     }
 
     private sealed class ImageRow
     {
+        // ML.NET's image type needs a size to be declared; images of any size are accepted (the model resizes them).
         [ImageType(1, 1)]
         public MLImage? Image { get; set; }
     }
