@@ -66,6 +66,9 @@ internal static class CnnmlCommandLine
             catalog.Add<ExplainCommand>(config, "explain")
                 .WithDescription("Grad-CAM: where a trained network looks when it classifies image files, from a checkpoint (train --checkpoint).")
                 .WithExample("explain", "--checkpoint", "model.ckpt", "digit.png", "--out", "grad-cam.png");
+            catalog.Add<ServeCommand>(config, "serve")
+                .WithDescription("Serve a model zip over HTTP: POST /predict (image bytes, multipart files or JSON pixels), GET /model, GET /health, a page to draw on at /.")
+                .WithExample("serve", "--model", "model.zip", "--urls", "http://127.0.0.1:5000");
             catalog.Add<ExportCommand>(config, "export")
                 .WithDescription("Write the ONNX graph a saved model zip scores with.")
                 .WithExample("export", "--model", "model.zip", "--onnx", "model.onnx");
