@@ -1,5 +1,5 @@
 using CnnMl.Data;
-using CnnMl.Demo.Benchmarks.Serving;
+using CnnMl.Demo.Commands.Bench.Serving;
 
 namespace CnnMl.Tests.Serving;
 

@@ -1,3 +1,4 @@
+using CnnMl.Demo.Commands.Bench.Serving;
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
@@ -449,11 +450,11 @@ internal sealed class BenchRunner(BenchSettings settings, BenchReport report, Ca
         var folder = Directory.CreateTempSubdirectory("cnnml-bench-serving-");
         try
         {
-            var model = Benchmarks.Serving.ServingBench.TrainModel(settings.DataDirectory, settings.Images, folder.FullName);
+            var model = ServingBench.TrainModel(settings.DataDirectory, settings.Images, folder.FullName);
             var test = MnistDataset.Load(settings.DataDirectory, MnistSplit.Test, maxRows: 200);
-            var plan = new Benchmarks.Serving.ServingBenchPlan(settings.ServingRequests, [1, 8, 32], settings.AbuseRequests, TimeSpan.FromSeconds(settings.ServingSeconds));
-            var result = Benchmarks.Serving.ServingBench.RunAsync(model, test, plan, Progress, cancellation).GetAwaiter().GetResult();
-            Benchmarks.Serving.ServingBenchLines.AddTo(report, result);
+            var plan = new ServingBenchPlan(settings.ServingRequests, [1, 8, 32], settings.AbuseRequests, TimeSpan.FromSeconds(settings.ServingSeconds));
+            var result = ServingBench.RunAsync(model, test, plan, Progress, cancellation).GetAwaiter().GetResult();
+            ServingBenchLines.AddTo(report, result);
         }
         finally
         {

@@ -1,10 +1,11 @@
+using CnnMl.Demo.Cli;
 using CnnMl.Demo.Models;
 using CnnMl.Demo.Scaffolding;
 using Microsoft.ML;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.New;
 
 /// <summary><c>cnnml new webapi</c>: writes a minimal ASP.NET Core project that serves a model zip with ML.NET alone (see <see cref="WebApiProject"/>).</summary>
 public sealed class NewWebApiCommand : Command<NewWebApiSettings>

@@ -1,8 +1,9 @@
+using CnnMl.Demo.Cli;
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.New;
 
 /// <summary>Options of <c>cnnml new webapi</c>.</summary>
 public sealed class NewWebApiSettings : CnnmlSettings

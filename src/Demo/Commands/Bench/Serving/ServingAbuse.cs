@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 
-namespace CnnMl.Demo.Benchmarks.Serving;
+namespace CnnMl.Demo.Commands.Bench.Serving;
 
 /// <summary>What the abuse phase saw: answers by status class, transport failures, and whether the server still scores.</summary>
 internal sealed record AbuseResult(int Sent, IReadOnlyDictionary<string, int> ByKind, int ClientErrors, int ServerErrors, int Successes, int TransportFailures,

@@ -3,7 +3,7 @@ using CnnMl.Demo.Models;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 
-namespace CnnMl.Demo.Benchmarks.Serving;
+namespace CnnMl.Demo.Commands.Bench.Serving;
 
 /// <summary>
 /// The ceiling of serving: the zip's own ONNX graph in a raw in-process ONNX Runtime session, one image per

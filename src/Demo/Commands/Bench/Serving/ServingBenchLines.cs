@@ -1,4 +1,4 @@
-namespace CnnMl.Demo.Benchmarks.Serving;
+namespace CnnMl.Demo.Commands.Bench.Serving;
 
 /// <summary>The serving bench's figures as lines of the bench report.</summary>
 internal static class ServingBenchLines

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
 
-namespace CnnMl.Demo.Benchmarks.Serving;
+namespace CnnMl.Demo.Commands.Bench.Serving;
 
 /// <summary>What one load level measured: requests answered, wall time, latencies, errors, labels that differ from the ceiling's.</summary>
 internal sealed record LoadLevel(int Clients, int Requests, TimeSpan Elapsed, IReadOnlyList<double> LatenciesMs, int Errors, int WrongLabels)

@@ -7,7 +7,7 @@ using CnnMl.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace CnnMl.Demo.Benchmarks.Serving;
+namespace CnnMl.Demo.Commands.Bench.Serving;
 
 /// <summary>How much of <c>cnnml bench --sections serving</c> to run; every loop is bounded by a count and a time.</summary>
 internal sealed record ServingBenchPlan(int RequestsPerLevel, IReadOnlyList<int> Clients, int AbuseRequests, TimeSpan TimeLimitPerPhase, int Images = 200);
