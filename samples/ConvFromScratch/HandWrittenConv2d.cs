@@ -12,7 +12,7 @@ namespace CnnMl.Samples.ConvFromScratch;
 /// </summary>
 public sealed class HandWrittenConv2d : Module<Tensor, Tensor>
 {
-    // Names are the document's: the state-dict keys are "weight" and "bias".
+    // Names are the source document's: the state-dict keys are "weight" and "bias".
     private readonly Parameter weight;
     private readonly Parameter bias;
 

@@ -21,13 +21,13 @@ public sealed record KernelLearningResult(IReadOnlyList<KernelLearningStep> Loss
 /// </summary>
 public static class KernelLearning
 {
-    /// <summary>The document's step count.</summary>
+    /// <summary>The source document's step count.</summary>
     public const int DefaultSteps = 10;
 
-    /// <summary>The document's learning rate, 3e-2.</summary>
+    /// <summary>The source document's learning rate, 3e-2.</summary>
     public const double DefaultLearningRate = 3e-2;
 
-    /// <summary>The document prints the loss every 2 steps.</summary>
+    /// <summary>The source document prints the loss every 2 steps.</summary>
     public const int DefaultReportEvery = 2;
 
     /// <summary>Runs the experiment.</summary>

@@ -11,7 +11,7 @@ namespace CnnMl.Onnx;
 /// max and average pooling, adaptive average pooling (global, or any output size that divides the input),
 /// Flatten, Linear (<c>Gemm</c>), dropout (identity), Identity, ChannelShuffle and Sequential.
 /// </summary>
-public static class TorchModuleExport
+internal static class TorchModuleExport
 {
     /// <summary>Exports one TorchSharp module applied to <paramref name="input"/>; returns the output value.</summary>
     /// <exception cref="NotSupportedException">The module type (or a setting of it) has no ONNX export; the message names the type and the module path.</exception>

@@ -17,7 +17,7 @@ public sealed class DependencyRulesTests
     /// <summary>(namespace, the library namespaces it may reference besides its own, why).</summary>
     private static readonly (string Namespace, string[] MayReference, string Why)[] LibraryRules =
     [
-        ("CnnMl.Abstractions", ["CnnMl.Onnx"],
+        ("CnnMl.Abstractions", [],
             "the abstractions are the bottom layer"),
         ("CnnMl.Runtime", ["CnnMl.Abstractions"],
             "the native runtime (libtorch, oneDNN, devices) knows nothing of networks, data or training"),

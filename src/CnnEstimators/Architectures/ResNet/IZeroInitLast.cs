@@ -5,7 +5,7 @@ namespace CnnMl.Architectures;
 /// normalisation of its residual branch to zero (Goyal et al., 2017), as timm's blocks do with their own
 /// <c>zero_init_last()</c>. <see cref="ResNetInitialisation"/> calls it on every such block, whatever its type.
 /// </summary>
-public interface IZeroInitLast
+internal interface IZeroInitLast
 {
     /// <summary>Zeroes the scale (weight) of the residual branch's last normalisation, under <c>no_grad</c>.</summary>
     void ZeroInitLast();

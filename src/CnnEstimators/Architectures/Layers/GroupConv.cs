@@ -57,7 +57,7 @@ public sealed class GroupConv : Module<Tensor, Tensor>, IOnnxExportable
     /// <summary>Number of groups g.</summary>
     public long Groups { get; }
 
-    /// <summary>The document's weight count of a group convolution, <c>k·k·c1·c2 / g</c> (bias not included).</summary>
+    /// <summary>The source document's weight count of a group convolution, <c>k·k·c1·c2 / g</c> (bias not included).</summary>
     public static long WeightCount(long kernelSize, long inChannels, long outChannels, long groups) =>
         kernelSize * kernelSize * inChannels * outChannels / groups;
 

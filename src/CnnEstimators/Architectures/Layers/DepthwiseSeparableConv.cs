@@ -29,7 +29,7 @@ public sealed class DepthwiseSeparableConv : Module<Tensor, Tensor>, IOnnxExport
     /// <param name="kernelSize">Depthwise kernel size k (odd; padding keeps H×W at stride 1).</param>
     /// <param name="stride">Stride of the depthwise convolution.</param>
     /// <param name="batchNormAndReLU">Follow each convolution by BatchNorm2d and ReLU (MobileNet). When false the
-    /// block is the document's plain <c>Sequential(depthwise, pointwise)</c>.</param>
+    /// block is the source document's plain <c>Sequential(depthwise, pointwise)</c>.</param>
     /// <param name="bias">Give both convolutions a bias. Default: only without normalisation (a BN shift makes it redundant).</param>
     public DepthwiseSeparableConv(long inChannels, long outChannels, long kernelSize = 3, long stride = 1,
         bool batchNormAndReLU = true, bool? bias = null) : base(nameof(DepthwiseSeparableConv))
@@ -60,7 +60,7 @@ public sealed class DepthwiseSeparableConv : Module<Tensor, Tensor>, IOnnxExport
     public long OutChannels { get; }
 
     /// <summary>
-    /// The document's weight count of a depthwise separable convolution, <c>k·k·M + M·N</c> (biases and
+    /// The source document's weight count of a depthwise separable convolution, <c>k·k·M + M·N</c> (biases and
     /// normalisation not included).
     /// </summary>
     public static long WeightCount(long kernelSize, long inChannels, long outChannels) =>
