@@ -15,7 +15,7 @@ public sealed record KernelLearningResult(IReadOnlyList<KernelLearningStep> Loss
 
 /// <summary>
 /// The source document's "learning a kernel" experiment: from the edge-detection pair
-/// (<see cref="EdgeDetection.Image"/>, its <c>corr2d</c> with <c>[1, −1]</c>) a randomly initialised
+/// (<see cref="EdgeDetection.Image"/>, its <c>corr2d</c> with <c>[1, −1]</c>) a randomly initialized
 /// <c>nn.Conv2d(1, 1, kernel_size=(1, 2), bias=False)</c> recovers the kernel by gradient descent on the
 /// summed squared error, updating <c>weight −= lr · grad</c> by hand.
 /// </summary>
@@ -34,7 +34,7 @@ public static class KernelLearning
     /// <param name="steps">Gradient steps.</param>
     /// <param name="learningRate">Step size of the manual SGD update.</param>
     /// <param name="reportEvery">Record the loss after every this many steps.</param>
-    /// <param name="initialKernel">Start from this 1×2 kernel instead of PyTorch's random initialisation.</param>
+    /// <param name="initialKernel">Start from this 1×2 kernel instead of PyTorch's random initialization.</param>
     public static KernelLearningResult Run(int steps = DefaultSteps, double learningRate = DefaultLearningRate,
         int reportEvery = DefaultReportEvery, IReadOnlyList<float>? initialKernel = null)
     {

@@ -73,7 +73,7 @@ internal static class TorchModuleExport
     private static string BatchNorm(OnnxGraphBuilder graph, BatchNorm norm, string input)
     {
         if (norm.running_mean is null || norm.running_var is null)
-            throw Unsupported(graph, norm, "batch norm without running statistics (track_running_stats: false) normalises with batch statistics in eval mode, which ONNX inference cannot reproduce");
+            throw Unsupported(graph, norm, "batch norm without running statistics (track_running_stats: false) normalizes with batch statistics in eval mode, which ONNX inference cannot reproduce");
         using var scope = NewDisposeScope();
         var scale = norm.weight ?? ones(norm.num_features);
         var bias = norm.bias ?? zeros(norm.num_features);

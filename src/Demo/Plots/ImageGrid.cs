@@ -17,9 +17,9 @@ internal static class ImageGrid
     private const double GapPixels = 10, CaptionPixels = 18, MarginPixels = 12, TitlePixels = 40;
 
     /// <summary>
-    /// The grid of <paramref name="tiles"/>, <paramref name="perRow"/> to a row, coloured with <paramref name="palette"/>
+    /// The grid of <paramref name="tiles"/>, <paramref name="perRow"/> to a row, colored with <paramref name="palette"/>
     /// from <paramref name="minimum"/> to <paramref name="maximum"/>; returns the plot and the PNG size that keeps
-    /// every pixel square, at least <paramref name="minimumWidth"/> wide (the grid is then centred, so the title fits).
+    /// every pixel square, at least <paramref name="minimumWidth"/> wide (the grid is then centered, so the title fits).
     /// </summary>
     public static (PlotModel Plot, int Width, int Height) Create(string title, IReadOnlyList<GridTile> tiles, int perRow, double scale,
         OxyPalette palette, double minimum, double maximum, int minimumWidth)
@@ -65,7 +65,7 @@ internal static class ImageGrid
             FontSize = 14,
             Stroke = OxyColors.Transparent,
             Background = OxyColors.Transparent,
-            // The heading may be wider than the grid (it is centred over the whole picture).
+            // The heading may be wider than the grid (it is centered over the whole picture).
             ClipByXAxis = false,
             ClipByYAxis = false,
         });

@@ -30,7 +30,7 @@ public sealed class DepthwiseSeparableConvTests
     }
 
     [TestMethod]
-    public void WithoutNormalisationEqualsTheDocumentsSequential()
+    public void WithoutNormalizationEqualsTheDocumentsSequential()
     {
         using var scope = NewDisposeScope();
         using var separable = new DepthwiseSeparableConv(4, 6, batchNormAndReLU: false);
@@ -45,7 +45,7 @@ public sealed class DepthwiseSeparableConvTests
     }
 
     [TestMethod]
-    public void WithNormalisationHasTwoBatchNormsAndNoBias()
+    public void WithNormalizationHasTwoBatchNormsAndNoBias()
     {
         using var separable = new DepthwiseSeparableConv(8, 16, stride: 2);
         CollectionAssert.AreEqual(

@@ -6,7 +6,7 @@ namespace CnnMl.Tests.ConsoleApp;
 
 /// <summary>
 /// <c>--plots DIR</c> on <c>train</c>, <c>evaluate</c> and <c>conv-demo</c> (issue 9 item 5): each picture is written,
-/// its path printed, and it is a real picture — the expected size, not blank, more than one colour, and the colours
+/// its path printed, and it is a real picture — the expected size, not blank, more than one color, and the colors
 /// of what it must show. One small training run (mnist-cnn, 2 epochs on 400 images) serves the class.
 /// </summary>
 [TestClass]
@@ -15,7 +15,7 @@ public sealed partial class PicturesConsoleTests
     private const int TestImages = 200;
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(10);
 
-    // Colours the plots use (OxyPlot's named colours), looked for in the decoded PNGs.
+    // Colors the plots use (OxyPlot's named colors), looked for in the decoded PNGs.
     private static readonly (byte R, byte G, byte B) SteelBlue = (70, 130, 180), OrangeRed = (255, 69, 0), DarkBlue = (0, 0, 139);
 
     private static TemporaryFolder _folder = null!;
@@ -75,8 +75,8 @@ public sealed partial class PicturesConsoleTests
         // Each kernel is scaled by its largest |weight|, so every tile has at least one cell (16×16 px) of pure red or blue.
         Assert.IsGreaterThan(16 * 256, kernels.Count(p => p.R > p.G + 60 && p.R > p.B + 60), "positive weights (red)");
         Assert.IsGreaterThan(16 * 256, kernels.Count(p => p.B > p.R + 60 && p.B > p.G + 60), "negative weights (blue)");
-        // (A cell's border pixels may be blended with its neighbours': ~200 of its 256 pixels keep the exact colour.)
-        Assert.IsGreaterThanOrEqualTo(16 * 200, kernels.Count(255, 0, 0) + kernels.Count(0, 0, 255), "the largest weight of each kernel at full colour");
+        // (A cell's border pixels may be blended with its neighbors': ~200 of its 256 pixels keep the exact color.)
+        Assert.IsGreaterThanOrEqualTo(16 * 200, kernels.Count(255, 0, 0) + kernels.Count(0, 0, 255), "the largest weight of each kernel at full color");
     }
 
     [TestMethod]
@@ -111,10 +111,10 @@ public sealed partial class PicturesConsoleTests
         // 6×8 input: columns 2–5 are the black band (dark gray cells), the rest white; 6×7 output: column 1 is +1
         // (salmon), column 5 is −1 (cornflower blue), the rest 0 (white). Each cell is ~70×65 px.
         var input = PngPicture.Load(Path.Combine(plots, "edge-detection-input.png"));
-        input.AssertDrawn(640, 480, minimumForeground: 0.2, minimumColours: 3);
+        input.AssertDrawn(640, 480, minimumForeground: 0.2, minimumColors: 3);
         Assert.IsGreaterThan(6 * 4 * 3000, input.Count(96, 96, 96), "24 dark cells");
         var output = PngPicture.Load(Path.Combine(plots, "edge-detection-output.png"));
-        output.AssertDrawn(640, 480, minimumForeground: 0.1, minimumColours: 3);
+        output.AssertDrawn(640, 480, minimumForeground: 0.1, minimumColors: 3);
         var salmon = output.Count(250, 128, 114);
         var cornflower = output.Count(100, 149, 237);
         Assert.IsGreaterThan(6 * 3000, salmon, "a column of +1");

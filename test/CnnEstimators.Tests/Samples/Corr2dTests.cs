@@ -71,7 +71,7 @@ public sealed class Corr2dTests
         CollectionAssert.AreEqual(new long[] { 1 }, layer.Bias.shape);
         Assert.AreEqual(0f, layer.Bias.item<float>());
         var w = layer.Weight.data<float>().ToArray();
-        Assert.IsTrue(w.All(v => v >= 0 && v < 1), "uniform [0, 1) initialisation");
+        Assert.IsTrue(w.All(v => v >= 0 && v < 1), "uniform [0, 1) initialization");
 
         // With kernel [[1, −1]] and bias 0.5 the source document's image gives its edge map plus 0.5: worked out by hand.
         using (no_grad())

@@ -5,7 +5,7 @@ namespace CnnMl.Architectures;
 
 /// <summary>
 /// torchvision's two convolution helpers (<c>conv3x3</c>, <c>conv1x1</c>): bias-free, because every
-/// use is followed by a batch normalisation whose shift makes a bias redundant.
+/// use is followed by a batch normalization whose shift makes a bias redundant.
 /// </summary>
 internal static class ConvLayers
 {
