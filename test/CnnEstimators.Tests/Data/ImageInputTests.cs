@@ -96,7 +96,7 @@ public sealed class ImageInputTests
         var ml = new MLContext(seed: 1);
         var gray = SolidPng("gray.png", 77, 77, 77);
         var red = SolidPng("red.png", 255, 0, 0);
-        var features = Features(ml, ml.Transforms.CnnImageInput(new ImageShape(1, 3, 3)), Paths(ml, [grey, red]), out var column);
+        var features = Features(ml, ml.Transforms.CnnImageInput(new ImageShape(1, 3, 3)), Paths(ml, [gray, red]), out var column);
 
         Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single, 9), column.Type);
         Assert.IsTrue(features[0].All(v => v == 77f / 255f), $"a gray pixel stays its value: {string.Join(", ", features[0])}");

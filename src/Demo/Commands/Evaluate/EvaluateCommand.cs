@@ -3,6 +3,7 @@ using CnnMl.Demo.Cli;
 using CnnMl.Demo.Models;
 using CnnMl.Demo.Plots;
 using CnnMl.Demo.Rendering;
+using CnnMl.Interpretation;
 using Microsoft.ML;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -60,7 +61,9 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
                 AnsiConsole.MarkupLine("[grey]No picture of the misclassified images with --images yet (train --plots draws them).[/]");
             }
             var (_, graph) = EmbeddedOnnxGraph.Read(modelPath, model.Transformer);
-            ClassificationPictures.Write(plots, Path.GetFileName(modelPath), training: null, metrics, model.ClassNames() ?? MnistCatalog.DigitNames, tested, ConvolutionWeights.FirstOf(graph));
+            var interpretation = ClassificationInterpretation.FromScoredData(model.Transformer.Transform(test), "Label", SavedModel.ScoreColumn);
+            ClassificationPictures.Write(plots, $"{Path.GetFileName(modelPath)} on {testImages:N0} test images", training: null, metrics,
+                model.ClassNames() ?? MnistCatalog.DigitNames, tested, ConvolutionWeights.FirstOf(graph), interpretation, explainer: null);
         }
         return 0;
     }
