@@ -51,7 +51,7 @@ internal static class CnnmlCommandLine
             if (console is not null) config.ConfigureConsole(console);
             // An unknown option is an error, not a silently ignored "remaining argument".
             config.UseStrictParsing();
-            config.CancellationExitCode(ExitCodes.Cancelled);
+            config.CancellationExitCode(ExitCodes.Canceled);
             catalog.Add<TrainCommand>(config, "train")
                 .WithDescription("Train an architecture on MNIST through the ML.NET pipeline, evaluate it, save the model zip (--out) and its consumption code.")
                 .WithExample("train", "--arch", "mnist-cnn", "--epochs", "3", "--out", "model.zip");

@@ -22,8 +22,8 @@ internal sealed partial class FailureReport(CommandCatalog catalog, IReadOnlyLis
         switch (exception)
         {
             case OperationCanceledException:
-                // Program prints "cancelled" once, whichever path the cancellation took.
-                return ExitCodes.Cancelled;
+                // Program prints "canceled" once, whichever path the cancellation took.
+                return ExitCodes.Canceled;
             case CommandConfigurationException:
                 // The console's own set-up is wrong: a bug, not the user's input.
                 WriteLine($"internal error: {OneLine(exception.Message)}");

@@ -124,14 +124,14 @@ internal sealed class TrainAndTestData
             Description =
             [
                 $"Data: {train.GetRowCount():N0} training and {test.GetRowCount():N0} test images from {Path.GetFullPath(settings.DataDirectory)}",
-                $"Input: MNIST's {mnist} digits resized to {shape}{(shape.Channels == 3 ? " (the grey plane in each of the 3 channels)" : "")}{Normalised(normalization)} by ML.NET's image transforms, saved with the model",
+                $"Input: MNIST's {mnist} digits resized to {shape}{(shape.Channels == 3 ? " (the gray plane in each of the 3 channels)" : "")}{Normalized(normalization)} by ML.NET's image transforms, saved with the model",
             ],
             Source = $"{train.GetRowCount():N0} MNIST training images resized to {shape}",
             FeatureDescription = $"The MNIST digit, {mnist} row by row, {mnist.ElementCount} floats: pixel / 255; the model resizes it to {shape} itself.",
         };
     }
 
-    private static string Normalised(PixelNormalization? normalization) => normalization is null ? "" : $", normalised with {normalization}";
+    private static string Normalized(PixelNormalization? normalization) => normalization is null ? "" : $", normalized with {normalization}";
 
     private static TrainAndTestData Folder(MLContext ml, IDataOptions settings, ImageShape shape)
     {
@@ -174,11 +174,11 @@ internal sealed class TrainAndTestData
             [
                 $"Data: {trainImages.Images.Count:N0} training images in {folder.Labels.Count} labels from {folder.Directory} ({counts})",
                 testLine,
-                $"Input: each image resized to {shape} ({(shape.Channels == 1 ? "grayscale" : "RGB")}, pixel / 255){Normalised(settings.Normalization)} by ML.NET's image transforms, saved with the model",
+                $"Input: each image resized to {shape} ({(shape.Channels == 1 ? "grayscale" : "RGB")}, pixel / 255){Normalized(settings.Normalization)} by ML.NET's image transforms, saved with the model",
             ],
             Source = $"{trainImages.Images.Count:N0} images from {folder.Directory}, input {shape}",
             SampleImagePath = testImages.Images.FirstOrDefault()?.ImagePath,
-            ImageDescription = $"the model resizes the image to {shape} ({(shape.Channels == 1 ? "grayscale" : "RGB")}, pixel / 255){Normalised(settings.Normalization)} itself.",
+            ImageDescription = $"the model resizes the image to {shape} ({(shape.Channels == 1 ? "grayscale" : "RGB")}, pixel / 255){Normalized(settings.Normalization)} itself.",
         };
     }
 }

@@ -3,7 +3,7 @@ using Microsoft.ML;
 namespace CnnMl.Data;
 
 /// <summary>
-/// A folder of labelled images in Model Builder's layout: one sub-folder per label, named after it, holding that
+/// A folder of labeled images in Model Builder's layout: one sub-folder per label, named after it, holding that
 /// label's .png, .jpg, .jpeg and .bmp files (nested folders count for their top sub-folder). Files whose names start
 /// with '.' (.DS_Store and the like) are skipped; anything else that is not an image of those types is an error,
 /// never silently left out.

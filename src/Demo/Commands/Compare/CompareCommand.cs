@@ -33,7 +33,7 @@ public sealed class CompareCommand : Command<CompareSettings>
             $"Each: input {data.Shape}, {data.Classes} classes, Adam lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s), seed {settings.Seed}");
 
         // Every network is built once before any training (Validate has already refused one that cannot take the input).
-        var summaries = names.ToDictionary(n => n, n => Summarise(n, data));
+        var summaries = names.ToDictionary(n => n, n => Summarize(n, data));
 
         var entries = new List<LeaderboardEntry>();
         foreach (var (name, index) in names.Select((n, i) => (n, i + 1)))
@@ -55,7 +55,7 @@ public sealed class CompareCommand : Command<CompareSettings>
         return 0;
     }
 
-    private static ModelSummary Summarise(string name, ComparisonData data)
+    private static ModelSummary Summarize(string name, ComparisonData data)
     {
         try
         {

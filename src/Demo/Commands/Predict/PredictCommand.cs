@@ -95,11 +95,6 @@ public sealed class PredictCommand : Command<PredictSettings>
         [property: JsonPropertyName("label")] string Label,
         [property: JsonPropertyName("top")] IReadOnlyList<LabelScore> Top);
 
-    /// <summary>A class and its probability.</summary>
-    public sealed record LabelScore(
-        [property: JsonPropertyName("label")] string Label,
-        [property: JsonPropertyName("score")] float Score);
-
     private sealed class DisposeAll(List<Microsoft.ML.Data.MLImage> images) : IDisposable
     {
         public void Dispose() => images.ForEach(i => i.Dispose());

@@ -138,5 +138,4 @@ public sealed class TrainCommand : Command<TrainSettings>
         var pixels = digit.Pixels.Select(p => p / 255f).ToArray();
         SamplePrediction.ShowDigit(ml, model, data, pixels, $"Try a prediction: first test image (label {digit.Labels[0]})");
     }
-
 }
