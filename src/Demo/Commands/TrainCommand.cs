@@ -44,7 +44,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         var (train, test, trainImages, testImages) = (data.Train, data.Test, data.TrainImages, data.TestImages);
         var options = TrainerOptions(settings, data, cancellation, resumeFrom, initialWeights);
         if (resumeFrom is not null) AnsiConsole.MarkupLineInterpolated($"Resuming from {resumeFrom}");
-        AnsiConsole.MarkupLineInterpolated($"Training: Adam lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s){TimeLimitText(settings)}, seed {settings.Seed}");
+        AnsiConsole.MarkupLineInterpolated($"Training: {TrainingControlOptions.Describe(options)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s){TimeLimitText(settings)}, seed {settings.Seed}");
         if (settings.Weights is { } weights)
             AnsiConsole.MarkupLineInterpolated(
                 $"Starting from [bold]{weights}[/]{(settings.ReplaceClassifier ? $", new classifier '{architecture.ClassifierName}'" : "")}{(settings.FreezeEpochs > 0 ? $", backbone frozen for {settings.FreezeEpochs} epoch(s)" : "")}");
@@ -122,7 +122,7 @@ public sealed class TrainCommand : Command<TrainSettings>
 
     /// <summary>The trainer's options for the settings, validating on the test images, or on a held-out share of the training images with <c>--validation-fraction</c>.</summary>
     internal static CnnTrainerOptions TrainerOptions(TrainSettings settings, PreparedData data, CancellationToken cancellation,
-        string? resumeFrom = null, string? initialWeights = null) => new()
+        string? resumeFrom = null, string? initialWeights = null) => TrainingControlOptions.ApplyTo(settings, new CnnTrainerOptions
     {
         Architecture = CnnArchitectures.Get(settings.Architecture).Name,
         FeatureColumnName = data.Data.FeatureColumn,
@@ -143,7 +143,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         TimeLimit = settings.MaxMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
         // MNIST as it is: the trainer's own choice, as before; resized images and clips: their shape.
         ImageShape = data.Input is not null || settings.ClipFrames is not null ? data.Data.Shape : null,
-    };
+    }, data.Train, data.Data.Shape);
 
     /// <summary>
     /// The epochs the model has been trained for, resumed ones included: <c>--epochs</c>, or fewer when the time limit
