@@ -77,6 +77,10 @@ public sealed class CompareCommand : Command<CompareSettings>
         var training = model.TrainingSummary!;
         AnsiConsole.MarkupLineInterpolated(
             $"{name}: test accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}, log-loss {metrics.LogLoss:F4}); trained in {training.TrainSeconds:F1} s ({training.ImagesPerSecond:N0} images/s)");
+        var classNames = Enumerable.Range(0, metrics.ConfusionMatrix.NumberOfClasses).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToList();
+        if (LearnedNothingWarning.For(metrics.MicroAccuracy, metrics.ConfusionMatrix.Counts, model.Definition.ClassNames ?? classNames,
+                $"cnnml lr-find --arch {name} (and this run's data options)") is { } warning)
+            AnsiConsole.MarkupLineInterpolated($"[yellow]{name}: {warning}[/]");
         return new LeaderboardEntry(0, name, metrics.MicroAccuracy, metrics.MacroAccuracy, metrics.LogLoss,
             summary.TotalParameters, summary.Macs, training.TrainSeconds, training.ImagesPerSecond);
     }

@@ -109,7 +109,7 @@ public sealed class TrainCommand : Command<TrainSettings>
     /// Loads the data the settings name (MNIST, MNIST resized to <c>--input</c>, MNIST clips for <c>--frames</c>, or an
     /// image folder), says where it came from, and fits the image-input chain that is saved before the network.
     /// </summary>
-    internal static PreparedData LoadData(MLContext ml, TrainSettings settings, CnnArchitecture architecture)
+    internal static PreparedData LoadData(MLContext ml, IDataOptions settings, CnnArchitecture architecture)
     {
         var data = TrainAndTestData.Load(ml, settings, architecture);
         foreach (var line in data.Description) AnsiConsole.WriteLine(line);
@@ -178,7 +178,22 @@ public sealed class TrainCommand : Command<TrainSettings>
         }
         if (model.TrainingSummary is { TimeLimitReached: true } summary)
             AnsiConsole.MarkupLineInterpolated($"[yellow]Time limit reached[/]: training stopped after {summary.ImagesTrained:N0} images; the model is the one trained so far.");
+        else if (EpochCapText(options, model.TrainingSummary) is { } cap)
+            AnsiConsole.MarkupLineInterpolated($"[yellow]{cap}[/]");
+        if (model.TrainingSummary is { StoppedEarly: true } stopped)
+            AnsiConsole.MarkupLineInterpolated($"Early stopping: no improvement for {options.EarlyStopping!.Patience} epoch(s) after epoch {stopped.BestEpoch}; stopped after epoch {stopped.Epochs}{(stopped.RestoredBestWeights ? $", the weights of epoch {stopped.BestEpoch} kept" : "")}.");
         return model;
+    }
+
+    /// <summary>
+    /// When a time budget was given but every epoch ran before it was spent: says that the epoch cap, not the time,
+    /// ended training (null otherwise, or when early stopping ended it).
+    /// </summary>
+    internal static string? EpochCapText(CnnTrainerOptions options, TrainingSummary? summary) =>
+        options.TimeLimit is { } limit && summary is { TimeLimitReached: false, StoppedEarly: false }
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"Epoch cap reached: all {options.Epochs} epoch(s) ran in {summary.TrainSeconds:F0} s, within the {limit.TotalMinutes:G4}-minute budget; raise --epochs to use all of it.")
+            : null;
     }
 
     /// <summary>Scores the test images, shows ML.NET's metrics, the per-class precision and recall and the confusion matrix.</summary>
@@ -189,6 +204,9 @@ public sealed class TrainCommand : Command<TrainSettings>
         AnsiConsole.Write(MetricsView.Summary(metrics, testImages));
         AnsiConsole.Write(MetricsView.PerClass(metrics.ConfusionMatrix, names));
         AnsiConsole.Write(MetricsView.ConfusionMatrix(metrics.ConfusionMatrix, names));
+        if (LearnedNothingWarning.For(metrics.MicroAccuracy, metrics.ConfusionMatrix.Counts, names,
+                $"cnnml lr-find --arch {model.Definition.Architecture} (and this run's data options)") is { } warning)
+            AnsiConsole.MarkupLineInterpolated($"[yellow]{warning}[/]");
         return metrics;
     }
 

@@ -87,10 +87,10 @@ internal static class TrainingControlOptions
         return (int)Math.Max(1, (trained + batchSize - 1) / batchSize);
     }
 
-    /// <summary>How <paramref name="options"/> trains, for the console's "Training:" line.</summary>
-    public static string Describe(CnnTrainerOptions options)
+    /// <summary>How <paramref name="options"/> trains, for the console's "Training:" line; <paramref name="withRate"/>: the learning rate too.</summary>
+    public static string Describe(CnnTrainerOptions options, bool withRate = true)
     {
-        var text = string.Create(CultureInfo.InvariantCulture, $"{options.Optimizer} lr {options.LearningRate:G4}");
+        var text = withRate ? string.Create(CultureInfo.InvariantCulture, $"{options.Optimizer} lr {options.LearningRate:G4}") : options.Optimizer.ToString();
         if (options.Momentum > 0) text += string.Create(CultureInfo.InvariantCulture, $", momentum {options.Momentum:G4}{(options.Nesterov ? " (Nesterov)" : "")}");
         if (options.WeightDecay is { } decay) text += string.Create(CultureInfo.InvariantCulture, $", weight decay {decay:G4}");
         if (options.LearningRateSchedule is { } schedule) text += $", {schedule}";
