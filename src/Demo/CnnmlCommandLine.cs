@@ -31,7 +31,7 @@ internal static class CnnmlCommandLine
 
     /// <summary>What the root help adds below Spectre's: how to start the guided mode.</summary>
     public const string GuidedModeHelp =
-        "[bold]GUIDED MODE:[/]\n    cnnml                 With no arguments, in a terminal: the guided mode asks for the data, network and budget, trains, and prints the equivalent command line.";
+        "[bold]GUIDED MODE:[/]\n    cnnml                 With no arguments, in a terminal: questions about the data, network and budget, then training, and the equivalent command line.";
 
     /// <summary><c>cnnml help</c> is <c>cnnml --help</c>, and <c>cnnml help COMMAND</c> is <c>cnnml COMMAND --help</c>.</summary>
     private static IReadOnlyList<string> HelpArguments(IReadOnlyList<string> args) => args switch

@@ -57,6 +57,12 @@ public abstract class DataAndTrainingSettings : TrainingControlSettings, IDataOp
                  "(reports, --validate-every); the held-out images are not trained on. Default: train validates on the test images.")]
     public double? ValidationFraction { get; init; }
 
+    /// <summary><c>--skip-bad-files</c>.</summary>
+    [CommandOption("--skip-bad-files")]
+    [Description("With --images: leave out damaged image files (each listed with its defect) and train on the rest. Default: stop, naming every damaged file.")]
+    [DefaultValue(false)]
+    public bool SkipBadFiles { get; init; }
+
     /// <summary><c>--train-limit</c>.</summary>
     [CommandOption("--train-limit <N>")]
     [Description("Use only the first N training images.")]
@@ -98,6 +104,8 @@ public abstract class DataAndTrainingSettings : TrainingControlSettings, IDataOp
     public override ValidationResult Validate()
     {
         if (base.Validate() is { Successful: false } controls) return controls;
+        if (SkipBadFiles && Images is null)
+            return ValidationResult.Error("--skip-bad-files leaves damaged files of an image folder out; it needs --images DIR (MNIST's idx files are read whole).");
         if (BatchSize < 1) return ValidationResult.Error($"--batch-size must be at least 1 (got {BatchSize}).");
         if (!(LearningRate > 0)) return ValidationResult.Error($"--lr must be positive (got {LearningRate}).");
         if (TrainLimit is < 1) return ValidationResult.Error($"--train-limit must be at least 1 (got {TrainLimit}).");

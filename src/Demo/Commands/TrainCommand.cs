@@ -194,7 +194,6 @@ public sealed class TrainCommand : Command<TrainSettings>
             ? string.Create(CultureInfo.InvariantCulture,
                 $"Epoch cap reached: all {options.Epochs} epoch(s) ran in {summary.TrainSeconds:F0} s, within the {limit.TotalMinutes:G4}-minute budget; raise --epochs to use all of it.")
             : null;
-    }
 
     /// <summary>Scores the test images, shows ML.NET's metrics, the per-class precision and recall and the confusion matrix.</summary>
     internal static MulticlassClassificationMetrics Evaluate(MLContext ml, CnnTransformer model, IDataView test, long testImages)

@@ -44,7 +44,7 @@ internal static class TrainingControlOptions
             _ => MixedPrecision.None,
         };
         options.EarlyStopping = settings.EarlyStopping is { } patience ? new EarlyStopping { Patience = patience } : null;
-        options.Augmentation = Augmentation(settings.Augmentations, shape);
+        options.Augmentation = Augmentation(settings.Augmentations(), shape);
 
         var counts = new Lazy<long[]>(() => ClassCounts(train, options.LabelColumnName));
         var warmupSteps = settings.WarmupEpochs > 0
@@ -58,7 +58,7 @@ internal static class TrainingControlOptions
             _ => warmupSteps > 0 ? new ConstantLearningRate { WarmupSteps = warmupSteps } : null,
         };
         if (settings.IsBalanced) options.ClassWeights = BalancedWeights(counts.Value);
-        else if (settings.ListedClassWeights is { } listed)
+        else if (settings.ListedClassWeights() is { } listed)
         {
             var classes = counts.Value.Length;
             if (listed.Count != classes)

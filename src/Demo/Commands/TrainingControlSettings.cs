@@ -38,7 +38,7 @@ public abstract class TrainingControlSettings : CnnmlSettings
 
     /// <summary><c>--momentum</c>.</summary>
     [CommandOption("--momentum <M>")]
-    [Description("SGD's momentum, in [0, 1), e.g. 0.9 (sgd only). Default 0: plain SGD.")]
+    [Description("SGD's momentum, in [[0, 1), e.g. 0.9 (sgd only). Default 0: plain SGD.")]
     public double? Momentum { get; init; }
 
     /// <summary><c>--nesterov</c>.</summary>
@@ -71,7 +71,7 @@ public abstract class TrainingControlSettings : CnnmlSettings
 
     /// <summary><c>--step-gamma</c>.</summary>
     [CommandOption("--step-gamma <G>")]
-    [Description("With --schedule step: the factor applied at each decay, in (0, 1]. Default 0.1.")]
+    [Description("With --schedule step: the factor applied at each decay, in (0, 1]]. Default 0.1.")]
     public double? StepGamma { get; init; }
 
     /// <summary><c>--early-stopping</c>.</summary>
@@ -81,7 +81,7 @@ public abstract class TrainingControlSettings : CnnmlSettings
 
     /// <summary><c>--label-smoothing</c>.</summary>
     [CommandOption("--label-smoothing <E>")]
-    [Description("Label smoothing, in [0, 1): the target puts 1 - E on the label and spreads E over all classes.")]
+    [Description("Label smoothing, in [[0, 1): the target puts 1 - E on the label and spreads E over all classes.")]
     [DefaultValue(0.0)]
     public double LabelSmoothing { get; init; }
 
@@ -102,14 +102,14 @@ public abstract class TrainingControlSettings : CnnmlSettings
     public string MixedPrecision { get; init; } = "none";
 
     /// <summary>The weights of <c>--class-weights</c> when it lists them (checked by <see cref="Validate"/>), else null.</summary>
-    public IReadOnlyList<float>? ListedClassWeights =>
+    public IReadOnlyList<float>? ListedClassWeights() =>
         ClassWeights is null || IsBalanced ? null : ClassWeights.Split(',').Select(w => float.Parse(w.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture)).ToList();
 
     /// <summary>Whether <c>--class-weights balanced</c> was given.</summary>
     public bool IsBalanced => string.Equals(ClassWeights?.Trim(), BalancedClassWeights, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The augmentations <c>--augment</c> names, lower-case, in the order given.</summary>
-    public IReadOnlyList<string> Augmentations =>
+    public IReadOnlyList<string> Augmentations() =>
         Augment?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(a => a.ToLowerInvariant()).ToList() ?? [];
 
     /// <summary>Checks every training control alone and against the others; the message names the option and the value.</summary>
@@ -152,10 +152,10 @@ public abstract class TrainingControlSettings : CnnmlSettings
         }
         if (Augment is not null)
         {
-            if (Augmentations.Count == 0) return Error($"--augment needs one or more of {string.Join(", ", AugmentationNames)}, comma-separated (got '{Augment}').");
-            if (Augmentations.FirstOrDefault(a => !AugmentationNames.Contains(a)) is { } unknown)
+            if (Augmentations().Count == 0) return Error($"--augment needs one or more of {string.Join(", ", AugmentationNames)}, comma-separated (got '{Augment}').");
+            if (Augmentations().FirstOrDefault(a => !AugmentationNames.Contains(a)) is { } unknown)
                 return Error($"--augment: '{unknown}' is not one of {string.Join(", ", AugmentationNames)}.");
-            if (Augmentations.GroupBy(a => a).FirstOrDefault(g => g.Count() > 1) is { } twice) return Error($"--augment names '{twice.Key}' twice.");
+            if (Augmentations().GroupBy(a => a).FirstOrDefault(g => g.Count() > 1) is { } twice) return Error($"--augment names '{twice.Key}' twice.");
         }
         return ValidationResult.Success();
     }

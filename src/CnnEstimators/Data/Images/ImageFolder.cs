@@ -44,7 +44,7 @@ public sealed class ImageFolder
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="InvalidDataException">The folder has no label sub-folders, only one label, an image outside a label folder, a label folder without images, or a file that is not a .png, .jpg, .jpeg or .bmp image; the message names it.</exception>
     /// <exception cref="ImageFileException">With <paramref name="checkFiles"/>: a file is damaged or not the image its name says.</exception>
-    public static ImageFolder Load(string directory, bool checkFiles = true) => Load(directory, checkFiles, damaged: null);
+    public static ImageFolder Load(string directory, bool checkFiles = true) => LoadListing(directory, checkFiles, damaged: null);
 
     /// <summary>
     /// Lists <paramref name="directory"/> as <see cref="Load(string, bool)"/> does, checking every file, but leaves out each
@@ -53,16 +53,16 @@ public sealed class ImageFolder
     /// every file is damaged holds no images).
     /// </summary>
     /// <param name="directory">The folder.</param>
-    /// <param name="damaged">Every file left out, with its defect (<see cref="ImageFileException.Message"/> names the file).</param>
+    /// <param name="damaged">Every file left out, with its defect (its <c>FilePath</c> and <c>Defect</c>).</param>
     public static ImageFolder LoadSkippingDamaged(string directory, out IReadOnlyList<ImageFileException> damaged)
     {
         var found = new List<ImageFileException>();
-        var folder = Load(directory, checkFiles: true, found);
+        var folder = LoadListing(directory, checkFiles: true, found);
         damaged = found;
         return folder;
     }
 
-    private static ImageFolder Load(string directory, bool checkFiles, List<ImageFileException>? damaged)
+    private static ImageFolder LoadListing(string directory, bool checkFiles, List<ImageFileException>? damaged)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var full = Path.GetFullPath(directory);
