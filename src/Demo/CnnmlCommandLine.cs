@@ -1,5 +1,15 @@
 using CnnMl.Demo.Cli;
-using CnnMl.Demo.Commands;
+using CnnMl.Demo.Commands.Architectures;
+using CnnMl.Demo.Commands.Bench;
+using CnnMl.Demo.Commands.Compare;
+using CnnMl.Demo.Commands.ConvDemo;
+using CnnMl.Demo.Commands.Data;
+using CnnMl.Demo.Commands.Evaluate;
+using CnnMl.Demo.Commands.Export;
+using CnnMl.Demo.Commands.Predict;
+using CnnMl.Demo.Commands.LrFind;
+using CnnMl.Demo.Commands.Summary;
+using CnnMl.Demo.Commands.Train;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

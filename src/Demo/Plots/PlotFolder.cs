@@ -1,4 +1,4 @@
-using CnnMl.Demo.Commands;
+using CnnMl.Demo.Cli;
 using OxyPlot;
 using OxyPlot.SkiaSharp;
 using Spectre.Console;

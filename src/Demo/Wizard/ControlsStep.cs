@@ -1,5 +1,5 @@
 using System.Globalization;
-using CnnMl.Demo.Commands;
+using CnnMl.Demo.Cli;
 using Spectre.Console;
 
 namespace CnnMl.Demo.Wizard;

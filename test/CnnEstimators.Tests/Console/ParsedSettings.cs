@@ -1,4 +1,3 @@
-using CnnMl.Demo.Commands;
 using Spectre.Console.Cli;
 using Spectre.Console.Testing;
 

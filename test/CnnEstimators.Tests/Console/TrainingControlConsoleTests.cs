@@ -1,6 +1,9 @@
 using CnnMl.Architectures;
 using CnnMl.Data;
-using CnnMl.Demo.Commands;
+using CnnMl.Demo.Cli;
+using CnnMl.Demo.Commands.Compare;
+using CnnMl.Demo.Commands.Train;
+using CnnMl.Demo.Steps;
 using CnnMl.Tests.Support;
 using CnnMl.Training;
 using Microsoft.ML;
@@ -10,7 +13,7 @@ namespace CnnMl.Tests.ConsoleApp;
 /// <summary>
 /// Every training control of the library reaches it from the command line (issue 22 §1): each option of
 /// <see cref="TrainingControlSettings"/>, parsed as <c>cnnml train</c> (and <c>compare</c>) parse it, becomes the
-/// <see cref="CnnTrainerOptions"/> that the command hands to the trainer (<c>TrainCommand.TrainerOptions</c>,
+/// <see cref="CnnTrainerOptions"/> that the command hands to the trainer (<c>TrainRunSetup.TrainerOptions</c>,
 /// <c>CompareCommand.TrainerOptions</c>, on 200 MNIST digits); bad values exit 2 with one line naming the option and
 /// the value, before any work; one short run trains with several controls at once.
 /// </summary>
@@ -24,8 +27,8 @@ public sealed class TrainingControlConsoleTests
     {
         var settings = ParsedSettings.Of<TrainSettings>([.. args, .. DataArgs()]);
         var ml = new MLContext(seed: 1);
-        var data = TrainCommand.LoadData(ml, settings, CnnArchitectures.Get(settings.Architecture));
-        return TrainCommand.TrainerOptions(settings, data, CancellationToken.None);
+        var data = PreparedData.Load(ml, settings, CnnArchitectures.Get(settings.Architecture));
+        return TrainRunSetup.TrainerOptions(settings, data, CancellationToken.None);
     }
 
     private static string[] DataArgs() => [.. Data[..^1], TestPaths.RequireMnist()];
