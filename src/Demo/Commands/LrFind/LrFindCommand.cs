@@ -3,7 +3,6 @@ using CnnMl.Architectures;
 using CnnMl.Demo.Cli;
 using CnnMl.Demo.Plots;
 using CnnMl.Demo.Steps;
-using CnnMl.Demo.Commands.Train;
 using CnnMl.Training;
 using Microsoft.ML;
 using Spectre.Console;
