@@ -8,6 +8,7 @@ using CnnMl.Demo.Commands.Evaluate;
 using CnnMl.Demo.Commands.Explain;
 using CnnMl.Demo.Commands.Export;
 using CnnMl.Demo.Commands.Predict;
+using CnnMl.Demo.Commands.Serve;
 using CnnMl.Demo.Commands.Summary;
 using CnnMl.Demo.Commands.Train;
 using Spectre.Console;
@@ -66,6 +67,9 @@ internal static class CnnmlCommandLine
             catalog.Add<ExplainCommand>(config, "explain")
                 .WithDescription("Grad-CAM: where a trained network looks when it classifies image files, from a checkpoint (train --checkpoint).")
                 .WithExample("explain", "--checkpoint", "model.ckpt", "digit.png", "--out", "grad-cam.png");
+            catalog.Add<ServeCommand>(config, "serve")
+                .WithDescription("Serve a model zip over HTTP: POST /predict (image bytes, multipart files or JSON pixels), GET /model, GET /health, a page to draw on at /.")
+                .WithExample("serve", "--model", "model.zip", "--urls", "http://127.0.0.1:5000");
             catalog.Add<ExportCommand>(config, "export")
                 .WithDescription("Write the ONNX graph a saved model zip scores with.")
                 .WithExample("export", "--model", "model.zip", "--onnx", "model.onnx");

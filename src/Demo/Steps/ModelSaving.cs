@@ -25,12 +25,13 @@ internal static class ModelSaving
         string modelPath, int seed, int epochsTrained, CancellationToken cancellation)
     {
         var (data, input, testImages) = (prepared.Data, prepared.Input, prepared.TestImages);
-        var trainSchema = data.Train.Schema;
+        // What the zip reads: MNIST's Image vector, or an image folder's decoded ImageSource (saved as the encoded bytes).
+        var trainSchema = prepared.Decoded(data.Train).Schema;
         var test = data.Test;
         var scored = model.Transform(prepared.ForNetwork(test));
         var toClassName = ml.Transforms.Conversion.MapKeyToValue(SavedModel.PredictedLabelColumn).Fit(scored);
         // Not disposed: the chain would dispose the CnnTransformer, which the caller owns. The image-input chain goes
-        // first, so the zip reads what the rows hold (MNIST's Image vector, or an image file's path).
+        // first, so the zip reads what the rows hold (MNIST's Image vector, or an image file's decoded bytes).
         ITransformer[] steps = input is null ? [model, toClassName] : [input, model, toClassName];
         var pipeline = new TransformerChain<ITransformer>(steps);
         var written = ml.Model.SaveAtomically(pipeline, trainSchema, modelPath);
@@ -41,7 +42,7 @@ internal static class ModelSaving
 
         var reloadContext = new MLContext(seed: seed);
         using var saved = SavedModel.Load(reloadContext, written);
-        var metrics = ModelMetrics.From(written, testImages, saved.Evaluate(reloadContext, test));
+        var metrics = ModelMetrics.From(written, testImages, saved.Evaluate(reloadContext, prepared.Decoded(test)));
         AnsiConsole.MarkupLineInterpolated(
             $"Reloaded with ML.NET: test accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}, log-loss {metrics.LogLoss:F4}); cnnml evaluate --model {modelPath} reports the same.");
 
@@ -55,7 +56,8 @@ internal static class ModelSaving
     public static ConsumptionCodeFile ConsumptionCode(CnnTransformer model, TrainAndTestData data, string modelFileName, int epochsTrained) => new()
     {
         ModelFileName = modelFileName,
-        Inputs = ConsumptionCodeFile.InputsOf(data.Train.Schema, model.Definition.LabelColumnName, data.FeatureDescription),
+        Inputs = ConsumptionCodeFile.InputsOf(data.ModelInputSchema, model.Definition.LabelColumnName, data.FeatureDescription, data.ImageDescription),
+        Packages = ConsumptionCodeFile.PackagesFor(readsImages: data.Input is not null),
         ClassNames = model.Definition.ClassNames ?? Enumerable.Range(0, model.Definition.ClassCount).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray(),
         Provenance = $"{model.Definition.Architecture}, {model.Definition.ClassCount} classes, {epochsTrained} epoch(s) on {data.Source}",
     };

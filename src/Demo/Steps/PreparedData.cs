@@ -27,11 +27,20 @@ internal sealed record PreparedData(TrainAndTestData Data, ITransformer? Input, 
         foreach (var line in data.Description) AnsiConsole.WriteLine(line);
         // The image-input chain (resize, channels, pixel / 255) is fitted once and saved with the network; the network
         // trains and is tested on its output.
-        var input = data.Input?.Fit(data.Train);
-        return new PreparedData(data, input, input?.Transform(data.Train) ?? data.Train, input?.Transform(data.Test) ?? data.Test,
-            data.Train.GetRowCount() ?? 0, data.Test.GetRowCount() ?? 0);
+        // An image folder's paths are decoded first (LoadImages, not saved: the zip reads the decoded image).
+        var loader = data.ImageLoader?.Fit(data.Train);
+        var (train, test) = (loader?.Transform(data.Train) ?? data.Train, loader?.Transform(data.Test) ?? data.Test);
+        var input = data.Input?.Fit(train);
+        return new PreparedData(data, input, input?.Transform(train) ?? train, input?.Transform(test) ?? test,
+            data.Train.GetRowCount() ?? 0, data.Test.GetRowCount() ?? 0) { Loader = loader };
     }
 
-    /// <summary>The rows of <paramref name="rows"/> as the network reads them (through <see cref="Input"/> when there is one).</summary>
-    public IDataView ForNetwork(IDataView rows) => Input?.Transform(rows) ?? rows;
+    /// <summary>The fitted <see cref="TrainAndTestData.ImageLoader"/> (image paths → decoded images), or null.</summary>
+    public ITransformer? Loader { get; init; }
+
+    /// <summary>The rows of <paramref name="rows"/> as the saved model reads them (an image folder's paths decoded by <see cref="Loader"/>).</summary>
+    public IDataView Decoded(IDataView rows) => Loader?.Transform(rows) ?? rows;
+
+    /// <summary>The rows of <paramref name="rows"/> as the network reads them (decoded, then through <see cref="Input"/> when there is one).</summary>
+    public IDataView ForNetwork(IDataView rows) => Input?.Transform(Decoded(rows)) ?? Decoded(rows);
 }

@@ -3,6 +3,7 @@ using CnnMl.Architectures;
 using CnnMl.Data;
 using CnnMl.Demo.Cli;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 
 namespace CnnMl.Demo.Steps;
@@ -18,7 +19,7 @@ internal sealed class TrainAndTestData
     /// <summary>The features column the image-input chain writes.</summary>
     public const string FeaturesColumn = ImageInputCatalog.FeaturesColumnName;
 
-    /// <summary>Label (a key) and the inputs the saved model reads: MNIST's Image vector, or an image folder's ImagePath.</summary>
+    /// <summary>Label (a key) and the inputs: MNIST's Image vector (what the saved model reads), or an image folder's ImagePath (<see cref="ImageLoader"/> decodes it).</summary>
     public required IDataView Train { get; init; }
 
     /// <summary>The test rows, same columns, same label keys.</summary>
@@ -26,6 +27,13 @@ internal sealed class TrainAndTestData
 
     /// <summary>The chain from the rows to the network's input (resize, channels, pixel / 255); null: the rows hold it already.</summary>
     public IEstimator<ITransformer>? Input { get; init; }
+
+    /// <summary>
+    /// An image folder's rows: ML.NET's <c>LoadImages</c> of each path into <c>ImageSource</c> (the path column dropped), the
+    /// decoded image the saved model reads; it runs before <see cref="Input"/> and is not saved (a consumer decodes the
+    /// image's bytes with <c>MLImage.CreateFromStream</c>, as <c>LoadImages</c> does). Null for MNIST.
+    /// </summary>
+    public IEstimator<ITransformer>? ImageLoader { get; init; }
 
     /// <summary>The column the network reads.</summary>
     public required string FeatureColumn { get; init; }
@@ -41,6 +49,12 @@ internal sealed class TrainAndTestData
 
     /// <summary>How the consumption code describes the model's float-vector input (MNIST), or null.</summary>
     public string? FeatureDescription { get; init; }
+
+    /// <summary>The schema the saved model reads: the rows' (MNIST), or the rows' after <see cref="ImageLoader"/> (an image folder's decoded <c>ImageSource</c>).</summary>
+    public DataViewSchema ModelInputSchema => ImageLoader?.Fit(Train).GetOutputSchema(Train.Schema) ?? Train.Schema;
+
+    /// <summary>How the consumption code describes what the model does with a decoded image (resize, channels), or null.</summary>
+    public string? ImageDescription { get; init; }
 
     /// <summary>One test image for "try a prediction": MNIST's first test digit (null path) or the first test file.</summary>
     public string? SampleImagePath { get; init; }
@@ -142,7 +156,7 @@ internal sealed class TrainAndTestData
             testLine = $"test set: {percent} of {folder.Directory}, stratified, seed {settings.Seed}: {testImages.Images.Count:N0} images";
         }
 
-        // Labels become keys here, outside the saved chain: the saved model then reads ImagePath alone (a consumer has no
+        // Labels become keys here, outside the saved chain: the saved model then reads the decoded image alone (a consumer has no
         // label to give) and its Label column is a key whose values are the class names, as MNIST's is.
         var rawTrain = trainImages.ToDataView(ml);
         var labels = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(rawTrain);
@@ -151,7 +165,9 @@ internal sealed class TrainAndTestData
         {
             Train = labels.Transform(rawTrain),
             Test = labels.Transform(testImages.ToDataView(ml)),
-            Input = ml.Transforms.CnnImageInput(shape, ImageInputCatalog.ImagePathColumnName, outputColumnName: FeaturesColumn, normalization: settings.Normalization),
+            ImageLoader = ml.Transforms.LoadImages(ImageInputCatalog.ImageSourceColumnName, null, ImageInputCatalog.ImagePathColumnName)
+                .Append(ml.Transforms.DropColumns(ImageInputCatalog.ImagePathColumnName)),
+            Input = ml.Transforms.CnnImageInputFromImage(shape, ImageInputCatalog.ImageSourceColumnName, FeaturesColumn, settings.Normalization),
             FeatureColumn = FeaturesColumn,
             Shape = shape,
             Description =
@@ -162,6 +178,7 @@ internal sealed class TrainAndTestData
             ],
             Source = $"{trainImages.Images.Count:N0} images from {folder.Directory}, input {shape}",
             SampleImagePath = testImages.Images.FirstOrDefault()?.ImagePath,
+            ImageDescription = $"the model resizes the image to {shape} ({(shape.Channels == 1 ? "grayscale" : "RGB")}, pixel / 255){Normalised(settings.Normalization)} itself.",
         };
     }
 }

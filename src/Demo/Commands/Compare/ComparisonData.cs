@@ -20,9 +20,11 @@ internal sealed record ComparisonData(IDataView Train, IDataView Test, string Fe
     {
         var (shape, _) = ImageDataSettings.SharedInput(settings, first);
         var data = TrainAndTestData.Load(ml, settings, shape);
-        var input = data.Input?.Fit(data.Train);
-        var train = input?.Transform(data.Train) ?? data.Train;
-        var test = input?.Transform(data.Test) ?? data.Test;
+        var loader = data.ImageLoader?.Fit(data.Train);
+        var (decodedTrain, decodedTest) = (loader?.Transform(data.Train) ?? data.Train, loader?.Transform(data.Test) ?? data.Test);
+        var input = data.Input?.Fit(decodedTrain);
+        var train = input?.Transform(decodedTrain) ?? decodedTrain;
+        var test = input?.Transform(decodedTest) ?? decodedTest;
         var classes = (int)((KeyDataViewType)data.Train.Schema["Label"].Type).Count;
         return new ComparisonData(train, test, data.FeatureColumn, data.Train.GetRowCount() ?? 0, data.Test.GetRowCount() ?? 0, data.Shape, classes,
             data.Description);

@@ -28,7 +28,19 @@ public sealed class PredictCommand : Command<PredictSettings>
         var ml = new MLContext();
         using var model = SavedModel.Load(ml, modelPath);
         IDataView rows;
-        if (model.ImagePathInput() is { } pathColumn)
+        var decoded = new List<Microsoft.ML.Data.MLImage>();
+        using var disposeImages = new DisposeAll(decoded);
+        if (model.EncodedImageInput() is { } imageColumn)
+        {
+            // The model reads decoded images: each file's bytes decoded as LoadImages decodes them.
+            foreach (var file in paths)
+            {
+                CnnMl.Data.ImageFiles.Check(file);
+                decoded.Add(EncodedImages.Decode(File.ReadAllBytes(file), file));
+            }
+            rows = EncodedImages.Rows(ml, imageColumn, decoded);
+        }
+        else if (model.ImagePathInput() is { } pathColumn)
         {
             // The saved pipeline starts with LoadImages: it reads the files itself, exactly as in training.
             rows = TextRows(ml, pathColumn, paths);
@@ -87,6 +99,11 @@ public sealed class PredictCommand : Command<PredictSettings>
     public sealed record LabelScore(
         [property: JsonPropertyName("label")] string Label,
         [property: JsonPropertyName("score")] float Score);
+
+    private sealed class DisposeAll(List<Microsoft.ML.Data.MLImage> images) : IDisposable
+    {
+        public void Dispose() => images.ForEach(i => i.Dispose());
+    }
 
     private sealed class PathRow
     {
