@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CnnMl.Data;
+using CnnMl.Persistence;
 using CnnMl.Tests.Support;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -11,7 +12,7 @@ namespace CnnMl.Tests.ConsoleApp;
 /// train on 600 MNIST digits written as 40×40 grayscale PNGs (1 epoch: these tests are about the plumbing; the
 /// accuracy tests are <see cref="ImageFolderEvaluationTests"/>), with the stratified held-out split stated; then
 /// <c>predict</c> and <c>evaluate --images</c> on 100 other digits' files agree with a batch <c>Transform</c> of the
-/// saved zip by plain ML.NET.
+/// saved zip by plain ML.NET (its <c>LoadImages</c> of each path in front of the zip, which reads decoded images).
 /// </summary>
 [TestClass]
 public sealed class ImageFolderConsoleTests
@@ -45,7 +46,7 @@ public sealed class ImageFolderConsoleTests
     public static void DeleteFolder() => _folder?.Dispose();
 
     [TestMethod]
-    public void Train_states_the_stratified_seeded_split_and_saves_a_zip_that_reads_image_paths()
+    public void Train_states_the_stratified_seeded_split_and_saves_a_zip_that_reads_the_images_bytes()
     {
         var split = ImageFolder.Load(TrainFolder).Split(0.2, seed: 1);
         StringAssert.Contains(_train.StandardOutput, $"test set: 20% of {TrainFolder}, stratified, seed 1: {split.Test.Images.Count} images");
@@ -54,10 +55,17 @@ public sealed class ImageFolderConsoleTests
         Assert.AreEqual(split.Test.Images.Count, metrics.RootElement.GetProperty("testImages").GetInt64());
         Assert.AreEqual(split.Train.Images.Count, metrics.RootElement.GetProperty("trainImages").GetInt64());
 
+        // Plain ML.NET reads the saved schema: the image column as the encoded bytes (ML.NET cannot store an image column).
         var ml = new MLContext();
         var model = ml.Model.Load(ModelPath, out var inputSchema);
-        Assert.AreEqual(TextDataViewType.Instance, inputSchema["ImagePath"].Type, "the zip reads the image file's path");
+        Assert.AreEqual("Vector<Byte>", inputSchema["ImageSource"].Type.ToString(), "the zip reads the image file's bytes");
+        Assert.IsNotNull(inputSchema["ImageSource"].Annotations.Schema.GetColumnOrNull("EncodedImage"));
+        Assert.IsNull(inputSchema.GetColumnOrNull("ImagePath"), "no path column: the zip does not open files");
         Assert.AreEqual("Key<UInt32, 0-9>", inputSchema["Label"].Type.ToString(), "the label is a key whose values are the folder names");
+        (model as IDisposable)?.Dispose();
+        // The verified load gives the decoded-image column back, and the pipeline reads it.
+        model = ml.Model.LoadVerified(ModelPath, out inputSchema);
+        Assert.IsInstanceOfType<Microsoft.ML.Transforms.Image.ImageDataViewType>(inputSchema["ImageSource"].Type);
         Assert.AreEqual(TextDataViewType.Instance, model.GetOutputSchema(inputSchema)["PredictedLabel"].Type);
         (model as IDisposable)?.Dispose();
     }
@@ -153,7 +161,7 @@ public sealed class ImageFolderConsoleTests
         // The zip's own Features column for a digit: its black corner pixel, (0 − mean) / std in each channel plane.
         var ml = new MLContext();
         var loaded = ml.Model.Load(model, out _);
-        var features = loaded.Transform(ml.Data.LoadImageFolder(TestFolder)).GetColumn<float[]>("Features").First();
+        var features = loaded.Transform(DecodedImages(ml, ml.Data.LoadImageFolder(TestFolder))).GetColumn<float[]>("Features").First();
         (loaded as IDisposable)?.Dispose();
         Assert.HasCount(3 * 28 * 28, features);
         Assert.AreEqual(-0.485f / 0.229f, features[0], 1e-5f, "red plane");
@@ -161,17 +169,24 @@ public sealed class ImageFolderConsoleTests
         Assert.AreEqual(-0.406f / 0.225f, features[1568], 1e-5f, "blue plane");
     }
 
-    /// <summary>The test folder's files scored by the zip in one batch Transform, with plain ML.NET: paths, PredictedLabel, Score.</summary>
+    /// <summary>
+    /// The test folder's files scored by the zip in one batch Transform, with plain ML.NET: paths, PredictedLabel, Score.
+    /// A batch job with paths puts ML.NET's LoadImages in front of the zip (the zip reads decoded images).
+    /// </summary>
     private static (List<string> Paths, List<string> Labels, float[][] Scores) BatchTransform()
     {
         var ml = new MLContext();
         var model = ml.Model.Load(ModelPath, out _);
         var rows = ml.Data.LoadImageFolder(TestFolder);
-        var scored = model.Transform(rows);
+        var scored = model.Transform(DecodedImages(ml, rows));
         var result = (rows.GetColumn<string>("ImagePath").ToList(), scored.GetColumn<string>("PredictedLabel").ToList(), scored.GetColumn<float[]>("Score").ToArray());
         (model as IDisposable)?.Dispose();
         return result;
     }
+
+    // ML.NET's LoadImages of the ImagePath column into the ImageSource column the zip reads.
+    private static IDataView DecodedImages(MLContext ml, IDataView rows) =>
+        ml.Transforms.LoadImages("ImageSource", "", "ImagePath").Fit(rows).Transform(rows);
 
     private static readonly JsonSerializerOptions CaseInsensitive = new() { PropertyNameCaseInsensitive = true };
 
