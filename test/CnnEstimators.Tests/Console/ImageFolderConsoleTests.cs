@@ -90,6 +90,61 @@ public sealed class ImageFolderConsoleTests
     }
 
     [TestMethod]
+    public void Predict_streams_a_folder_to_json_lines_with_a_line_per_file_and_bad_files_reported_per_line_then_exit_1()
+    {
+        // The test folder's 100 digits under their label folders, and three bad files: cut short, not an image, empty.
+        var folder = _folder.File("stream");
+        foreach (var file in Directory.GetFiles(TestFolder, "*.png", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(folder, Path.GetRelativePath(TestFolder, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        var first = Directory.GetFiles(TestFolder, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        File.WriteAllBytes(Path.Combine(folder, "cut.png"), File.ReadAllBytes(first)[..100]);
+        File.WriteAllBytes(Path.Combine(folder, "3", "noise.png"), Enumerable.Range(0, 500).Select(i => (byte)(i * 7919 % 251)).ToArray());
+        File.WriteAllBytes(Path.Combine(folder, "empty.jpg"), []);
+        var output = _folder.File("stream.jsonl");
+
+        var run = CnnmlInProcess.Run("predict", "--model", ModelPath, folder, "--json", output);
+
+        Assert.AreEqual(1, run.ExitCode, run.ToString());
+        var error = run.StandardError.Trim();
+        StringAssert.StartsWith(error, $"cnnml: error: 3 of {TestDigits + 3} files could not be classified; each has a line with its error in {output}.");
+        Assert.IsFalse(error.Any(c => char.IsControl(c)), "one printable line");
+        StringAssert.Contains(run.StandardOutput, $"Classified {TestDigits} of {TestDigits + 3} files; 3 could not be read.");
+
+        // One line per file, in the order the folders are walked: a folder's own files (ordinal), then each sub-folder's.
+        var lines = File.ReadAllLines(output);
+        var expectedOrder = new[] { "cut.png", "empty.jpg" }.Select(f => Path.Combine(folder, f))
+            .Concat(Directory.GetDirectories(folder).Order(StringComparer.Ordinal)
+                .SelectMany(d => Directory.GetFiles(d).Order(StringComparer.Ordinal))).ToList();
+        var parsed = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        CollectionAssert.AreEqual(expectedOrder, parsed.Select(p => p.GetProperty("path").GetString()).ToList());
+
+        var failures = parsed.Where(p => p.TryGetProperty("error", out _)).ToDictionary(p => Path.GetFileName(p.GetProperty("path").GetString()!), p => p.GetProperty("error").GetString()!);
+        Assert.HasCount(3, failures);
+        StringAssert.Contains(failures["cut.png"], "the file is cut short");
+        StringAssert.Contains(failures["noise.png"], "not a PNG, JPEG, BMP or GIF image");
+        StringAssert.Contains(failures["empty.jpg"], "the file is empty");
+
+        // Every other line is predict --json's object for the file, with the batch Transform's label and score.
+        var (paths, labels, scores) = BatchTransform();
+        var byName = paths.Select((p, i) => (Path.GetRelativePath(TestFolder, p), i)).ToDictionary(x => x.Item1, x => x.i);
+        var predicted = parsed.Where(p => !p.TryGetProperty("error", out _)).ToList();
+        Assert.HasCount(TestDigits, predicted);
+        foreach (var line in predicted)
+        {
+            CollectionAssert.AreEqual(new[] { "path", "label", "top" }, line.EnumerateObject().Select(p => p.Name).ToArray());
+            var i = byName[Path.GetRelativePath(folder, line.GetProperty("path").GetString()!)];
+            Assert.AreEqual(labels[i], line.GetProperty("label").GetString());
+            var top = line.GetProperty("top").EnumerateArray().ToList();
+            Assert.HasCount(3, top);
+            Assert.AreEqual(scores[i].Max(), top[0].GetProperty("score").GetSingle(), 0f, "the same score as the batch Transform, bit for bit");
+        }
+    }
+
+    [TestMethod]
     public void Evaluate_images_reports_the_accuracy_of_the_zip_on_the_folder()
     {
         var json = _folder.File("evaluate.json");
