@@ -4,6 +4,7 @@ using CnnMl.Data;
 using CnnMl.Scoring;
 using CnnMl.Tests.Support;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace CnnMl.Tests.ConsoleApp;
 
