@@ -51,7 +51,7 @@ public sealed record TrainingSummary
     /// <summary>The device used, e.g. "cpu".</summary>
     public required string Device { get; init; }
 
-    /// <summary>The seed used for initialisation and shuffling.</summary>
+    /// <summary>The seed used for initialization and shuffling.</summary>
     public required int Seed { get; init; }
 
     /// <summary>
@@ -59,6 +59,12 @@ public sealed record TrainingSummary
     /// mode, or what the probe found and which layers, if any, ran without oneDNN. Also written to <c>MLContext.Log</c>.
     /// </summary>
     public string? OneDnn { get; init; }
+
+    /// <summary>
+    /// The loss of every training batch of this <c>Fit</c>, in order (epoch by epoch; the batches of an epoch cut by the
+    /// time limit end early). Reports carry the loss only every <c>ReportEveryBatches</c>; this is the whole curve.
+    /// </summary>
+    public IReadOnlyList<double> BatchLosses { get; init; } = [];
 
     /// <summary>Every report emitted during training, in order.</summary>
     public required IReadOnlyList<TrainingReport> Reports { get; init; }

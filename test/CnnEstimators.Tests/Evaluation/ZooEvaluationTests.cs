@@ -26,13 +26,17 @@ namespace CnnMl.Tests.Evaluation;
 /// oneDNN. With the probe (oneDNN right, so on everywhere on the CI machine), seed 1 gave depthwise-separable 96.24%,
 /// group-conv 96.33%, resnet-bottleneck 95.01% beside the MLP's 90.74%, and conv3d 97.12% beside the clips MLP's 92.87%:
 /// every gap still above twice its margin but for depthwise-separable (5.50 points against 2.8).
+/// Floors: a fixed floor of 90 % was passed by the MLP itself (90.74 %). Each floor now lies above the baseline's best
+/// seed and below the networks' worst: 93 % for the digits (MLP at most 90.82 %, networks at least 94.71 %), 94 % for
+/// the clips (clips MLP at most 92.87 %, conv3d at least 96.16 %); the MLP, the weaker model, fails both.
 /// </remarks>
 [TestClass]
 [TestCategory("Evaluation")]
 public sealed class ZooEvaluationTests
 {
     private const int TrainingImages = 10_000;
-    private const double Required = 0.90;
+    private const double DigitsFloor = 0.93;
+    private const double ClipsFloor = 0.94;
     private const double DepthwiseSeparableMargin = 0.028;
     private const double GroupConvMargin = 0.021;
     private const double ResNetBottleneckMargin = 0.020;
@@ -46,26 +50,26 @@ public sealed class ZooEvaluationTests
     private static double? _baseline;
 
     /// <summary>The MLP's accuracy on <see cref="Digits"/>, trained once for the class.</summary>
-    private static double Baseline => _baseline ??= MnistEvaluation.MicroAccuracy(Digits, NoConvolutionBaselines.Mlp, epochs: 1);
+    private static double Baseline => _baseline ??= MnistEvaluation.SharedAccuracy(Digits, NoConvolutionBaselines.Mlp, epochs: 1);
 
     [TestMethod]
     [DataRow(CnnArchitectures.DepthwiseSeparable, DepthwiseSeparableMargin)]
     [DataRow(CnnArchitectures.GroupConv, GroupConvMargin)]
     [DataRow(CnnArchitectures.ResNetBottleneck, ResNetBottleneckMargin)]
-    public void OneEpochOnTenThousandImagesBeats90PercentAndTheMlp(string architecture, double margin)
+    public void OneEpochOnTenThousandImagesReaches93PercentAndBeatsTheMlp(string architecture, double margin)
     {
         var accuracy = MnistEvaluation.MicroAccuracy(Digits, architecture, epochs: 1);
-        Assert.IsGreaterThan(Required, accuracy, $"{architecture} micro-accuracy {accuracy:P2}");
+        Assert.IsGreaterThanOrEqualTo(DigitsFloor, accuracy, $"{architecture} micro-accuracy {accuracy:P2} (floor {DigitsFloor:P0}, above the MLP's best seed, 90.82 %)");
         MnistEvaluation.AssertBeatsBaseline(architecture, accuracy, Baseline, margin);
     }
 
     [TestMethod]
-    public void Conv3dOnEightFrameClipsOneEpochBeats90PercentAndTheMlp()
+    public void Conv3dOnEightFrameClipsOneEpochReaches94PercentAndBeatsTheMlp()
     {
         var clips = MnistEvaluation.Load(TrainingImages, asVolumes: true);
         var accuracy = MnistEvaluation.MicroAccuracy(clips, CnnArchitectures.Conv3d, epochs: 1);
-        var baseline = MnistEvaluation.MicroAccuracy(clips, NoConvolutionBaselines.Mlp, epochs: 1);
-        Assert.IsGreaterThan(Required, accuracy, $"conv3d micro-accuracy {accuracy:P2}");
+        var baseline = MnistEvaluation.SharedAccuracy(clips, NoConvolutionBaselines.Mlp, epochs: 1);
+        Assert.IsGreaterThanOrEqualTo(ClipsFloor, accuracy, $"conv3d micro-accuracy {accuracy:P2} (floor {ClipsFloor:P0}, above the clips MLP's best seed, 92.87 %)");
         MnistEvaluation.AssertBeatsBaseline("conv3d", accuracy, baseline, Conv3dMargin);
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using CnnMl.Architectures;
 using CnnMl.Data;
 using CnnMl.Scoring;
@@ -19,7 +20,17 @@ internal static class MnistEvaluation
     public static int Seed { get; } = int.TryParse(Environment.GetEnvironmentVariable("CNNML_EVALUATION_SEED"), out var seed) ? seed : 1;
 
     /// <summary>The loaded training and test views and the input shape, shared by a network and its baseline.</summary>
-    public sealed record Data(IDataView Train, IDataView Test, ImageShape Shape);
+    /// <param name="Train">The training images.</param>
+    /// <param name="Test">The 10,000 test images.</param>
+    /// <param name="Shape">The input shape.</param>
+    /// <param name="TrainingImages">How many training images were loaded (null: all 60,000).</param>
+    /// <param name="AsVolumes">Every digit is an 8-frame clip.</param>
+    public sealed record Data(IDataView Train, IDataView Test, ImageShape Shape, int? TrainingImages, bool AsVolumes);
+
+    // One entry per (training images, clips, network, epochs, seed): a run several classes need (a no-convolution
+    // baseline, the seed CNN on all 60,000 images) is trained once per test process. Lazy: a second class asking while
+    // the first trains waits for the same run.
+    private static readonly ConcurrentDictionary<(int? TrainingImages, bool AsVolumes, string Network, int Epochs, int Seed), Lazy<double>> Shared = new();
 
     /// <summary>Loads the first <paramref name="trainingImages"/> training images (null: all 60,000) and the test set.</summary>
     /// <param name="trainingImages">How many training images.</param>
@@ -31,8 +42,9 @@ internal static class MnistEvaluation
         var train = ml.Data.LoadMnist(dir, MnistSplit.Train, trainingImages);
         var test = ml.Data.LoadMnist(dir, MnistSplit.Test);
         var shape = KnownInputs.Mnist;
-        if (!asVolumes) return new Data(train, test, shape);
-        return new Data(ShiftedFrames.Transform(ml, train, shape), ShiftedFrames.Transform(ml, test, shape), ShiftedFrames.VolumeShape(shape));
+        if (!asVolumes) return new Data(train, test, shape, trainingImages, AsVolumes: false);
+        return new Data(ShiftedFrames.Transform(ml, train, shape), ShiftedFrames.Transform(ml, test, shape), ShiftedFrames.VolumeShape(shape),
+            trainingImages, AsVolumes: true);
     }
 
     /// <summary>Micro-accuracy on the test set of <paramref name="architecture"/> trained for <paramref name="epochs"/>; prints the run's figures.</summary>
@@ -66,6 +78,16 @@ internal static class MnistEvaluation
 
     /// <summary>Micro-accuracy of a registered architecture under the protocol.</summary>
     public static double MicroAccuracy(Data data, string architecture, int epochs) => MicroAccuracy(data, CnnArchitectures.Get(architecture), epochs);
+
+    /// <summary>
+    /// Micro-accuracy of <paramref name="network"/> under the protocol (no customisation), trained once per test
+    /// process for each data set, epoch count and seed and shared by every class that needs the same run — a
+    /// no-convolution baseline (<see cref="NoConvolutionBaselines"/>) most often. A shared run gives the figure a run of
+    /// its own gives: on one thread each run repeats bit for bit.
+    /// </summary>
+    public static double SharedAccuracy(Data data, CnnArchitecture network, int epochs) =>
+        Shared.GetOrAdd((data.TrainingImages, data.AsVolumes, network.Name, epochs, Seed),
+            _ => new Lazy<double>(() => MicroAccuracy(data, network, epochs))).Value;
 
     /// <summary>Asserts that <paramref name="network"/> beats <paramref name="baseline"/> by at least <paramref name="margin"/> (accuracies 0–1).</summary>
     public static void AssertBeatsBaseline(string name, double network, double baseline, double margin) =>

@@ -28,15 +28,19 @@ internal sealed record CheckedImage(string Path, byte[] Bytes)
 /// decodes a file), paths (a zip whose pipeline starts with <c>LoadImages</c>), or square grayscale vectors (MNIST models:
 /// grayscale, side × side, pixel / 255).
 /// </summary>
-internal sealed class ImageScorer(MLContext ml, SavedModel model)
+internal sealed class ImageScorer(MLContext ml, SavedModel model, bool invert = false)
 {
     private readonly string? _imageColumn = model.EncodedImageInput();
     private readonly string? _pathColumn = model.EncodedImageInput() is null ? model.ImagePathInput() : null;
     private readonly (string Column, int Side)? _grayscale =
         model.EncodedImageInput() is null && model.ImagePathInput() is null ? model.SquareGrayscaleInput() : null;
 
-    /// <summary>The predictions for <paramref name="images"/>, in their order.</summary>
-    public IReadOnlyList<Prediction> Score(IReadOnlyList<CheckedImage> images)
+    /// <summary>
+    /// The predictions for <paramref name="images"/>, in their order. For an MNIST model, the indices of the images with a
+    /// light background (<see cref="PredictImageChecks.BorderMean"/>) are added to <paramref name="lightBackground"/>, and
+    /// with <c>invert</c> black and white are swapped before scoring.
+    /// </summary>
+    public IReadOnlyList<Prediction> Score(IReadOnlyList<CheckedImage> images, List<int>? lightBackground = null)
     {
         if (images.Count == 0) return [];
         if (_imageColumn is not null)
@@ -53,7 +57,10 @@ internal sealed class ImageScorer(MLContext ml, SavedModel model)
         }
         if (_pathColumn is not null) return model.Predict(TextRows(_pathColumn, images.Select(i => i.Path)));
         var (column, side) = _grayscale!.Value;
-        return model.Predict(FeatureRows(column, side * side, ImageFiles.GrayscaleVectors(ml, images.Select(i => i.Path).ToList(), side)));
+        var vectors = ImageFiles.GrayscaleVectors(ml, images.Select(i => i.Path).ToList(), side);
+        lightBackground?.AddRange(Enumerable.Range(0, vectors.Length).Where(i => PredictImageChecks.BorderMean(vectors[i], side) > PredictImageChecks.LightBackground));
+        if (invert) vectors = vectors.Select(PredictImageChecks.Inverted).ToArray();
+        return model.Predict(FeatureRows(column, side * side, vectors));
     }
 
     private IDataView FeatureRows(string column, int size, IEnumerable<float[]> vectors)

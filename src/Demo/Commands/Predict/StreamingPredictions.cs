@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CnnMl.Demo.Cli;
+using CnnMl.Demo.Models;
 using CnnMl.Persistence;
 using Spectre.Console;
 
@@ -31,7 +32,7 @@ internal static class StreamingPredictions
     {
         var total = settings.StreamImageFiles().Count();
         if (total == 0)
-            throw new InvalidDataException($"{string.Join(", ", settings.Images.Select(i => $"'{i}'"))} hold no {string.Join(", ", Models.ImageFiles.Extensions)} files to classify.");
+            throw new InvalidDataException($"{string.Join(", ", settings.Images.Select(i => $"'{i}'"))} hold no {string.Join(", ", ImageFiles.Extensions)} files to classify.");
         var (done, failed) = (0, 0);
         string? firstFailure = null;
         var written = AtomicFile.Write(Path.GetFullPath(output), stream =>
@@ -62,7 +63,7 @@ internal static class StreamingPredictions
                     {
                         var p = predictions[k];
                         lines[good[k].Index] = JsonSerializer.Serialize(new PredictCommand.ImagePrediction(chunk[good[k].Index], p.Label,
-                            p.Ranked.Take(settings.Top).Select(c => new PredictCommand.LabelScore(c.Label, c.Score)).ToList()), Compact);
+                            p.Ranked.Take(settings.Top).Select(c => new LabelScore(c.Label, c.Score)).ToList()), Compact);
                     }
                     foreach (var line in lines) writer.Write(line + "\n");
                     done += chunk.Length;

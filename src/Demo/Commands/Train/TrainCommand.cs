@@ -6,6 +6,7 @@ using CnnMl.Demo.Models;
 using CnnMl.Demo.Plots;
 using CnnMl.Demo.Steps;
 using CnnMl.Inspection;
+using CnnMl.Interpretation;
 using CnnMl.Persistence;
 using CnnMl.Scoring;
 using CnnMl.Training;
@@ -45,7 +46,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         var (train, test, trainImages, testImages) = (data.Train, data.Test, data.TrainImages, data.TestImages);
         var options = TrainRunSetup.TrainerOptions(settings, data, cancellation, resumeFrom, initialWeights);
         if (resumeFrom is not null) AnsiConsole.MarkupLineInterpolated($"Resuming from {resumeFrom}");
-        AnsiConsole.MarkupLineInterpolated($"Training: Adam lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s){TimeLimitText(settings)}, seed {settings.Seed}");
+        AnsiConsole.MarkupLineInterpolated($"Training: {TrainingControlOptions.Describe(options)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s){TimeLimitText(settings)}, seed {settings.Seed}");
         if (settings.Weights is { } weights)
             AnsiConsole.MarkupLineInterpolated(
                 $"Starting from [bold]{weights}[/]{(settings.ReplaceClassifier ? $", new classifier '{architecture.ClassifierName}'" : "")}{(settings.FreezeEpochs > 0 ? $", backbone frozen for {settings.FreezeEpochs} epoch(s)" : "")}");
@@ -94,7 +95,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             {
                 cancellation.ThrowIfCancellationRequested();
                 // The scored view is lazy: the pictures score the test rows again, as the evaluation did.
-                DrawPictures(plots, model, model.Transform(test), metrics, settings);
+                DrawPictures(plots, model, model.Transform(test), metrics, settings, data.Data.Source);
             }
         }
         return 0;
@@ -105,9 +106,10 @@ public sealed class TrainCommand : Command<TrainSettings>
 
     /// <summary>
     /// <c>--plots</c>: the run's training curves, confusion matrix, misclassified test images (from the features the
-    /// network was tested on: MNIST's pixels, or an image folder's after the input chain) and first kernels.
+    /// network was tested on: MNIST's pixels, or an image folder's after the input chain), first kernels, top losses,
+    /// most confused pairs and Grad-CAM.
     /// </summary>
-    private static void DrawPictures(PlotFolder plots, CnnTransformer model, IDataView scored, MulticlassClassificationMetrics metrics, TrainSettings settings)
+    private static void DrawPictures(PlotFolder plots, CnnTransformer model, IDataView scored, MulticlassClassificationMetrics metrics, TrainSettings settings, string source)
     {
         var definition = model.Definition;
         var names = definition.ClassNames ?? MnistCatalog.DigitNames;
@@ -118,9 +120,11 @@ public sealed class TrainCommand : Command<TrainSettings>
         var tested = definition.ImageShape.SpatialRank == 2
             ? new TestedImages(truth, predicted, scored.GetColumn<float[]>(definition.FeatureColumnName), definition.ImageShape)
             : null;
-        if (tested is null) AnsiConsole.MarkupLine("[grey]The inputs are volumes, not 2-D images: no picture of the misclassified ones.[/]");
-        var title = $"{definition.Architecture}, {TrainRunSetup.EpochsTrained(settings, model)} epoch(s)";
-        ClassificationPictures.Write(plots, title, model.TrainingSummary, metrics, names, tested, ConvolutionWeights.FirstOf(model.Module));
+        if (tested is null) AnsiConsole.MarkupLine("[grey]The inputs are volumes, not 2-D images: no pictures of the misclassified ones, the top losses or Grad-CAM.[/]");
+        var title = $"{definition.Architecture}, {TrainRunSetup.EpochsTrained(settings, model)} epoch(s) on {source}";
+        var interpretation = ClassificationInterpretation.FromScoredData(scored, definition.LabelColumnName, definition.ScoreColumnName);
+        ClassificationPictures.Write(plots, title, model.TrainingSummary, metrics, names, tested, ConvolutionWeights.FirstOf(model.Module),
+            interpretation, method => GradCam.For(model, method: method));
     }
 
     private static void TryAPrediction(MLContext ml, CnnTransformer model, PreparedData data, TrainSettings settings)
@@ -134,5 +138,4 @@ public sealed class TrainCommand : Command<TrainSettings>
         var pixels = digit.Pixels.Select(p => p / 255f).ToArray();
         SamplePrediction.ShowDigit(ml, model, data, pixels, $"Try a prediction: first test image (label {digit.Labels[0]})");
     }
-
 }
