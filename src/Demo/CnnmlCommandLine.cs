@@ -1,5 +1,15 @@
 using CnnMl.Demo.Cli;
-using CnnMl.Demo.Commands;
+using CnnMl.Demo.Commands.Architectures;
+using CnnMl.Demo.Commands.Bench;
+using CnnMl.Demo.Commands.Compare;
+using CnnMl.Demo.Commands.ConvDemo;
+using CnnMl.Demo.Commands.Data;
+using CnnMl.Demo.Commands.Evaluate;
+using CnnMl.Demo.Commands.Explain;
+using CnnMl.Demo.Commands.Export;
+using CnnMl.Demo.Commands.Predict;
+using CnnMl.Demo.Commands.Summary;
+using CnnMl.Demo.Commands.Train;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -53,6 +63,12 @@ internal static class CnnmlCommandLine
             catalog.Add<PredictCommand>(config, "predict")
                 .WithDescription("Classify image files (PNG, JPEG, BMP) with a saved model zip: the label and the top classes of each.")
                 .WithExample("predict", "--model", "model.zip", "digit.png", "--json", "predictions.json");
+            catalog.Add<ExplainCommand>(config, "explain")
+                .WithDescription("Grad-CAM: where a trained network looks when it classifies image files, from a checkpoint (train --checkpoint).")
+                .WithExample("explain", "--checkpoint", "model.ckpt", "digit.png", "--out", "grad-cam.png");
+            catalog.Add<ServeCommand>(config, "serve")
+                .WithDescription("Serve a model zip over HTTP: POST /predict (image bytes, multipart files or JSON pixels), GET /model, GET /health, a page to draw on at /.")
+                .WithExample("serve", "--model", "model.zip", "--urls", "http://127.0.0.1:5000");
             catalog.Add<ExportCommand>(config, "export")
                 .WithDescription("Write the ONNX graph a saved model zip scores with.")
                 .WithExample("export", "--model", "model.zip", "--onnx", "model.onnx");

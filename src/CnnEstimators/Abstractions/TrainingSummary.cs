@@ -60,6 +60,12 @@ public sealed record TrainingSummary
     /// </summary>
     public string? OneDnn { get; init; }
 
+    /// <summary>
+    /// The loss of every training batch of this <c>Fit</c>, in order (epoch by epoch; the batches of an epoch cut by the
+    /// time limit end early). Reports carry the loss only every <c>ReportEveryBatches</c>; this is the whole curve.
+    /// </summary>
+    public IReadOnlyList<double> BatchLosses { get; init; } = [];
+
     /// <summary>Every report emitted during training, in order.</summary>
     public required IReadOnlyList<TrainingReport> Reports { get; init; }
 }

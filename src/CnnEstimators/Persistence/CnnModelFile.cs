@@ -25,7 +25,10 @@ public static class CnnModelFile
     /// </summary>
     /// <param name="catalog"><c>mlContext.Model</c>.</param>
     /// <param name="model">The fitted pipeline (may contain <see cref="Scoring.CnnTransformer"/>s).</param>
-    /// <param name="inputSchema">The schema of the data the pipeline reads (<c>trainData.Schema</c>).</param>
+    /// <param name="inputSchema">The schema of the data the pipeline reads (<c>trainData.Schema</c>). A column of ML.NET
+    /// images (<c>MLImage</c>: a pipeline that starts from decoded images, see <c>CnnImageInputFromImage</c>) is
+    /// recorded as the encoded image's bytes, <c>Vector&lt;Byte&gt;</c> annotated <c>EncodedImage</c>: ML.NET's own
+    /// <c>Model.Save</c> cannot store an image column and would leave it out. <see cref="LoadVerified"/> gives it back as an image column.</param>
     /// <param name="path">The zip to write; its folder must exist.</param>
     /// <returns>The full path written.</returns>
     public static string SaveAtomically(this ModelOperationsCatalog catalog, ITransformer model, DataViewSchema inputSchema, string path)
@@ -39,7 +42,8 @@ public static class CnnModelFile
     /// </summary>
     /// <param name="catalog"><c>mlContext.Model</c>.</param>
     /// <param name="path">The zip to read.</param>
-    /// <param name="inputSchema">The input schema saved with the model.</param>
+    /// <param name="inputSchema">The input schema saved with the model; a column saved as an encoded image's bytes (see
+    /// <see cref="SaveAtomically"/>) is an image column again (<c>MLImage</c>), as the pipeline reads it.</param>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">The file is damaged or is not an ML.NET model zip.</exception>
     public static ITransformer LoadVerified(this ModelOperationsCatalog catalog, string path, out DataViewSchema inputSchema)
@@ -60,7 +64,11 @@ public static class CnnModelFile
         {
             bytes.Position = 0;
             model = catalog.Load(bytes, out inputSchema);
-            if (inputSchema is not null) model.GetOutputSchema(inputSchema);
+            if (inputSchema is not null)
+            {
+                inputSchema = EncodedImageColumns.AfterLoading(inputSchema) ?? inputSchema;
+                model.GetOutputSchema(inputSchema);
+            }
             return model;
         }
         catch (Exception e)
@@ -82,7 +90,7 @@ public static class CnnModelFile
         return AtomicFile.Write(path, file =>
         {
             var target = wrapStream?.Invoke(file) ?? file;
-            catalog.Save(model, inputSchema, target);
+            catalog.Save(model, EncodedImageColumns.ForSaving(inputSchema) ?? inputSchema, target);
             target.Flush();
             ModelZipIntegrity.AddManifest(file);
         }, beforeCommit);

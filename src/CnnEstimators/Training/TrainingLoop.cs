@@ -54,6 +54,7 @@ internal sealed class TrainingLoop
         var epochs = _options.Epochs;
         var batchesPerEpoch = train.BatchesPerPass;
         var reports = new List<TrainingReport>();
+        var batchLosses = new List<double>();
         var clock = new Stopwatch();
         double lastLoss = double.NaN, lastTrainAccuracy = double.NaN, lastRate = double.NaN;
         double? lastValidation = null, lastValidationLoss = null;
@@ -124,6 +125,7 @@ internal sealed class TrainingLoop
                 totalImages += count;
                 correct += hits;
                 lastLoss = loss;
+                batchLosses.Add(loss);
                 lastTrainAccuracy = (double)correct / seen;
                 var batchNumber = batch + 1;
                 var validateNow = validation is not null && _options.ValidateEveryBatches > 0 && batchNumber % _options.ValidateEveryBatches == 0;
@@ -162,7 +164,7 @@ internal sealed class TrainingLoop
             FinalTrainAccuracy = lastTrainAccuracy, FinalValidationAccuracy = lastValidation, FinalValidationLoss = lastValidationLoss,
             ImagesTrained = totalImages, StoppedEarly = stoppedEarly, TimeLimitReached = timeLimitReached, BestEpoch = controls.BestEpoch + 1, RestoredBestWeights = restored,
             TrainedParameters = _module.parameters().Where(p => p.requires_grad).Sum(p => p.numel()),
-            Device = _deviceName, Seed = seed, Reports = reports,
+            Device = _deviceName, Seed = seed, Reports = reports, BatchLosses = batchLosses,
         };
     }
 

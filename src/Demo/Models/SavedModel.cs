@@ -2,6 +2,7 @@ using CnnMl.Data;
 using CnnMl.Persistence;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
 
 namespace CnnMl.Demo.Models;
 
@@ -53,6 +54,14 @@ internal sealed class SavedModel : IDisposable
             .FirstOrDefault(n => n.Contains("Path", StringComparison.OrdinalIgnoreCase) || n.Contains("Source", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
+    /// The image column of a model that reads an image's encoded bytes (trained from an image folder: the zip records
+    /// the column as <c>Vector&lt;Byte&gt;</c> annotated <c>EncodedImage</c>, and <c>LoadVerified</c> gives it back as
+    /// ML.NET's image type), or null. Its rows are <c>MLImage</c>s decoded from the bytes (<see cref="EncodedImages"/>).
+    /// </summary>
+    public string? EncodedImageInput() =>
+        InputSchema.Where(c => !c.IsHidden && c.Type is ImageDataViewType).Select(c => c.Name).FirstOrDefault();
+
+    /// <summary>
     /// The float-vector input column holding a square grayscale image (MNIST's <c>Image</c>: 784 = 28×28 values),
     /// and the image's side. Throws <see cref="NotSupportedException"/> for models that read other inputs.
     /// </summary>
@@ -82,8 +91,11 @@ internal sealed class SavedModel : IDisposable
     /// </summary>
     public IDataView ImageFolderRows(MLContext ml, string directory)
     {
-        var pathColumn = ImagePathInput() ?? throw new NotSupportedException(
-            $"'{Path}' reads {Describe(InputSchema)}, not image paths; --images evaluates models trained on image folders (cnnml train --images).");
+        var imageColumn = EncodedImageInput();
+        var pathColumn = imageColumn is null ? ImagePathInput() : null;
+        if (imageColumn is null && pathColumn is null)
+            throw new NotSupportedException(
+                $"'{Path}' reads {Describe(InputSchema)}, not images; --images evaluates models trained on image folders (cnnml train --images).");
         var classes = ClassNames() ?? throw new NotSupportedException($"'{Path}' does not name its classes (Score has no slot names); its labels cannot be matched to folder names.");
         var folder = ImageFolder.Load(directory);
         var unknown = folder.Labels.Except(classes, StringComparer.Ordinal).ToList();
@@ -94,7 +106,9 @@ internal sealed class SavedModel : IDisposable
         var keys = ml.Data.LoadFromEnumerable(classes.Select(c => new LabeledImage { Label = c }));
         var labels = ml.Transforms.Conversion.MapValueToKey("Label", keyData: ml.Transforms.SelectColumns("Label").Fit(keys).Transform(keys)).Fit(rows);
         var keyed = labels.Transform(rows);
-        return pathColumn == ImageInputCatalog.ImagePathColumnName ? keyed : ml.Transforms.CopyColumns(pathColumn, ImageInputCatalog.ImagePathColumnName).Fit(keyed).Transform(keyed);
+        // A model that reads decoded images gets each file decoded by ML.NET's LoadImages (the bytes through MLImage.CreateFromStream).
+        if (imageColumn is not null) return ml.Transforms.LoadImages(imageColumn, "", ImageInputCatalog.ImagePathColumnName).Fit(keyed).Transform(keyed);
+        return pathColumn == ImageInputCatalog.ImagePathColumnName ? keyed : ml.Transforms.CopyColumns(pathColumn!, ImageInputCatalog.ImagePathColumnName).Fit(keyed).Transform(keyed);
     }
 
     /// <summary>ML.NET's multiclass evaluation of the pipeline on <paramref name="data"/> (label column <c>Label</c>).</summary>

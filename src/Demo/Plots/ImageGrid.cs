@@ -14,15 +14,17 @@ internal sealed record GridTile(float[,] Values, string Caption);
 /// </summary>
 internal static class ImageGrid
 {
-    private const double GapPixels = 10, CaptionPixels = 18, MarginPixels = 12, TitlePixels = 40;
+    private const double GapPixels = 10, CaptionPixels = 18, MarginPixels = 12, TitlePixels = 40, ColorBarPixels = 90;
 
     /// <summary>
     /// The grid of <paramref name="tiles"/>, <paramref name="perRow"/> to a row, coloured with <paramref name="palette"/>
     /// from <paramref name="minimum"/> to <paramref name="maximum"/>; returns the plot and the PNG size that keeps
     /// every pixel square, at least <paramref name="minimumWidth"/> wide (the grid is then centred, so the title fits).
     /// </summary>
+    /// <param name="colorBarTitle">When given, a colour bar of the palette from <paramref name="minimum"/> to <paramref name="maximum"/>, so titled, right of the grid.</param>
+    /// <param name="captionLines">Lines of text under each tile.</param>
     public static (PlotModel Plot, int Width, int Height) Create(string title, IReadOnlyList<GridTile> tiles, int perRow, double scale,
-        OxyPalette palette, double minimum, double maximum, int minimumWidth)
+        OxyPalette palette, double minimum, double maximum, int minimumWidth, string? colorBarTitle = null, int captionLines = 1)
     {
         if (tiles.Count == 0) throw new ArgumentException("A grid needs at least one tile.", nameof(tiles));
         var rows = tiles[0].Values.GetLength(0);
@@ -30,7 +32,7 @@ internal static class ImageGrid
         var gridColumns = Math.Min(perRow, tiles.Count);
         var gridRows = (tiles.Count + perRow - 1) / perRow;
         var gap = GapPixels / scale;
-        var caption = CaptionPixels / scale;
+        var caption = CaptionPixels * captionLines / scale;
         var cellWidth = columns + gap;
         var cellHeight = rows + caption + gap;
 
@@ -44,6 +46,8 @@ internal static class ImageGrid
             side += (minimumWidth - pixelWidth) / 2.0;
             pixelWidth = minimumWidth;
         }
+        // The colour bar's band, its tick labels and its title take a strip right of the grid.
+        if (colorBarTitle is not null) pixelWidth += (int)ColorBarPixels;
         // No PlotModel.Title and no padding: OxyPlot would size the title area itself. The plot area is then exactly
         // the grid plus a heading band above it, so every data unit is scale × scale pixels.
         var heading = TitlePixels / scale;
@@ -55,7 +59,14 @@ internal static class ImageGrid
         };
         plot.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Minimum = 0, Maximum = width, MinimumPadding = 0, MaximumPadding = 0, IsAxisVisible = false });
         plot.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Minimum = -height, Maximum = heading, MinimumPadding = 0, MaximumPadding = 0, IsAxisVisible = false });
-        plot.Axes.Add(new LinearColorAxis { Position = AxisPosition.None, Palette = palette, Minimum = minimum, Maximum = maximum, IsAxisVisible = false });
+        plot.Axes.Add(colorBarTitle is null
+            ? new LinearColorAxis { Position = AxisPosition.None, Palette = palette, Minimum = minimum, Maximum = maximum, IsAxisVisible = false }
+            : new LinearColorAxis
+            {
+                // Beside the grid only, not the heading band above it.
+                Position = AxisPosition.Right, Palette = palette, Minimum = minimum, Maximum = maximum, Title = colorBarTitle,
+                StartPosition = 0, EndPosition = height / (height + heading), AxisDistance = 8, FontSize = 11,
+            });
         plot.Annotations.Add(new TextAnnotation
         {
             Text = title,

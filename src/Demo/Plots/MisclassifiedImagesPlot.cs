@@ -28,24 +28,13 @@ internal static class MisclassifiedImagesPlot
     /// </summary>
     public static IReadOnlyList<Misclassified> Select(IEnumerable<float[]> images, ImageShape shape, IReadOnlyList<string> truth, IReadOnlyList<string> predicted)
     {
-        var (channels, rows, columns) = ((int)shape.Channels, (int)shape.Spatial[0], (int)shape.Spatial[1]);
-        var size = rows * columns;
+        var (rows, columns) = ((int)shape.Spatial[0], (int)shape.Spatial[1]);
         var wrong = new List<Misclassified>();
         using var features = images.GetEnumerator();
         for (var i = 0; i < truth.Count && wrong.Count < MaxImages && features.MoveNext(); i++)
         {
             if (truth[i] == predicted[i]) continue;
-            var image = new float[size];
-            for (var c = 0; c < channels; c++)
-            {
-                for (var p = 0; p < size; p++) image[p] += features.Current[c * size + p] / channels;
-            }
-            var (min, max) = (image.Min(), image.Max());
-            if ((min < 0 || max > 1) && max > min)
-            {
-                for (var p = 0; p < size; p++) image[p] = (image[p] - min) / (max - min);
-            }
-            wrong.Add(new Misclassified(image, rows, columns, truth[i], predicted[i]));
+            wrong.Add(new Misclassified(GrayImage.FromFeatures(features.Current, shape), rows, columns, truth[i], predicted[i]));
         }
         return wrong;
     }
@@ -54,21 +43,11 @@ internal static class MisclassifiedImagesPlot
     public static string? Write(PlotFolder folder, IReadOnlyList<Misclassified> images, int testImages, int misclassifiedTotal, string title)
     {
         if (images.Count == 0) return null;
-        var tiles = images.Select(m => new GridTile(ToMatrix(m), $"true {m.Truth}, pred {m.Predicted}")).ToList();
+        var tiles = images.Select(m => new GridTile(GrayImage.ToMatrix(m.Pixels, m.Rows, m.Columns), $"true {m.Truth}, pred {m.Predicted}")).ToList();
         var heading = $"Misclassified: {misclassifiedTotal:N0} of {testImages:N0} test images · {title}" +
                       (misclassifiedTotal > images.Count ? $" (first {images.Count})" : "");
         // MNIST's own colours: white ink on black.
         var (plot, width, height) = ImageGrid.Create(heading, tiles, PerRow, Scale, OxyPalettes.Gray(256), 0, 1, minimumWidth: 640);
         return folder.Save(plot, FileName, width, height);
-    }
-
-    private static float[,] ToMatrix(Misclassified image)
-    {
-        var matrix = new float[image.Rows, image.Columns];
-        for (var r = 0; r < image.Rows; r++)
-        {
-            for (var c = 0; c < image.Columns; c++) matrix[r, c] = image.Pixels[r * image.Columns + c];
-        }
-        return matrix;
     }
 }

@@ -1,4 +1,4 @@
-using CnnMl.Demo.Commands;
+using CnnMl.Demo.Cli;
 using OxyPlot;
 using OxyPlot.SkiaSharp;
 using Spectre.Console;
@@ -24,7 +24,7 @@ internal sealed class PlotFolder
     /// <summary>The folder's full path.</summary>
     public string Path { get; }
 
-    /// <summary>The pictures written so far, full paths, in order.</summary>
+    /// <summary>The pictures (and tables) written so far, full paths, in order.</summary>
     public IReadOnlyList<string> Written => _written;
 
     /// <summary>
@@ -46,6 +46,15 @@ internal sealed class PlotFolder
             throw new IOException($"{option} {path}: the folder '{probeIn}' that would hold it does not exist; create it first (mkdir -p {full}).");
         OutputFiles.EnsureWritable(option, System.IO.Path.Combine(probeIn, "cnnml-plot.png"));
         return new PlotFolder(option, full);
+    }
+
+    /// <summary>Writes <paramref name="text"/> (a table beside the pictures) as <paramref name="fileName"/>, atomically; prints and returns its path.</summary>
+    public string SaveText(string text, string fileName)
+    {
+        var path = OutputFiles.WriteAtomically(System.IO.Path.Combine(Path, fileName), text);
+        _written.Add(path);
+        AnsiConsole.MarkupLineInterpolated($"Table ({_option}): {path}");
+        return path;
     }
 
     /// <summary>Renders <paramref name="plot"/> as a <paramref name="width"/>×<paramref name="height"/> PNG named <paramref name="fileName"/>, prints and returns its path.</summary>

@@ -1,6 +1,6 @@
 using CnnMl.Architectures;
 using CnnMl.Data;
-using CnnMl.Demo.Commands;
+using CnnMl.Demo.Cli;
 using CnnMl.Inspection;
 using Spectre.Console;
 

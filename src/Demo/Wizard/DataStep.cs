@@ -1,6 +1,7 @@
 using System.Globalization;
 using CnnMl.Data;
-using CnnMl.Demo.Commands;
+using CnnMl.Demo.Cli;
+using CnnMl.Demo.Commands.Train;
 using Spectre.Console;
 
 namespace CnnMl.Demo.Wizard;

@@ -1,4 +1,4 @@
-using CnnMl.Demo.Commands;
+using CnnMl.Demo.Commands.Train;
 using Spectre.Console;
 using TorchSharp;
 

@@ -1,13 +1,14 @@
 using CnnMl.Architectures;
-using CnnMl.Demo.Commands;
+using CnnMl.Demo.Commands.Train;
 using CnnMl.Demo.Models;
+using CnnMl.Demo.Steps;
 using Spectre.Console;
 
 namespace CnnMl.Demo.Wizard;
 
 /// <summary>
 /// One pass through the guided mode, step by step. Training, evaluation, prediction and saving are
-/// <see cref="TrainCommand"/>'s own phases run with the <see cref="TrainSettings"/> the answers make: the wizard adds
+/// <c>cnnml train</c>'s own phases (<c>Steps</c>) run with the <see cref="TrainSettings"/> the answers make: the wizard adds
 /// questions, not a second training path.
 /// </summary>
 internal sealed class GuidedRun(WizardConsole wizard)
@@ -33,16 +34,16 @@ internal sealed class GuidedRun(WizardConsole wizard)
 
         wizard.Step(6, "Training");
         var settings = Answers.ToSettings();
-        var ml = TrainCommand.CreateContext(settings);
-        var data = TrainCommand.LoadData(ml, settings, CnnArchitectures.Get(settings.Architecture));
-        var options = TrainCommand.TrainerOptions(settings, data, wizard.Cancellation);
-        using var model = TrainCommand.Fit(ml, options, data.Train, batchLines: false);
+        var ml = TrainRunSetup.CreateContext(settings);
+        var data = PreparedData.Load(ml, settings, CnnArchitectures.Get(settings.Architecture));
+        var options = TrainRunSetup.TrainerOptions(settings, data, wizard.Cancellation);
+        using var model = LiveTraining.Fit(ml, options, data.Train, batchLines: false);
         var summary = model.TrainingSummary!;
         console.MarkupLineInterpolated(
             $"Trained {summary.Epochs} epoch(s) in [bold]{summary.TrainSeconds:F1} s[/] ({summary.ImagesPerSecond:N0} images/s, validation excluded) on {summary.Device}.");
 
         wizard.Step(7, "Evaluation");
-        TrainCommand.Evaluate(ml, model, data.Test, data.TestImages);
+        TestSetEvaluation.Show(ml, model, data.Test, data.TestImages);
 
         TryItStep.Run(wizard, ml, model, data, settings, settings.Seed);
 
@@ -51,11 +52,11 @@ internal sealed class GuidedRun(WizardConsole wizard)
         if (Answers.Out is { } path)
         {
             wizard.Cancellation.ThrowIfCancellationRequested();
-            (code, _) = TrainCommand.SaveAndReload(ml, model, data, path, Answers.ToSettings(), wizard.Cancellation);
+            (code, _) = ModelSaving.SaveAndReload(ml, model, data, path, settings.Seed, TrainRunSetup.EpochsTrained(settings, model), wizard.Cancellation);
         }
 
         wizard.Step(10, "Consume");
-        TrainCommand.ShowHowToConsume(code, model, data.Data);
+        ModelSaving.ShowHowToConsume(code, model, data.Data, TrainRunSetup.EpochsTrained(settings, model));
         console.MarkupLine("The same run without questions:");
         // Written past Spectre's line wrapping: the terminal's own soft wrap keeps the line whole for copy and paste.
         console.Profile.Out.Writer.WriteLine("  " + Answers.CommandLine());

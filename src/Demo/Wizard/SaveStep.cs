@@ -1,4 +1,4 @@
-using CnnMl.Demo.Commands;
+using CnnMl.Demo.Cli;
 using Spectre.Console;
 
 namespace CnnMl.Demo.Wizard;

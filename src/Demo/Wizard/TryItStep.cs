@@ -1,11 +1,12 @@
 using CnnMl.Data;
-using CnnMl.Demo.Commands;
+using CnnMl.Demo.Commands.Train;
 using CnnMl.Demo.Models;
-using ImageFiles = CnnMl.Demo.Models.ImageFiles;
+using CnnMl.Demo.Steps;
 using CnnMl.Scoring;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Spectre.Console;
+using ImageFiles = CnnMl.Demo.Models.ImageFiles;
 
 namespace CnnMl.Demo.Wizard;
 
@@ -56,7 +57,7 @@ internal static class TryItStep
                 testFiles ??= data.Data.Test.GetColumn<string>(ImageInputCatalog.ImagePathColumnName).ToList();
                 var index = random.Next(testFiles.Count);
                 var file = testFiles[index];
-                predictions.Add(TrainCommand.ShowImagePrediction(ml, model, data, file,
+                predictions.Add(SamplePrediction.ShowImage(ml, model, data, file,
                     $"test image {index:N0}: {Path.GetFileName(file)} (label {Path.GetFileName(Path.GetDirectoryName(file))})"));
             }
             else if (choice == Choice.RandomTestImage)
@@ -65,7 +66,7 @@ internal static class TryItStep
                 var index = random.Next(test.Count);
                 var plane = test.Rows * test.Columns;
                 var pixels = test.Pixels.AsSpan(index * plane, plane).ToArray().Select(p => p / 255f).ToArray();
-                predictions.Add(TrainCommand.ShowDigitPrediction(ml, model, data, pixels, $"test image {index:N0} (label {test.Labels[index]})"));
+                predictions.Add(SamplePrediction.ShowDigit(ml, model, data, pixels, $"test image {index:N0} (label {test.Labels[index]})"));
             }
             else
             {
@@ -79,11 +80,11 @@ internal static class TryItStep
                 // An image-folder model reads the file through its saved input chain; an MNIST model reads a 28×28 digit.
                 if (settings.Images is not null)
                 {
-                    predictions.Add(TrainCommand.ShowImagePrediction(ml, model, data, path, Path.GetFileName(path)));
+                    predictions.Add(SamplePrediction.ShowImage(ml, model, data, path, Path.GetFileName(path)));
                     continue;
                 }
                 var pixels = ImageFiles.GrayscaleVectors(ml, [Path.GetFullPath(path)], 28)[0];
-                predictions.Add(TrainCommand.ShowDigitPrediction(ml, model, data, pixels, Path.GetFileName(path)));
+                predictions.Add(SamplePrediction.ShowDigit(ml, model, data, pixels, Path.GetFileName(path)));
             }
         }
     }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using CnnMl.Architectures;
 using CnnMl.Data;
-using CnnMl.Demo.Commands;
+using CnnMl.Demo.Commands.Train;
 
 namespace CnnMl.Demo.Wizard;
 

@@ -1,4 +1,4 @@
-using CnnMl.Demo.Benchmarks;
+using CnnMl.Demo.Commands.Bench;
 
 namespace CnnMl.Tests.Benchmarks;
 

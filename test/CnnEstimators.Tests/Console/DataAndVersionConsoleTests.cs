@@ -1,7 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Reflection;
-using CnnMl.Demo.Datasets;
+using CnnMl.Demo.Commands.Data;
 using CnnMl.Tests.Support;
 using Microsoft.ML;
 

@@ -88,7 +88,7 @@ public sealed partial class GuidedModeRunTests
         StringAssert.Contains(output, "public partial class Digits", "the consumption code (class named after the zip) is printed");
 
         var expected = $"cnnml train --arch mnist-cnn --epochs 1 --data {mnist} --train-limit 600 --test-limit 300 --report-every 1 --out {model}";
-        if (mnist == Demo.Commands.OutputFiles.MnistDirectory(null)) expected = expected.Replace($" --data {mnist}", "", StringComparison.Ordinal);
+        if (mnist == Demo.Cli.OutputFiles.MnistDirectory(null)) expected = expected.Replace($" --data {mnist}", "", StringComparison.Ordinal);
         StringAssert.Contains(output, expected);
         var parsed = GuidedModeStepTests.ParseTrain(expected.Split(' ')[1..]);
         Assert.AreEqual(600, parsed.TrainLimit);

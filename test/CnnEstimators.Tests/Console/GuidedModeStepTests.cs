@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using CnnMl.Architectures;
 using CnnMl.Data;
-using CnnMl.Demo.Commands;
-using CnnMl.Demo.Models;
+using CnnMl.Demo.Commands.Train;
+using CnnMl.Demo.Steps;
 using CnnMl.Demo.Wizard;
 using CnnMl.Inspection;
 using CnnMl.Tests.Support;
@@ -220,7 +220,7 @@ public sealed class GuidedModeStepTests
         Assert.AreEqual(0.5, byTime.MaxMinutes);
         Assert.AreEqual(WizardAnswers.EpochsUnderTimeBudget, byTime.Epochs);
         StringAssert.Contains(minutes.Output, "Give a time above 0");
-        Assert.AreEqual(TimeSpan.FromSeconds(30), TrainCommand.TrainerOptions(byTime.ToSettings(), NoData(), CancellationToken.None).TimeLimit);
+        Assert.AreEqual(TimeSpan.FromSeconds(30), TrainRunSetup.TrainerOptions(byTime.ToSettings(), NoData(), CancellationToken.None).TimeLimit);
     }
 
     [TestMethod]

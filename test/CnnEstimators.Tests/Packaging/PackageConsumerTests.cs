@@ -238,7 +238,7 @@ public sealed class PackageConsumerTests
     /// The README's first example with a small budget: 1 epoch on the first 2,000 training images, scored on the first
     /// 1,000 test images (the README trains 3 epochs on all 60,000). Each replacement must match exactly once.
     /// </summary>
-    private static string ReadmeProgram(string example)
+    internal static string ReadmeProgram(string example)
     {
         var program = example;
         foreach (var (from, to) in new[]

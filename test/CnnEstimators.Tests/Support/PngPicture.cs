@@ -64,6 +64,13 @@ internal sealed class PngPicture
     /// <summary>The pixels whose colour satisfies <paramref name="colour"/>.</summary>
     public int Count(Func<(byte R, byte G, byte B), bool> colour) => _pixels.Count(colour);
 
+    /// <summary>The colour of the pixel at column <paramref name="x"/>, row <paramref name="y"/>.</summary>
+    public (byte R, byte G, byte B) this[int x, int y] => _pixels[y * Width + x];
+
+    /// <summary>The pixels of columns <paramref name="fromX"/> on whose colour satisfies <paramref name="colour"/>.</summary>
+    public int CountRightOf(int fromX, Func<(byte R, byte G, byte B), bool> colour) =>
+        _pixels.Where((p, i) => i % Width >= fromX && colour(p)).Count();
+
     /// <summary>The RGB rows from <paramref name="firstRow"/> on, for comparing two pictures below their titles.</summary>
     public (byte R, byte G, byte B)[] RowsFrom(int firstRow) => _pixels[(firstRow * Width)..];
 

@@ -15,6 +15,9 @@ public static class ImageInputCatalog
     /// <summary>The column of image paths an <see cref="ImageFolder"/> gives, and the helper's default input.</summary>
     public const string ImagePathColumnName = "ImagePath";
 
+    /// <summary>The column of decoded images (ML.NET's <c>MLImage</c>) a model that reads encoded image bytes starts from, Model Builder's name.</summary>
+    public const string ImageSourceColumnName = "ImageSource";
+
     /// <summary>The helper's default output column (set <c>CnnTrainerOptions.FeatureColumnName</c> to it).</summary>
     public const string FeaturesColumnName = "Features";
 
@@ -43,7 +46,41 @@ public static class ImageInputCatalog
         ImageInputChain.CheckShape(shape, normalization);
         var image = ImageInputChain.Intermediate(outputColumnName, "Image");
         var start = catalog.LoadImages(image, imageFolder ?? "", imagePathColumnName);
-        return ImageInputChain.Build(catalog, start, image, shape, outputColumnName, normalization, resizing, grayscaleSource: false);
+        return ImageInputChain.Build(catalog, start, image, image, shape, outputColumnName, normalization, resizing, grayscaleSource: false);
+    }
+
+    /// <summary>
+    /// Decoded images (a column of ML.NET's <c>MLImage</c>) → <paramref name="shape"/>: the chain of
+    /// <see cref="CnnImageInput"/> after its <c>LoadImages</c> (<c>ResizeImages</c> → grayscale → <c>ExtractPixels</c>
+    /// → pixel / 255 → normalisation). Saved before a network, it makes a model that reads an image's encoded bytes, as
+    /// Model Builder's <c>ModelInput { byte[] ImageSource }</c>: the caller decodes them with
+    /// <c>MLImage.CreateFromStream(new MemoryStream(bytes))</c>, the call <c>LoadImages</c> makes on a file's bytes,
+    /// so the pixels, and the scores, are the ones the path route gives; no temporary file, no CnnMl.
+    /// </summary>
+    /// <remarks>
+    /// To train on image files, load them into the column first with ML.NET's own loader and leave that step out of the
+    /// saved model: <c>ml.Transforms.LoadImages("ImageSource", null, "ImagePath")</c> on the rows of
+    /// <c>ml.Data.LoadImageFolder(dir)</c>. A batch job with paths does the same in front of the loaded zip (plain ML.NET,
+    /// streamed row by row). <c>mlContext.Model.SaveAtomically</c> records the image column of the input schema as the
+    /// encoded bytes (<c>Vector&lt;Byte&gt;</c>, annotated <c>EncodedImage</c>), since ML.NET cannot store an image column.
+    /// </remarks>
+    /// <param name="catalog">The transforms catalog (<c>mlContext.Transforms</c>).</param>
+    /// <param name="shape">The network's input, 1×H×W or 3×H×W.</param>
+    /// <param name="imageColumnName">The column of decoded images (ML.NET's image type); it is read, not replaced.</param>
+    /// <param name="outputColumnName">The features column the chain writes.</param>
+    /// <param name="normalization">Per-channel mean and standard deviation applied after the scaling; null: values stay in [0, 1].</param>
+    /// <param name="resizing">How an image of another aspect ratio is fitted: ML.NET's default crops the centre (<c>IsoCrop</c>); <c>Fill</c> stretches.</param>
+    /// <exception cref="ArgumentException">The shape is not 1×H×W or 3×H×W, or the normalisation has another channel count.</exception>
+    public static EstimatorChain<ITransformer> CnnImageInputFromImage(this TransformsCatalog catalog, ImageShape shape,
+        string imageColumnName = ImageSourceColumnName, string outputColumnName = FeaturesColumnName,
+        PixelNormalization? normalization = null, ImageResizingEstimator.ResizingKind resizing = ImageResizingEstimator.ResizingKind.IsoCrop)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentException.ThrowIfNullOrWhiteSpace(imageColumnName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputColumnName);
+        ImageInputChain.CheckShape(shape, normalization);
+        var image = ImageInputChain.Intermediate(outputColumnName, "Image");
+        return ImageInputChain.Build(catalog, start: null, imageColumnName, image, shape, outputColumnName, normalization, resizing, grayscaleSource: false);
     }
 
     /// <summary>
@@ -74,6 +111,6 @@ public static class ImageInputCatalog
         // exactly the idx file's); the red plane then carries the grey level through the resize.
         var start = catalog.ConvertToImage(sourceHeight, sourceWidth, image, inputColumnName,
             colorsPresent: ColorBits.Red, interleavedColors: false, scaleImage: 255f);
-        return ImageInputChain.Build(catalog, start, image, shape, outputColumnName, normalization, ImageResizingEstimator.ResizingKind.Fill, grayscaleSource: true);
+        return ImageInputChain.Build(catalog, start, image, image, shape, outputColumnName, normalization, ImageResizingEstimator.ResizingKind.Fill, grayscaleSource: true);
     }
 }

@@ -44,16 +44,19 @@ internal static class ImageInputChain
     }
 
     /// <summary>
-    /// The chain of <paramref name="start"/> (which leaves an image in <paramref name="imageColumn"/>) and the steps after it.
-    /// <paramref name="grayscaleSource"/>: the image is grey in its red plane alone (a grayscale vector turned into an
-    /// image), so the red plane is every channel and no grayscale conversion is needed.
+    /// The chain of <paramref name="start"/> (which leaves an image in <paramref name="sourceImageColumn"/>; null: the
+    /// input already holds images there) and the steps after it, which work on <paramref name="imageColumn"/> from the
+    /// resize on. <paramref name="grayscaleSource"/>: the image is grey in its red plane alone (a grayscale vector
+    /// turned into an image), so the red plane is every channel and no grayscale conversion is needed.
     /// </summary>
-    public static EstimatorChain<ITransformer> Build(TransformsCatalog transforms, IEstimator<ITransformer> start, string imageColumn,
+    public static EstimatorChain<ITransformer> Build(TransformsCatalog transforms, IEstimator<ITransformer>? start, string sourceImageColumn, string imageColumn,
         ImageShape shape, string outputColumnName, PixelNormalization? normalization, ImageResizingEstimator.ResizingKind resizing, bool grayscaleSource)
     {
         var height = (int)shape.Spatial[0];
         var width = (int)shape.Spatial[1];
-        var steps = new List<IEstimator<ITransformer>> { start, transforms.ResizeImages(imageColumn, width, height, resizing: resizing) };
+        var steps = new List<IEstimator<ITransformer>>();
+        if (start is not null) steps.Add(start);
+        steps.Add(transforms.ResizeImages(imageColumn, width, height, sourceImageColumn, resizing));
         var channels = (int)shape.Channels;
         if (channels == 1 && !grayscaleSource) steps.Add(transforms.ConvertToGrayscale(imageColumn));
 
