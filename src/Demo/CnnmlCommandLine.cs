@@ -8,6 +8,7 @@ using CnnMl.Demo.Commands.Evaluate;
 using CnnMl.Demo.Commands.Explain;
 using CnnMl.Demo.Commands.Export;
 using CnnMl.Demo.Commands.Predict;
+using CnnMl.Demo.Commands.Serve;
 using CnnMl.Demo.Commands.Summary;
 using CnnMl.Demo.Commands.Train;
 using Spectre.Console;
