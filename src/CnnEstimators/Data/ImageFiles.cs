@@ -93,7 +93,7 @@ public static class ImageFiles
             foreach (var c in type)
             {
                 if (c is not (>= (byte)'A' and <= (byte)'Z' or >= (byte)'a' and <= (byte)'z'))
-                    throw new ImageFileException(path, $"PNG chunk at byte {offset:N0} has the invalid type '{Printable(name)}': the file is damaged");
+                    throw new ImageFileException(path, $"PNG chunk at byte {offset:N0} has an invalid type (bytes {Convert.ToHexString(type)}, not four ASCII letters): the file is damaged");
             }
             if (length > int.MaxValue || offset + 12L + length > png.Length)
                 throw new ImageFileException(path, $"PNG chunk '{name}' at byte {offset:N0} declares {length:N0} bytes, more than the file holds: the file is cut short or damaged");
@@ -132,6 +132,4 @@ public static class ImageFiles
                 : $"decoding the {format} data failed ({decoded}): the file is damaged");
         return (width, height);
     }
-
-    private static string Printable(string text) => new(text.Select(c => c is >= ' ' and <= '~' ? c : '?').ToArray());
 }

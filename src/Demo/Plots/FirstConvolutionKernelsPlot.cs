@@ -5,7 +5,7 @@ namespace CnnMl.Demo.Plots;
 /// <summary>
 /// The learned kernels of a network's first convolution, one tile per output channel: weights
 /// [out, in, kh, kw], averaged over the input channels, each tile scaled by its own largest |weight| (blue negative,
-/// white zero, red positive) and captioned with that value; a colour bar gives the scale.
+/// white zero, red positive) and captioned with that value; a color bar gives the scale.
 /// </summary>
 internal static class FirstConvolutionKernelsPlot
 {

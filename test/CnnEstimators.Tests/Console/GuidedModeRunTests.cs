@@ -45,6 +45,7 @@ public sealed partial class GuidedModeRunTests
                                                              // 4 environment: CPU (no CUDA here: no question)
         console.Input.PushKey(ConsoleKey.Enter);             // 5 budget: epochs
         console.Input.PushTextWithEnter("1");                //   1 epoch
+        console.Input.PushKey(ConsoleKey.Enter);             //   training controls: the defaults
         console.Input.PushKey(ConsoleKey.Enter);             // 8 try it: a random test image
         console.Input.PushKey(ConsoleKey.UpArrow);           //   then (the default is now "no more"): an image file
         console.Input.PushKey(ConsoleKey.Enter);
@@ -113,6 +114,7 @@ public sealed partial class GuidedModeRunTests
         console.Input.PushKey(ConsoleKey.Enter);             //   input: its own, 1x28x28 (the 32x32 files are resized)
         console.Input.PushKey(ConsoleKey.Enter);             // 5 budget: epochs
         console.Input.PushTextWithEnter("2");                //   2 epochs
+        console.Input.PushKey(ConsoleKey.Enter);             //   training controls: the defaults
         console.Input.PushKey(ConsoleKey.Enter);             // 8 try it: a random test image of the folder
         console.Input.PushKey(ConsoleKey.Enter);             //   then: no more
         console.Input.PushKey(ConsoleKey.Enter);             // 9 save: yes

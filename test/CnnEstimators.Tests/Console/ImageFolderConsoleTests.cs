@@ -148,7 +148,7 @@ public sealed class ImageFolderConsoleTests
             "--epochs", "1", "--threads", "2", "--report-every", "0", "--out", model);
         Assert.AreEqual(0, run.ExitCode, run.ToString());
         StringAssert.Contains(run.StandardOutput,
-            "Input: each image resized to 3x28x28 (RGB, pixel / 255), normalised with mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225)");
+            "Input: each image resized to 3x28x28 (RGB, pixel / 255), normalized with mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225)");
 
         // The zip's own Features column for a digit: its black corner pixel, (0 − mean) / std in each channel plane.
         var ml = new MLContext();

@@ -53,19 +53,19 @@ public sealed class ImageFolderEvaluationTests
     }
 
     /// <summary>
-    /// 10,000 MNIST training digits as 32×32 RGB JPEGs (the digit centred, in a random bright colour on a random dark
-    /// background colour), mnist-cnn with <c>--input 3x32x32</c>, 2 epochs on the 8,000 training files.
+    /// 10,000 MNIST training digits as 32×32 RGB JPEGs (the digit centered, in a random bright color on a random dark
+    /// background color), mnist-cnn with <c>--input 3x32x32</c>, 2 epochs on the 8,000 training files.
     /// Measured: 94.85 % (epoch 1: 92.90 %), 259 s of training at 62 images/s under load, 283 s for the run. Drawing the
-    /// digit 128 away from the background per channel instead (so its grey level can match the background's), the
+    /// digit 128 away from the background per channel instead (so its gray level can match the background's), the
     /// same run learned nothing in 2 epochs (12.75 %).
     /// </summary>
     [TestMethod]
-    public void Rgb_32px_jpegs_of_digits_on_coloured_backgrounds_reach_93_percent_with_input_3x32x32()
+    public void Rgb_32px_jpegs_of_digits_on_colored_backgrounds_reach_93_percent_with_input_3x32x32()
     {
         using var folder = new TemporaryFolder("cnnml-eval-jpeg");
         var images = Path.Combine(folder.Path, "digits");
         DigitImageFiles.WriteFolder(images, MnistDataset.Load(TestPaths.RequireMnist(), MnistSplit.Train, Digits), 0, Digits, side: 32,
-            style: DigitImageFiles.Style.ColouredBackground, extension: ".jpg", pad: true);
+            style: DigitImageFiles.Style.ColoredBackground, extension: ".jpg", pad: true);
 
         var accuracy = TrainAndTest(images, "--arch", "mnist-cnn", "--input", "3x32x32", "--epochs", "2");
         Assert.IsGreaterThanOrEqualTo(0.93, accuracy, $"micro-accuracy {accuracy:P2} on held-out JPEGs");

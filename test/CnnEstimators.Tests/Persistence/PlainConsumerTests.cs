@@ -22,7 +22,7 @@ namespace CnnMl.Tests.Persistence;
 /// <remarks>
 /// Image files: ML.NET's <c>ResizeImages</c> resamples <c>IsoCrop</c> and <c>IsoPad</c> with a cubic filter that
 /// SkiaSharp 2.88 (ImageAnalytics 5.0.1) and SkiaSharp 3 (6.0.0) compute differently (see
-/// <see cref="ImageStagesAcrossMlNetTests"/>); <c>Fill</c> (nearest neighbour) gives the same bytes in both. The
+/// <see cref="ImageStagesAcrossMlNetTests"/>); <c>Fill</c> (nearest neighbor) gives the same bytes in both. The
 /// resnet18 pipeline is saved twice with one trained network: with the chain it was trained with (IsoCrop, ML.NET's
 /// default) and with a Fill chain; the Fill zip scores the same in both releases, the IsoCrop zip within the
 /// measured bound stated in <see cref="IsoCropImageZipScoresWithinTheMeasuredBoundInMlNet5"/>.

@@ -131,9 +131,9 @@ public sealed class ServeReloadAndKeyTests
         }
         Assert.AreEqual(2, CnnmlInProcess.Run("serve", "--model", model, "--urls", "http://0.0.0.0:5000", "--api-key", "short").ExitCode);
         foreach (var url in new[] { "http://127.0.0.1:5000", "http://localhost:5000", "http://[::1]:5000", "http://127.0.0.2:5000" })
-            Assert.IsTrue(new Demo.Commands.ServeSettings { Model = model, Urls = url }.Validate().Successful, url);
-        Assert.IsTrue(new Demo.Commands.ServeSettings { Model = model, Urls = "http://0.0.0.0:5000", AllowAnonymous = true }.Validate().Successful);
-        Assert.IsTrue(new Demo.Commands.ServeSettings { Model = model, Urls = "http://0.0.0.0:5000", ApiKey = "long-enough-key" }.Validate().Successful);
+            Assert.IsTrue(new Demo.Commands.Serve.ServeSettings { Model = model, Urls = url }.Validate().Successful, url);
+        Assert.IsTrue(new Demo.Commands.Serve.ServeSettings { Model = model, Urls = "http://0.0.0.0:5000", AllowAnonymous = true }.Validate().Successful);
+        Assert.IsTrue(new Demo.Commands.Serve.ServeSettings { Model = model, Urls = "http://0.0.0.0:5000", ApiKey = "long-enough-key" }.Validate().Successful);
     }
 
     private static string Label(float[] scores) => Array.IndexOf(scores, scores.Max()).ToString();

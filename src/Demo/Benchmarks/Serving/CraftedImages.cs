@@ -19,7 +19,7 @@ internal static class CraftedImages
         var header = new byte[13];
         BinaryPrimitives.WriteInt32BigEndian(header, width);
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
-        header[8] = 8; // bit depth; colour type 0 (gray), compression, filter and interlace 0
+        header[8] = 8; // bit depth; color type 0 (gray), compression, filter and interlace 0
         Chunk(png, "IHDR", header);
         using var data = new MemoryStream();
         using (var zlib = new ZLibStream(data, CompressionLevel.SmallestSize, leaveOpen: true)) zlib.Write(new byte[1 << 20]);

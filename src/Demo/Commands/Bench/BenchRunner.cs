@@ -304,7 +304,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchReport report, Ca
         }
     }
 
-    /// <summary>Writes every image of <paramref name="data"/> as a <paramref name="size"/>² PNG (nearest-neighbour scaling); returns the (Path, Digit) rows.</summary>
+    /// <summary>Writes every image of <paramref name="data"/> as a <paramref name="size"/>² PNG (nearest-neighbor scaling); returns the (Path, Digit) rows.</summary>
     private static IDataView WritePngs(BenchImages data, string folder, int size)
     {
         var (width, height) = (data.Dataset.Columns, data.Dataset.Rows);

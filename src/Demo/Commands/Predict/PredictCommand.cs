@@ -23,7 +23,14 @@ public sealed class PredictCommand : Command<PredictSettings>
     {
         OutputFiles.EnsureWritable("--json", settings.Json);
         var modelPath = OutputFiles.RequireFile("--model", settings.Model);
-        var paths = settings.ImageFilePaths();
+        var requested = settings.ImageFilePaths();
+        // A file argument is listed as it was typed; a folder's files by their full paths.
+        var typed = settings.Images.All(i => !Directory.Exists(i)) ? settings.Images : requested;
+        // Every file is checked first: a damaged one is reported at the end, the others are still answered.
+        var (readable, damaged) = PredictImageChecks.Check(requested);
+        var paths = readable.Select(i => requested[i]).ToList();
+        var shown = readable.Select(i => typed[i]).ToList();
+        var lightBackground = new List<string>();
 
         var ml = new MLContext();
         using var model = SavedModel.Load(ml, modelPath);
@@ -48,13 +55,14 @@ public sealed class PredictCommand : Command<PredictSettings>
         else
         {
             var (column, side) = model.SquareGrayscaleInput();
-            rows = FeatureRows(ml, column, side * side, ImageFiles.GrayscaleVectors(ml, paths, side));
+            var vectors = paths.Count == 0 ? [] : ImageFiles.GrayscaleVectors(ml, paths, side);
+            lightBackground.AddRange(shown.Where((_, i) => PredictImageChecks.BorderMean(vectors[i], side) > PredictImageChecks.LightBackground));
+            if (settings.Invert) vectors = vectors.Select(PredictImageChecks.Inverted).ToArray();
+            rows = FeatureRows(ml, column, side * side, vectors);
         }
         cancellation.ThrowIfCancellationRequested();
-        var predictions = model.Predict(rows);
+        var predictions = paths.Count == 0 ? [] : model.Predict(rows);
 
-        // A file argument is listed as it was typed; a folder's files by their full paths.
-        var shown = settings.Images.All(i => !Directory.Exists(i)) ? settings.Images : (IReadOnlyList<string>)paths;
         var results = shown.Zip(predictions, (path, p) => new ImagePrediction(
             path, p.Label, p.Ranked.Take(settings.Top).Select(c => new LabelScore(c.Label, c.Score)).ToList())).ToList();
         var table = new Table().AddColumns("image", "label", $"top {settings.Top}");
@@ -64,12 +72,18 @@ public sealed class PredictCommand : Command<PredictSettings>
             table.AddRow(Markup.Escape(result.Path), $"[bold]{Markup.Escape(result.Label)}[/]", Markup.Escape(top));
         }
         AnsiConsole.Write(table);
+        if (!settings.Invert && lightBackground.Count > 0)
+            AnsiConsole.MarkupLineInterpolated(
+                $"[yellow]{string.Join(", ", lightBackground.Select(p => $"'{p}'"))}: light background. This model was trained on MNIST's light digits on black and misreads dark digits on white; --invert swaps black and white first.[/]");
 
         if (settings.Json is { } path)
         {
             var written = OutputFiles.WriteAtomically(path, JsonSerializer.Serialize(results, Indented));
             AnsiConsole.MarkupLineInterpolated($"Predictions written to {written}");
         }
+        if (damaged.Count > 0)
+            throw new InvalidDataException(
+                $"{damaged.Count} of {requested.Count} image(s) could not be read: {string.Join("; ", damaged.Select(d => $"'{d.FilePath}': {d.Defect}"))}.");
         return 0;
     }
 
@@ -94,11 +108,6 @@ public sealed class PredictCommand : Command<PredictSettings>
         [property: JsonPropertyName("path")] string Path,
         [property: JsonPropertyName("label")] string Label,
         [property: JsonPropertyName("top")] IReadOnlyList<LabelScore> Top);
-
-    /// <summary>A class and its probability.</summary>
-    public sealed record LabelScore(
-        [property: JsonPropertyName("label")] string Label,
-        [property: JsonPropertyName("score")] float Score);
 
     private sealed class DisposeAll(List<Microsoft.ML.Data.MLImage> images) : IDisposable
     {

@@ -26,6 +26,11 @@ public sealed class PredictSettings : CnnmlSettings
     [Description("Also write the predictions as JSON: a list of { path, label, top: list of { label, score } }.")]
     public string? Json { get; init; }
 
+    [CommandOption("--invert")]
+    [Description("Swap black and white before scoring (for an MNIST model and dark digits on a light background).")]
+    [DefaultValue(false)]
+    public bool Invert { get; init; }
+
     public override ValidationResult Validate()
     {
         if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model needs the path of a model zip.");

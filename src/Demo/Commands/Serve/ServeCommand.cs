@@ -1,10 +1,11 @@
+using CnnMl.Demo.Cli;
 using CnnMl.Demo.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Serve;
 
 /// <summary>
 /// <c>cnnml serve</c>: serves a model zip over HTTP until Ctrl+C (see <see cref="ModelServer"/>): <c>POST /predict</c>,

@@ -1,9 +1,11 @@
+using CnnMl.Demo.Cli;
 using System.ComponentModel;
+using CnnMl.Demo.Cli;
 using CnnMl.Demo.Serving;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace CnnMl.Demo.Commands;
+namespace CnnMl.Demo.Commands.Serve;
 
 /// <summary>Options of <c>cnnml serve</c>.</summary>
 public sealed class ServeSettings : CnnmlSettings

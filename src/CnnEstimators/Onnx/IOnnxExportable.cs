@@ -1,6 +1,4 @@
-using CnnMl.Onnx;
-
-namespace CnnMl.Abstractions;
+namespace CnnMl.Onnx;
 
 /// <summary>
 /// Implemented by a network module that knows how to write its own forward pass as ONNX nodes. Each module kind

@@ -1,4 +1,4 @@
-namespace CnnMl.Inspection;
+namespace CnnMl.Samples.ConvFromScratch;
 
 /// <summary>
 /// One line of a <see cref="ConvComparison"/>: a kind of convolution, its parameter count by formula, and the
@@ -18,7 +18,7 @@ public sealed class ConvParameterCount
     /// <summary>"regular", "depthwise separable" or "group".</summary>
     public string Kind { get; }
 
-    /// <summary>The document's formula, e.g. <c>k·k·M + M·N</c>.</summary>
+    /// <summary>The source document's formula, e.g. <c>k·k·M + M·N</c>.</summary>
     public string Formula { get; }
 
     /// <summary>The count the formula gives (<see cref="ParameterFormulas"/>).</summary>

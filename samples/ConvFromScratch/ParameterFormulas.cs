@@ -1,4 +1,4 @@
-namespace CnnMl.Inspection;
+namespace CnnMl.Samples.ConvFromScratch;
 
 /// <summary>
 /// Closed-form parameter counts of the layers the source document compares: regular, group and
@@ -6,7 +6,7 @@ namespace CnnMl.Inspection;
 /// <c>sum(p.numel())</c> of the corresponding TorchSharp modules (the tests check a grid of settings).
 /// </summary>
 /// <remarks>
-/// The document counts weights only (<c>k·k·M·N</c>); pass <c>bias: true</c> to add the bias vectors that
+/// The source document counts weights only (<c>k·k·M·N</c>); pass <c>bias: true</c> to add the bias vectors that
 /// PyTorch's layers have by default.
 /// </remarks>
 public static class ParameterFormulas
@@ -40,14 +40,14 @@ public static class ParameterFormulas
     }
 
     /// <summary>
-    /// The document's group convolution, <c>k·k·(c1/g)·(c2/g)·g = k·k·c1·c2/g</c> (2D), plus <c>c2</c> with a bias.
+    /// The source document's group convolution, <c>k·k·(c1/g)·(c2/g)·g = k·k·c1·c2/g</c> (2D), plus <c>c2</c> with a bias.
     /// </summary>
     /// <exception cref="ArgumentException">A size is not positive, or the channels are not divisible by the groups.</exception>
     public static long GroupConvolution(long kernel, long inChannels, long outChannels, long groups, bool bias) =>
         Convolution(kernel, 2, inChannels, outChannels, bias, groups);
 
     /// <summary>
-    /// The document's depthwise-separable convolution: a depthwise <c>k^d</c> convolution on each of the M input
+    /// The source document's depthwise-separable convolution: a depthwise <c>k^d</c> convolution on each of the M input
     /// channels (<c>groups = M</c>) then a pointwise 1×1 convolution from M to N channels:
     /// <c>k·k·M + M·N</c> in 2D, plus <c>M + N</c> with biases on both.
     /// </summary>

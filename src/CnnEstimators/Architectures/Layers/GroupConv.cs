@@ -9,7 +9,7 @@ namespace CnnMl.Architectures;
 /// Group convolution (the source document's second block): the input channels are split into
 /// <c>g</c> groups and each group is convolved with its own filters, producing <c>c2 / g</c> output
 /// channels per group. Weights: <c>k·k·c1·c2 / g</c> instead of <c>k·k·c1·c2</c> (see
-/// <see cref="WeightCount"/>). Optionally followed by batch normalisation and ReLU.
+/// <see cref="WeightCount"/>). Optionally followed by batch normalization and ReLU.
 /// </summary>
 /// <remarks>
 /// Stacked group convolutions never exchange information between groups; put a
@@ -30,7 +30,7 @@ public sealed class GroupConv : Module<Tensor, Tensor>, IOnnxExportable
     /// <param name="groups">Number of groups g.</param>
     /// <param name="stride">Stride.</param>
     /// <param name="batchNormAndReLU">Follow the convolution by BatchNorm2d and ReLU.</param>
-    /// <param name="bias">Give the convolution a bias. Default: only without normalisation.</param>
+    /// <param name="bias">Give the convolution a bias. Default: only without normalization.</param>
     public GroupConv(long inChannels, long outChannels, long kernelSize, long groups, long stride = 1,
         bool batchNormAndReLU = true, bool? bias = null) : base(nameof(GroupConv))
     {
@@ -57,7 +57,7 @@ public sealed class GroupConv : Module<Tensor, Tensor>, IOnnxExportable
     /// <summary>Number of groups g.</summary>
     public long Groups { get; }
 
-    /// <summary>The document's weight count of a group convolution, <c>k·k·c1·c2 / g</c> (bias not included).</summary>
+    /// <summary>The source document's weight count of a group convolution, <c>k·k·c1·c2 / g</c> (bias not included).</summary>
     public static long WeightCount(long kernelSize, long inChannels, long outChannels, long groups) =>
         kernelSize * kernelSize * inChannels * outChannels / groups;
 

@@ -7,7 +7,7 @@ namespace CnnMl.Architectures;
 
 /// <summary>
 /// ResNet's "deeper bottleneck" residual block (the source document's 256 → 64 → 64 → 256): 1×1
-/// reduce → 3×3 → 1×1 expand by <see cref="Expansion"/>, each with batch normalisation, plus the
+/// reduce → 3×3 → 1×1 expand by <see cref="Expansion"/>, each with batch normalization, plus the
 /// identity or a projection <c>downsample</c>, then ReLU. The stride sits on the 3×3 convolution
 /// (torchvision's "ResNet v1.5"). With <c>groups &gt; 1</c> the 3×3 convolution is grouped: the
 /// ResNeXt block (see <see cref="ResNeXt"/>).

@@ -4,14 +4,14 @@ using static TorchSharp.torch;
 namespace CnnMl.Architectures;
 
 /// <summary>
-/// The initialisation of the ResNet family, shared by torchvision's ResNets, the small bottleneck network and
+/// The initialization of the ResNet family, shared by torchvision's ResNets, the small bottleneck network and
 /// Big-Little Net (whose official code does the same): convolutions Kaiming-normal (fan-out, ReLU gain), batch
 /// and group norms weight 1 bias 0, linear layers PyTorch's default; optionally every residual block then
 /// starts as its shortcut (<see cref="IZeroInitLast"/>).
 /// </summary>
-internal static class ResNetInitialisation
+internal static class ResNetInitialization
 {
-    /// <summary>Initialises every submodule of <paramref name="module"/> in place.</summary>
+    /// <summary>Initializes every submodule of <paramref name="module"/> in place.</summary>
     /// <param name="module">The network, after all its modules are built.</param>
     /// <param name="zeroInitLast">torchvision's <c>zero_init_residual</c>: zero the last norm of each residual branch.</param>
     public static void Apply(nn.Module module, bool zeroInitLast)

@@ -10,7 +10,7 @@ namespace CnnMl.Architectures;
 /// max-pool, then three stages (<see cref="ResidualStageBuilder.MakeLayer"/>) of two blocks — width 16
 /// (→ 64 channels), 32 (→ 128, stride 2), 64 (→ 256, stride 2), each stage opening with a projection
 /// shortcut (28 → 14 → 7 → 4) — global average pooling and a linear classifier.
-/// Initialised as torchvision initialises ResNets. The bottlenecks hold most parameters and
+/// Initialized as torchvision initializes ResNets. The bottlenecks hold most parameters and
 /// multiply-accumulates.
 /// </summary>
 public sealed class BottleneckNet : Module<Tensor, Tensor>, IOnnxExportable
@@ -49,7 +49,7 @@ public sealed class BottleneckNet : Module<Tensor, Tensor>, IOnnxExportable
         layer3 = stages.MakeLayer(Stages[2].Planes, Stages[2].Blocks, Stages[2].Stride);
         (avgpool, fc) = SmallNetworkParts.Head(stages.InPlanes, classes);
         RegisterComponents();
-        ResNetInitialisation.Apply(this, zeroInitLast: false);
+        ResNetInitialization.Apply(this, zeroInitLast: false);
     }
 
     /// <inheritdoc />

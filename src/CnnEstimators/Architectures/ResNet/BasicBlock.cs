@@ -6,7 +6,7 @@ using static TorchSharp.torch.nn;
 namespace CnnMl.Architectures;
 
 /// <summary>
-/// ResNet's basic residual block (ResNet-18/34): two 3×3 convolutions with batch normalisation, plus
+/// ResNet's basic residual block (ResNet-18/34): two 3×3 convolutions with batch normalization, plus
 /// the identity — or a projection <c>downsample</c> when the shape changes — then ReLU.
 /// Names are torchvision's: <c>conv1</c>, <c>bn1</c>, <c>conv2</c>, <c>bn2</c>, <c>downsample.0/1</c>.
 /// </summary>

@@ -5,7 +5,7 @@ namespace CnnMl.Architectures;
 
 /// <summary>
 /// torchvision's <c>ConvNormActivation</c>: a <c>Sequential</c> of a bias-free convolution (child
-/// <c>0</c>), batch normalisation (<c>1</c>) and an activation (<c>2</c>), with "same" padding
+/// <c>0</c>), batch normalization (<c>1</c>) and an activation (<c>2</c>), with "same" padding
 /// <c>(kernel − 1) / 2</c>. Being a <c>Sequential</c>, its state-dict keys are <c>0.weight</c>,
 /// <c>1.weight</c>, <c>1.running_mean</c>, … exactly as in torchvision.
 /// </summary>

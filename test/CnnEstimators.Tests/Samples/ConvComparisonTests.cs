@@ -1,6 +1,6 @@
-using CnnMl.Inspection;
+using CnnMl.Samples.ConvFromScratch;
 
-namespace CnnMl.Tests.Inspection;
+namespace CnnMl.Tests.Samples;
 
 [TestClass]
 public sealed class ConvComparisonTests

@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text;
-using CnnMl.Runtime;
 using static TorchSharp.torch;
 
-namespace CnnMl.Inspection;
+namespace CnnMl.Samples.ConvFromScratch;
 
 /// <summary>
 /// The source document's argument for cheaper convolutions, worked out for given sizes: parameters of a regular
@@ -39,7 +38,7 @@ public sealed class ConvComparison
     /// <summary>g, the number of groups of the group convolution.</summary>
     public long Groups { get; }
 
-    /// <summary>Whether every convolution carries a bias (the document's formulas leave it out).</summary>
+    /// <summary>Whether every convolution carries a bias (the source document's formulas leave it out).</summary>
     public bool Bias { get; }
 
     /// <summary>The regular convolution, <c>k·k·M·N</c>.</summary>
@@ -71,7 +70,6 @@ public sealed class ConvComparison
         var regular = ParameterFormulas.Convolution(kernel, 2, inChannels, outChannels, bias);
         var group = ParameterFormulas.GroupConvolution(kernel, inChannels, outChannels, groups, bias);
         var separable = ParameterFormulas.DepthwiseSeparable(kernel, inChannels, outChannels, bias);
-        TorchRuntime.EnsureAvailable();
 
         var (m, n, k, g) = (inChannels, outChannels, kernel, groups);
         var biasText = bias ? "" : ", bias=False";
@@ -98,8 +96,8 @@ public sealed class ConvComparison
         };
         var kindWidth = rows.Max(r => Label(r.Item1).Length);
         var formulaWidth = rows.Max(r => r.Item1.Formula.Length);
-        var formulaCountWidth = rows.Max(r => SummaryFormat.Thousands(r.Item1.FromFormula).Length);
-        var moduleCountWidth = rows.Max(r => SummaryFormat.Thousands(r.Item1.FromModules).Length);
+        var formulaCountWidth = rows.Max(r => Thousands(r.Item1.FromFormula).Length);
+        var moduleCountWidth = rows.Max(r => Thousands(r.Item1.FromModules).Length);
 
         var text = new StringBuilder();
         text.AppendLine(string.Create(CultureInfo.InvariantCulture,
@@ -108,8 +106,8 @@ public sealed class ConvComparison
         {
             text.Append(Label(count).PadRight(kindWidth)).Append("  ")
                 .Append(count.Formula.PadRight(formulaWidth)).Append("  = ")
-                .Append(SummaryFormat.Thousands(count.FromFormula).PadLeft(formulaCountWidth))
-                .Append("  modules ").Append(SummaryFormat.Thousands(count.FromModules).PadLeft(moduleCountWidth))
+                .Append(Thousands(count.FromFormula).PadLeft(formulaCountWidth))
+                .Append("  modules ").Append(Thousands(count.FromModules).PadLeft(moduleCountWidth))
                 .Append(count.Agrees ? "  " : " ≠ ")
                 .Append("× regular: ").AppendLine(ratio);
         }
@@ -131,4 +129,6 @@ public sealed class ConvComparison
             foreach (var module in modules) module.Dispose();
         }
     }
+
+    private static string Thousands(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }

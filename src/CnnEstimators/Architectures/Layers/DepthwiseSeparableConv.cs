@@ -9,10 +9,10 @@ namespace CnnMl.Architectures;
 /// Depthwise separable convolution (the source document's first block): a depthwise k×k convolution
 /// (<c>groups = in_channels</c>, one filter per channel) followed by a pointwise 1×1 convolution that
 /// mixes channels. Weights: <c>k·k·M + M·N</c> instead of <c>k·k·M·N</c> for a regular convolution
-/// (see <see cref="WeightCount"/>). Optionally each convolution is followed by batch normalisation
+/// (see <see cref="WeightCount"/>). Optionally each convolution is followed by batch normalization
 /// and ReLU, as in MobileNet (v1).
 /// </summary>
-/// <remarks>State-dict keys: <c>depthwise.weight</c>, <c>pointwise.weight</c>, and with normalisation
+/// <remarks>State-dict keys: <c>depthwise.weight</c>, <c>pointwise.weight</c>, and with normalization
 /// <c>bn1.*</c> / <c>bn2.*</c>; with <c>bias: true</c> also <c>depthwise.bias</c>, <c>pointwise.bias</c>.</remarks>
 public sealed class DepthwiseSeparableConv : Module<Tensor, Tensor>, IOnnxExportable
 {
@@ -29,8 +29,8 @@ public sealed class DepthwiseSeparableConv : Module<Tensor, Tensor>, IOnnxExport
     /// <param name="kernelSize">Depthwise kernel size k (odd; padding keeps H×W at stride 1).</param>
     /// <param name="stride">Stride of the depthwise convolution.</param>
     /// <param name="batchNormAndReLU">Follow each convolution by BatchNorm2d and ReLU (MobileNet). When false the
-    /// block is the document's plain <c>Sequential(depthwise, pointwise)</c>.</param>
-    /// <param name="bias">Give both convolutions a bias. Default: only without normalisation (a BN shift makes it redundant).</param>
+    /// block is the source document's plain <c>Sequential(depthwise, pointwise)</c>.</param>
+    /// <param name="bias">Give both convolutions a bias. Default: only without normalization (a BN shift makes it redundant).</param>
     public DepthwiseSeparableConv(long inChannels, long outChannels, long kernelSize = 3, long stride = 1,
         bool batchNormAndReLU = true, bool? bias = null) : base(nameof(DepthwiseSeparableConv))
     {
@@ -60,8 +60,8 @@ public sealed class DepthwiseSeparableConv : Module<Tensor, Tensor>, IOnnxExport
     public long OutChannels { get; }
 
     /// <summary>
-    /// The document's weight count of a depthwise separable convolution, <c>k·k·M + M·N</c> (biases and
-    /// normalisation not included).
+    /// The source document's weight count of a depthwise separable convolution, <c>k·k·M + M·N</c> (biases and
+    /// normalization not included).
     /// </summary>
     public static long WeightCount(long kernelSize, long inChannels, long outChannels) =>
         kernelSize * kernelSize * inChannels + inChannels * outChannels;

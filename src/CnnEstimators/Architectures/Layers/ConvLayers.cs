@@ -5,9 +5,9 @@ namespace CnnMl.Architectures;
 
 /// <summary>
 /// torchvision's two convolution helpers (<c>conv3x3</c>, <c>conv1x1</c>): bias-free, because every
-/// use is followed by a batch normalisation whose shift makes a bias redundant.
+/// use is followed by a batch normalization whose shift makes a bias redundant.
 /// </summary>
-public static class ConvLayers
+internal static class ConvLayers
 {
     /// <summary>A 3×3 convolution with "same" padding (padding = dilation), no bias.</summary>
     /// <param name="inPlanes">Input channels.</param>

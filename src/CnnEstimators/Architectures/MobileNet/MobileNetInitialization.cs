@@ -3,8 +3,8 @@ using static TorchSharp.torch;
 
 namespace CnnMl.Architectures;
 
-/// <summary>The weight initialisation torchvision's MobileNetV2 constructor applies after building.</summary>
-internal static class MobileNetInitialisation
+/// <summary>The weight initialization torchvision's MobileNetV2 constructor applies after building.</summary>
+internal static class MobileNetInitialization
 {
     /// <summary>Standard deviation of MobileNetV2's linear weights.</summary>
     private const double LinearWeightStd = 0.01;

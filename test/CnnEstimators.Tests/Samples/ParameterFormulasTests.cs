@@ -1,7 +1,7 @@
-using CnnMl.Inspection;
+using CnnMl.Samples.ConvFromScratch;
 using static TorchSharp.torch;
 
-namespace CnnMl.Tests.Inspection;
+namespace CnnMl.Tests.Samples;
 
 [TestClass]
 public sealed class ParameterFormulasTests

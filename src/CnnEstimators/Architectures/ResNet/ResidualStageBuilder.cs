@@ -8,7 +8,7 @@ namespace CnnMl.Architectures;
 /// blocks) and tracks the running channel count between stages. The first block of a stage takes
 /// the stride and, when the shape changes, a projection shortcut <c>downsample = Sequential(conv1x1, BN)</c>.
 /// </summary>
-public sealed class ResidualStageBuilder
+internal sealed class ResidualStageBuilder
 {
     private readonly ResidualBlockKind _block;
     private readonly long _groups;

@@ -6,13 +6,13 @@ namespace CnnMl.Demo.Plots;
 
 /// <summary>
 /// A matrix drawn as a heat map with its value written in every cell, row 0 at the top (as the matrix is printed),
-/// one labelled category per row and per column.
+/// one labeled category per row and per column.
 /// </summary>
-internal static class LabelledHeatMap
+internal static class LabeledHeatMap
 {
     /// <summary>
-    /// The heat map of <paramref name="values"/>[row, column], coloured with <paramref name="palette"/>, each cell
-    /// labelled with <paramref name="format"/> (nothing when it is empty).
+    /// The heat map of <paramref name="values"/>[row, column], colored with <paramref name="palette"/>, each cell
+    /// labeled with <paramref name="format"/> (nothing when it is empty).
     /// </summary>
     public static PlotModel Create(string title, double[,] values, string rowTitle, IReadOnlyList<string> rowLabels,
         string columnTitle, IReadOnlyList<string> columnLabels, OxyPalette palette, string format)
