@@ -46,7 +46,7 @@ internal static class FirstConvolutionKernelsPlot
                       (outChannels > shown ? $", first {shown}" : "") + $" · {title}";
         // Kernels of 1–11 pixels: large enough to read each weight, and wide enough for the caption.
         var scale = Math.Max(8, 80.0 / Math.Max(height, width));
-        var (plot, pixelWidth, pixelHeight) = ImageGrid.Create(heading, tiles, PerRow, scale, OxyPalettes.BlueWhiteRed(255), -1, 1, minimumWidth: 800,
+        var (plot, pixelWidth, pixelHeight) = ImageGrid.Create(heading, tiles, PerRow, scale, OxyPalettes.BlueWhiteRed(255), -1, 1, minimumWidth: 900,
             colorBarTitle: "weight / largest |weight|");
         return folder.Save(plot, FileName, pixelWidth, pixelHeight);
     }

@@ -47,7 +47,8 @@ internal static class ImageGrid
             pixelWidth = minimumWidth;
         }
         // The color bar's band, its tick labels and its title take a strip right of the grid.
-        if (colorBarTitle is not null) pixelWidth += (int)ColorBarPixels;
+        var bar = colorBarTitle is null ? 0 : ColorBarPixels;
+        pixelWidth += (int)bar;
         // No PlotModel.Title and no padding: OxyPlot would size the title area itself. The plot area is then exactly
         // the grid plus a heading band above it, so every data unit is scale × scale pixels.
         var heading = TitlePixels / scale;
@@ -55,9 +56,14 @@ internal static class ImageGrid
         {
             Padding = new OxyThickness(0),
             PlotAreaBorderThickness = new OxyThickness(0),
-            PlotMargins = new OxyThickness(side, 0, pixelWidth - side - width * scale, MarginPixels),
+            PlotMargins = new OxyThickness(0, 0, bar, MarginPixels),
         };
-        plot.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Minimum = 0, Maximum = width, MinimumPadding = 0, MaximumPadding = 0, IsAxisVisible = false });
+        // The plot area spans the picture (but the color bar): annotations are clipped to it, and the heading may be
+        // wider than the grid. Data x = 0 is the grid's left edge, `side` pixels in.
+        plot.Axes.Add(new LinearAxis
+        {
+            Position = AxisPosition.Bottom, Minimum = -side / scale, Maximum = (pixelWidth - bar - side) / scale, MinimumPadding = 0, MaximumPadding = 0, IsAxisVisible = false,
+        });
         plot.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Minimum = -height, Maximum = heading, MinimumPadding = 0, MaximumPadding = 0, IsAxisVisible = false });
         plot.Axes.Add(colorBarTitle is null
             ? new LinearColorAxis { Position = AxisPosition.None, Palette = palette, Minimum = minimum, Maximum = maximum, IsAxisVisible = false }

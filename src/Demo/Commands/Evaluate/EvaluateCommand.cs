@@ -62,7 +62,7 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
             }
             else
             {
-                AnsiConsole.MarkupLine("[grey]No picture of the misclassified images with --images yet (train --plots draws them).[/]");
+                AnsiConsole.MarkupLine("[grey]No picture of the misclassified images or the top losses with --images yet (train --plots draws them).[/]");
             }
             var (_, graph) = EmbeddedOnnxGraph.Read(modelPath, model.Transformer);
             var interpretation = ClassificationInterpretation.FromScoredData(model.Transformer.Transform(test), "Label", SavedModel.ScoreColumn);

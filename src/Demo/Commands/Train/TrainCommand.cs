@@ -120,7 +120,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         var tested = definition.ImageShape.SpatialRank == 2
             ? new TestedImages(truth, predicted, scored.GetColumn<float[]>(definition.FeatureColumnName), definition.ImageShape)
             : null;
-        if (tested is null) AnsiConsole.MarkupLine("[grey]The inputs are volumes, not 2-D images: no picture of the misclassified ones.[/]");
+        if (tested is null) AnsiConsole.MarkupLine("[grey]The inputs are volumes, not 2-D images: no pictures of the misclassified ones, the top losses or Grad-CAM.[/]");
         var title = $"{definition.Architecture}, {TrainRunSetup.EpochsTrained(settings, model)} epoch(s) on {source}";
         var interpretation = ClassificationInterpretation.FromScoredData(scored, definition.LabelColumnName, definition.ScoreColumnName);
         ClassificationPictures.Write(plots, title, model.TrainingSummary, metrics, names, tested, ConvolutionWeights.FirstOf(model.Module),
