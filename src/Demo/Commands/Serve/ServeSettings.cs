@@ -1,4 +1,3 @@
-using CnnMl.Demo.Cli;
 using System.ComponentModel;
 using CnnMl.Demo.Cli;
 using CnnMl.Demo.Serving;
