@@ -11,7 +11,7 @@ public static class Corr2d
 {
     /// <summary>
     /// <c>Y[i, j] = (X[i:i+h, j:j+w] * K).sum()</c> for every position where the h×w kernel fits, computed with
-    /// the document's two loops. Differentiable: every output element is built with tensor operations, so
+    /// the source document's two loops. Differentiable: every output element is built with tensor operations, so
     /// gradients flow to <paramref name="X"/> and <paramref name="K"/> (this is what lets <see cref="HandWrittenConv2d"/> train).
     /// </summary>
     /// <param name="X">A 2-D input of shape (H, W).</param>

@@ -6,13 +6,13 @@ namespace CnnMl.Samples.ConvFromScratch;
 
 /// <summary>
 /// The source document's hand-written convolutional layer (d2l's <c>Conv2D</c>, renamed so it cannot be mistaken for TorchSharp's <c>Conv2d</c>): a kernel <c>weight</c>
-/// initialised uniformly in [0, 1) and a scalar <c>bias</c> initialised to 0; the output is
+/// initialized uniformly in [0, 1) and a scalar <c>bias</c> initialized to 0; the output is
 /// <c>corr2d(x, weight) + bias</c> (<see cref="Corr2d.Compute"/>). Input and output are single 2-D
 /// images (H, W), not batches. Trainable, but slow: one tensor operation per output element.
 /// </summary>
 public sealed class HandWrittenConv2d : Module<Tensor, Tensor>
 {
-    // Names are the document's: the state-dict keys are "weight" and "bias".
+    // Names are the source document's: the state-dict keys are "weight" and "bias".
     private readonly Parameter weight;
     private readonly Parameter bias;
 

@@ -15,26 +15,26 @@ public sealed record KernelLearningResult(IReadOnlyList<KernelLearningStep> Loss
 
 /// <summary>
 /// The source document's "learning a kernel" experiment: from the edge-detection pair
-/// (<see cref="EdgeDetection.Image"/>, its <c>corr2d</c> with <c>[1, −1]</c>) a randomly initialised
+/// (<see cref="EdgeDetection.Image"/>, its <c>corr2d</c> with <c>[1, −1]</c>) a randomly initialized
 /// <c>nn.Conv2d(1, 1, kernel_size=(1, 2), bias=False)</c> recovers the kernel by gradient descent on the
 /// summed squared error, updating <c>weight −= lr · grad</c> by hand.
 /// </summary>
 public static class KernelLearning
 {
-    /// <summary>The document's step count.</summary>
+    /// <summary>The source document's step count.</summary>
     public const int DefaultSteps = 10;
 
-    /// <summary>The document's learning rate, 3e-2.</summary>
+    /// <summary>The source document's learning rate, 3e-2.</summary>
     public const double DefaultLearningRate = 3e-2;
 
-    /// <summary>The document prints the loss every 2 steps.</summary>
+    /// <summary>The source document prints the loss every 2 steps.</summary>
     public const int DefaultReportEvery = 2;
 
     /// <summary>Runs the experiment.</summary>
     /// <param name="steps">Gradient steps.</param>
     /// <param name="learningRate">Step size of the manual SGD update.</param>
     /// <param name="reportEvery">Record the loss after every this many steps.</param>
-    /// <param name="initialKernel">Start from this 1×2 kernel instead of PyTorch's random initialisation.</param>
+    /// <param name="initialKernel">Start from this 1×2 kernel instead of PyTorch's random initialization.</param>
     public static KernelLearningResult Run(int steps = DefaultSteps, double learningRate = DefaultLearningRate,
         int reportEvery = DefaultReportEvery, IReadOnlyList<float>? initialKernel = null)
     {

@@ -9,8 +9,8 @@ PyTorch 1.13 / torchvision 0.14):
     resnet18, resnet50, resnext50-32x4d, mobilenet-v2
                      torchvision.models builders (torchvision >= 0.13)
 
-Pixels: CnnMl's MNIST loader gives values in [0, 1] (ToTensor's scale) and no normalisation; torchvision's
-ImageNet weights expect [0, 1] pixels normalised with mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225).
+Pixels: CnnMl's MNIST loader gives values in [0, 1] (ToTensor's scale) and no normalization; torchvision's
+ImageNet weights expect [0, 1] pixels normalized with mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225).
 """
 import torch
 from torch import nn

@@ -17,7 +17,7 @@ Sets (--set):
     committed  the files kept in the repository: mnist-cnn and lenet5 in full; the listings of resnet18,
                mobilenet-v2, resnet50 and resnext50-32x4d. A test regenerates them and requires the same tensors.
     generated  what scripts/setup.sh --for-tests makes into artifacts/fixtures/pytorch (git-ignored, ~62 MB):
-               resnet18 and mobilenet-v2 in full, and conv3d-16-33 (the document's nn.Conv3d(16, 33, (3, 3, 3),
+               resnet18 and mobilenet-v2 in full, and conv3d-16-33 (the source document's nn.Conv3d(16, 33, (3, 3, 3),
                padding=1) on a small 2x16x5x7x9 batch; its state-dict names are CnnMl's Conv3dBlock's, conv.*).
 
 --if-stale: do nothing when every file of the set is there and the stamp written with them (generator.sha256: the

@@ -59,10 +59,10 @@ def mnist(folder, split, limit=None):
     return TensorDataset(x, y), 10, (1, x.shape[2], x.shape[3])
 
 
-def image_folder(folder, size, normalise):
+def image_folder(folder, size, normalize):
     from torchvision import datasets, transforms
     steps = [transforms.Resize(size), transforms.CenterCrop(size), transforms.ToTensor()]
-    if normalise:
+    if normalize:
         steps.append(transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD))
     data = datasets.ImageFolder(folder, transforms.Compose(steps))
     return data, len(data.classes), (3, size, size)
@@ -123,7 +123,7 @@ def train(args):
     if args.mnist:
         data, classes, (c, h, w) = mnist(args.mnist, "train", args.train_limit)
     else:
-        data, classes, (c, h, w) = image_folder(args.image_folder, args.image_size, normalise=args.imagenet_weights is not None)
+        data, classes, (c, h, w) = image_folder(args.image_folder, args.image_size, normalize=args.imagenet_weights is not None)
     model = cnnml_models.build(args.arch, classes, c, h, w)
     if args.imagenet_weights:
         state = torch.load(args.imagenet_weights, map_location="cpu")

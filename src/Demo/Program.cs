@@ -39,5 +39,5 @@ else
 {
     exitCode = CnnmlCommandLine.Run(args, Console.Error, interrupt.Token);
 }
-if (interrupt.Interrupted && exitCode == ExitCodes.Cancelled) Console.Error.WriteLine("cnnml: cancelled");
+if (interrupt.Interrupted && exitCode == ExitCodes.Canceled) Console.Error.WriteLine("cnnml: canceled");
 return exitCode;

@@ -51,7 +51,7 @@ public sealed record TrainingSummary
     /// <summary>The device used, e.g. "cpu".</summary>
     public required string Device { get; init; }
 
-    /// <summary>The seed used for initialisation and shuffling.</summary>
+    /// <summary>The seed used for initialization and shuffling.</summary>
     public required int Seed { get; init; }
 
     /// <summary>

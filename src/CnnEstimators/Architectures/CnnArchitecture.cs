@@ -56,7 +56,7 @@ public sealed class CnnArchitecture
     public string? ClassifierName { get; init; }
 
     /// <summary>
-    /// Builds the module with freshly initialised weights. Throws <see cref="ArgumentException"/> naming
+    /// Builds the module with freshly initialized weights. Throws <see cref="ArgumentException"/> naming
     /// the architecture and the shape when the shape cannot work for this network.
     /// </summary>
     public nn.Module<Tensor, Tensor> Create(ImageShape input, int classes)

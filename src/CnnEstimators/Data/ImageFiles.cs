@@ -43,6 +43,18 @@ public static class ImageFiles
         return Decode(bytes, path, format);
     }
 
+    /// <summary>
+    /// Checks one image already in memory (an upload, or a file read once) as <see cref="Check"/> checks a file,
+    /// and returns its width and height; <paramref name="name"/> names it in the messages.
+    /// </summary>
+    /// <exception cref="ImageFileException">The bytes are not a whole PNG, JPEG, BMP or GIF image of at most <see cref="MaxSide"/> pixels a side.</exception>
+    internal static (int Width, int Height) CheckBytes(byte[] bytes, string name)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        if (bytes.LongLength > MaxFileBytes) throw new ImageFileException(name, $"{bytes.LongLength:N0} bytes is more than the {MaxFileBytes:N0} an image may have");
+        return Decode(bytes, name, CheckStructure(bytes, name));
+    }
+
     private static string CheckStructure(byte[] bytes, string path)
     {
         var span = bytes.AsSpan();
@@ -93,7 +105,7 @@ public static class ImageFiles
             foreach (var c in type)
             {
                 if (c is not (>= (byte)'A' and <= (byte)'Z' or >= (byte)'a' and <= (byte)'z'))
-                    throw new ImageFileException(path, $"PNG chunk at byte {offset:N0} has the invalid type '{Printable(name)}': the file is damaged");
+                    throw new ImageFileException(path, $"PNG chunk at byte {offset:N0} has an invalid type (bytes {Convert.ToHexString(type)}, not four ASCII letters): the file is damaged");
             }
             if (length > int.MaxValue || offset + 12L + length > png.Length)
                 throw new ImageFileException(path, $"PNG chunk '{name}' at byte {offset:N0} declares {length:N0} bytes, more than the file holds: the file is cut short or damaged");
@@ -132,6 +144,4 @@ public static class ImageFiles
                 : $"decoding the {format} data failed ({decoded}): the file is damaged");
         return (width, height);
     }
-
-    private static string Printable(string text) => new(text.Select(c => c is >= ' ' and <= '~' ? c : '?').ToArray());
 }

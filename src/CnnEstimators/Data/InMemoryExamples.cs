@@ -5,7 +5,7 @@ using Microsoft.ML.Data;
 namespace CnnMl.Data;
 
 /// <summary>
-/// Labelled examples copied out of an <see cref="IDataView"/> once, into one contiguous float array,
+/// Labeled examples copied out of an <see cref="IDataView"/> once, into one contiguous float array,
 /// so that every epoch can reshuffle and build batches without going back through the pipeline.
 /// </summary>
 internal sealed class InMemoryExamples

@@ -123,7 +123,7 @@ internal sealed class StreamingBatches : IExampleBatches
             }
             catch (AggregateException)
             {
-                // Stopped on purpose (cancelled), or failed while the consumer was already leaving with its own
+                // Stopped on purpose (canceled), or failed while the consumer was already leaving with its own
                 // exception; on the normal path GetResult above has already thrown the producer's failure.
             }
         }

@@ -6,7 +6,7 @@ namespace CnnMl.Inspection;
 /// <summary>
 /// Multiply-accumulate operations (MACs) of one module call, in the convention torchvision publishes as
 /// "GFLOPS": only convolutions and linear layers count, the bias is not counted, and everything else
-/// (activations, pooling, normalisation, additions) is free.
+/// (activations, pooling, normalization, additions) is free.
 /// </summary>
 /// <remarks>
 /// Convolution (1D/2D/3D, any stride, padding, dilation, groups): every output element is a dot product over

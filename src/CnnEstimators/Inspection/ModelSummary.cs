@@ -69,7 +69,7 @@ public sealed class ModelSummary
     public long Macs { get; }
 
     /// <summary>
-    /// Summarises <paramref name="module"/> for examples of shape <paramref name="input"/> by running one forward
+    /// Summarizes <paramref name="module"/> for examples of shape <paramref name="input"/> by running one forward
     /// pass on a batch of one. The module is not changed (its train/eval modes are restored).
     /// </summary>
     /// <param name="module">The network.</param>
@@ -94,7 +94,7 @@ public sealed class ModelSummary
         return new ModelSummary(name, input, outputShape, rows, total, trainable, buffers, bytes);
     }
 
-    /// <summary>Builds the registered <paramref name="architecture"/> for the given input and classes and summarises it.</summary>
+    /// <summary>Builds the registered <paramref name="architecture"/> for the given input and classes and summarizes it.</summary>
     /// <exception cref="ArgumentException">Unknown architecture, or a shape it cannot take.</exception>
     public static ModelSummary Of(string architecture, ImageShape input, int classes)
     {
@@ -103,7 +103,7 @@ public sealed class ModelSummary
         return Of(module, input, entry.Name);
     }
 
-    /// <summary>Summarises the registered <paramref name="architecture"/> at its default input and class count.</summary>
+    /// <summary>Summarizes the registered <paramref name="architecture"/> at its default input and class count.</summary>
     /// <exception cref="ArgumentException">Unknown architecture.</exception>
     public static ModelSummary Of(string architecture)
     {

@@ -7,7 +7,7 @@ namespace CnnMl.Inspection;
 /// The output shape after each layer at one depth of a network, in call order — the source document's
 /// LeNet print (<c>for layer in net: X = layer(X); print(layer.__class__.__name__, 'output shape:', X.shape)</c>).
 /// </summary>
-public sealed class ShapeTrace
+internal sealed class ShapeTrace
 {
     private ShapeTrace(IReadOnlyList<LayerSummary> steps) => Steps = steps;
 

@@ -81,7 +81,7 @@ internal sealed class SummaryRecorder
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 throw new ArgumentException(
-                    $"Cannot summarise '{name}' for input {input}: the forward pass on a batch of shape " +
+                    $"Cannot summarize '{name}' for input {input}: the forward pass on a batch of shape " +
                     $"{SummaryFormat.Shape(input.WithBatch(1))} failed: {ex.Message}", nameof(input), ex);
             }
             return result.shape;

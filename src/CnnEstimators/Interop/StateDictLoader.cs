@@ -15,7 +15,7 @@ internal static class StateDictLoader
     /// <summary>
     /// Checks <paramref name="file"/> against <paramref name="module"/>'s state dict and copies every tensor in.
     /// Names starting with <paramref name="excludedPrefix"/> (a layer name such as <c>fc</c>) are left out on both
-    /// sides: the network keeps its own freshly initialised values there. When every name of the file starts with
+    /// sides: the network keeps its own freshly initialized values there. When every name of the file starts with
     /// <c>module.</c> and none of the network's does (a state dict taken from a DDP wrapper instead of
     /// <c>model.module</c>), the prefix is dropped first.
     /// </summary>

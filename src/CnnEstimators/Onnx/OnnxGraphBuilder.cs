@@ -412,7 +412,7 @@ public sealed class OnnxGraphBuilder
     public string Shape(string x) => Node("Shape", [x], [ShapeOf(x).Count], outputType: DataType.Int64);
 
     /// <summary>
-    /// Nearest-neighbour upsampling of <paramref name="x"/> to the shape of <paramref name="like"/>, exactly as PyTorch's
+    /// Nearest-neighbor upsampling of <paramref name="x"/> to the shape of <paramref name="like"/>, exactly as PyTorch's
     /// <c>interpolate(mode: nearest, size: …)</c>: source index <c>floor(i · in / out)</c> (ONNX <c>Resize</c> with
     /// <c>asymmetric</c> coordinates and <c>floor</c> rounding, sizes read from <paramref name="like"/> at run time).
     /// </summary>

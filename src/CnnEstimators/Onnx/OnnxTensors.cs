@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace CnnMl.Onnx;
 
 /// <summary>Converts TorchSharp tensors and plain arrays to ONNX initializers (<see cref="TensorProto"/>).</summary>
-public static class OnnxTensors
+internal static class OnnxTensors
 {
     /// <summary>
     /// A float32 initializer holding a copy of <paramref name="tensor"/> (any floating dtype, any device), or an int64

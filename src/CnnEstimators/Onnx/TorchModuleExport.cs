@@ -11,7 +11,7 @@ namespace CnnMl.Onnx;
 /// max and average pooling, adaptive average pooling (global, or any output size that divides the input),
 /// Flatten, Linear (<c>Gemm</c>), dropout (identity), Identity, ChannelShuffle and Sequential.
 /// </summary>
-public static class TorchModuleExport
+internal static class TorchModuleExport
 {
     /// <summary>Exports one TorchSharp module applied to <paramref name="input"/>; returns the output value.</summary>
     /// <exception cref="NotSupportedException">The module type (or a setting of it) has no ONNX export; the message names the type and the module path.</exception>
@@ -73,7 +73,7 @@ public static class TorchModuleExport
     private static string BatchNorm(OnnxGraphBuilder graph, BatchNorm norm, string input)
     {
         if (norm.running_mean is null || norm.running_var is null)
-            throw Unsupported(graph, norm, "batch norm without running statistics (track_running_stats: false) normalises with batch statistics in eval mode, which ONNX inference cannot reproduce");
+            throw Unsupported(graph, norm, "batch norm without running statistics (track_running_stats: false) normalizes with batch statistics in eval mode, which ONNX inference cannot reproduce");
         using var scope = NewDisposeScope();
         var scale = norm.weight ?? ones(norm.num_features);
         var bias = norm.bias ?? zeros(norm.num_features);

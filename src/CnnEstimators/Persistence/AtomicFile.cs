@@ -10,7 +10,7 @@ namespace CnnMl.Persistence;
 /// </summary>
 internal static class AtomicFile
 {
-    /// <summary>Prefix of the temporary files, so that a crashed process's leftovers are recognisable.</summary>
+    /// <summary>Prefix of the temporary files, so that a crashed process's leftovers are recognizable.</summary>
     public const string TemporaryPrefix = ".cnnml-";
 
     /// <summary>Suffix of the temporary files.</summary>
@@ -89,7 +89,7 @@ internal static class AtomicFile
         }
         catch (IOException)
         {
-            // The original failure is the one to report; a stray temporary file is recognisable by its prefix.
+            // The original failure is the one to report; a stray temporary file is recognizable by its prefix.
         }
         catch (UnauthorizedAccessException)
         {

@@ -31,7 +31,7 @@ internal sealed record OptimizerDocument
     /// <summary>AMSGrad variant (adds <c>&lt;parameter&gt;.max_exp_avg_sq</c> tensors).</summary>
     public required bool Amsgrad { get; init; }
 
-    /// <summary>Maximise instead of minimise.</summary>
+    /// <summary>Maximize instead of minimize.</summary>
     public required bool Maximize { get; init; }
 
     /// <summary>One entry per parameter of the network, in order.</summary>

@@ -25,7 +25,7 @@ internal sealed record TrainingDocument
     /// <summary>Adam's learning rate.</summary>
     public required double LearningRate { get; init; }
 
-    /// <summary>Seed of the weight initialisation and of the data order.</summary>
+    /// <summary>Seed of the weight initialization and of the data order.</summary>
     public required int Seed { get; init; }
 
     /// <summary>Always <see cref="ShuffleEachEpoch"/>.</summary>

@@ -11,12 +11,12 @@ namespace CnnMl.Runtime;
 /// same state share it and run at the same time; a call that needs the other state waits until every scope
 /// holding the current state has closed, then flips it. Without this, a network trained with oneDNN off (for its
 /// gradients' sake) could have it switched on under it by another thread, and results would depend on timing.
-/// Serialising only conflicting requests keeps concurrent <c>Fit</c> calls as fast as the hardware allows and makes
+/// Serializing only conflicting requests keeps concurrent <c>Fit</c> calls as fast as the hardware allows and makes
 /// each one compute exactly what it computes alone.
 /// </para>
 /// <para>
 /// While a request waits, later requests for the held state wait too, so the waiting one is not starved.
-/// Waiting honours a <see cref="CancellationToken"/>. A thread that already holds a scope and asks for the other
+/// Waiting honors a <see cref="CancellationToken"/>. A thread that already holds a scope and asks for the other
 /// state would wait for itself; it gets an <see cref="InvalidOperationException"/> instead.
 /// </para>
 /// <para>
@@ -58,7 +58,7 @@ internal sealed class OneDnnScope : IDisposable
     /// <summary>
     /// Waits until the switch can be held at <paramref name="enabled"/>, sets it, and returns the scope that holds it.
     /// </summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled while waiting.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was canceled while waiting.</exception>
     /// <exception cref="InvalidOperationException">This thread already holds the other state.</exception>
     public static OneDnnScope Enter(bool enabled, CancellationToken cancellation = default)
     {

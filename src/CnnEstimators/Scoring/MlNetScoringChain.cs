@@ -24,7 +24,7 @@ namespace CnnMl.Scoring;
 /// <item><c>ValueToKeyMappingTransformer</c>: index i → key i + 1 (key data 0…C−1, by occurrence).</item>
 /// <item><c>KeyToVectorMappingTransformer</c>: the key → a one-hot <c>Vector&lt;Single, C&gt;</c>.</item>
 /// <item><c>MulticlassPredictionTransformer&lt;NaiveBayesMulticlassModelParameters&gt;</c>, fitted on the C one-hot
-/// vectors labelled with the training label's key type and key values: it turns the one-hot vector into a scalar
+/// vectors labeled with the training label's key type and key values: it turns the one-hot vector into a scalar
 /// <c>PredictedLabel</c> key. ONNX outputs always reach ML.NET as vectors (a rank-0 ONNX output fails in
 /// OnnxTransformer 5.0.1's getter), and ML.NET's only public transforms that produce a scalar key from a vector are
 /// its predictors; naive Bayes on one-hot inputs is exact (score margin 2·ln 2 for the hot class) and carries the
@@ -270,7 +270,7 @@ internal static class MlNetScoringChain
         return result.Distinct(StringComparer.Ordinal).Count() == result.Length ? result : null;
     }
 
-    /// <summary>One row per class: the one-hot vector of class i, labelled raw key i + 1 with the predicted label's key type and key values.</summary>
+    /// <summary>One row per class: the one-hot vector of class i, labeled raw key i + 1 with the predicted label's key type and key values.</summary>
     private static IDataView OneHotTrainingRows(MLContext ml, int classes, DataViewSchema.Column predicted)
     {
         var definition = SchemaDefinition.Create(typeof(OneHotRow));

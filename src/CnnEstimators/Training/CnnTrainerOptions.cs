@@ -104,7 +104,7 @@ public sealed class CnnTrainerOptions
     public IBatchAugmentation? Augmentation { get; set; }
 
     /// <summary>
-    /// Seed for weight initialisation and the per-epoch shuffles. Null: drawn from the <see cref="MLContext"/>'s
+    /// Seed for weight initialization and the per-epoch shuffles. Null: drawn from the <see cref="MLContext"/>'s
     /// seed, so <c>new MLContext(seed: 1)</c> makes training repeatable.
     /// </summary>
     public int? Seed { get; set; }
@@ -134,7 +134,7 @@ public sealed class CnnTrainerOptions
     /// <summary>Receives each progress report (also written to <c>MLContext.Log</c>).</summary>
     public IProgress<TrainingReport>? Progress { get; set; }
 
-    /// <summary>Checked before every batch; cancelling stops <c>Fit</c> with <see cref="OperationCanceledException"/>.</summary>
+    /// <summary>Checked before every batch; canceling stops <c>Fit</c> with <see cref="OperationCanceledException"/>.</summary>
     public CancellationToken CancellationToken { get; set; }
 
     /// <summary>
@@ -181,7 +181,7 @@ public sealed class CnnTrainerOptions
     public OneDnnMode OneDnn { get; set; } = OneDnnMode.Auto;
 
     /// <summary>
-    /// Start from these weights instead of a random initialisation: a PyTorch <c>state_dict</c> saved with
+    /// Start from these weights instead of a random initialization: a PyTorch <c>state_dict</c> saved with
     /// <c>torch.save(model.state_dict(), path)</c> (<c>.pt</c>/<c>.pth</c>) or a <c>.safetensors</c> file, e.g. torchvision's
     /// ImageNet weights or <see cref="Scoring.CnnTransformer.SaveWeights"/> output. Names and shapes must match the
     /// network exactly; a <see cref="Interop.StateDictMismatchException"/> lists every difference. Null (default): random.
@@ -190,7 +190,7 @@ public sealed class CnnTrainerOptions
 
     /// <summary>
     /// With <see cref="InitialWeights"/>: keep the architecture's classifier layer (<see cref="CnnArchitecture.ClassifierName"/>)
-    /// freshly initialised for the label's class count and ignore the file's, so weights trained for other classes
+    /// freshly initialized for the label's class count and ignore the file's, so weights trained for other classes
     /// (1,000 ImageNet classes, digits 0–4) start a new task. Default false.
     /// </summary>
     public bool ReplaceClassifier { get; set; }

@@ -7,7 +7,7 @@ namespace CnnMl.Training;
 /// <summary>
 /// Starts training from a state dict (<see cref="CnnTrainerOptions.InitialWeights"/>): a PyTorch <c>.pt</c>/<c>.pth</c>
 /// file or <c>.safetensors</c>, checked strictly against the network; with
-/// <see cref="CnnTrainerOptions.ReplaceClassifier"/> the classifier layer keeps its fresh initialisation for the
+/// <see cref="CnnTrainerOptions.ReplaceClassifier"/> the classifier layer keeps its fresh initialization for the
 /// label's class count and the file's classifier is ignored.
 /// </summary>
 internal static class InitialWeights
@@ -56,7 +56,7 @@ internal static class InitialWeights
         var firstMismatch = differences.WrongShape.FirstOrDefault(w => w.Name == first);
         if (firstMismatch is { FileShape.Length: >= 3 } && firstMismatch.FileShape[1] != firstMismatch.NetworkShape[1])
             hints.Add($"the file's first layer takes {firstMismatch.FileShape[1]} input channel(s) and this network {shape.Channels}: " +
-                      $"set ImageShape with {firstMismatch.FileShape[1]} channels (grey images: repeat the channel).");
+                      $"set ImageShape with {firstMismatch.FileShape[1]} channels (gray images: repeat the channel).");
         return hints.Count == 0 ? null : string.Join(" Also: ", hints);
     }
 }

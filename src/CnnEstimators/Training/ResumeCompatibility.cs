@@ -32,7 +32,7 @@ internal static class ResumeCompatibility
             throw Mismatch(checkpoint, $"it was trained on other data ({training.TrainExamples:N0} examples, SHA-256 {training.TrainDataSha256[..12]}…; " +
                                        $"now {trainExamples:N0} examples, {trainDataSha256[..12]}…); resume with the same training rows in the same order");
         if (checkpoint.Optimizer!.Settings is { Amsgrad: true } or { Maximize: true })
-            throw Mismatch(checkpoint, "its Adam uses AMSGrad or maximises; CnnMl trains with plain Adam");
+            throw Mismatch(checkpoint, "its Adam uses AMSGrad or maximizes; CnnMl trains with plain Adam");
         if (options.Epochs <= training.EpochsCompleted)
             throw Mismatch(checkpoint, $"it has already completed {training.EpochsCompleted} epoch(s) and Epochs is {options.Epochs}; Epochs counts all epochs of the run, so set it above {training.EpochsCompleted}");
     }

@@ -15,11 +15,8 @@ namespace CnnMl.Demo.Cli;
 /// Spectre.Console.Cli lists a base class's options before the derived class's, so in <c>--help</c> these shared
 /// options come right after <c>--verbose</c>, ahead of each command's own.
 /// </remarks>
-public abstract class DataAndTrainingSettings : CnnmlSettings, IDataOptions
+public abstract class DataAndTrainingSettings : TrainingControlSettings, IDataOptions
 {
-    /// <summary><c>--epochs</c>: declared by each command (its default and description differ).</summary>
-    public abstract int Epochs { get; init; }
-
     /// <summary><c>--batch-size</c>.</summary>
     [CommandOption("--batch-size <N>")]
     [Description("Images per training step.")]
@@ -28,7 +25,7 @@ public abstract class DataAndTrainingSettings : CnnmlSettings, IDataOptions
 
     /// <summary><c>--lr</c>.</summary>
     [CommandOption("--lr <RATE>")]
-    [Description("Adam learning rate.")]
+    [Description("The optimizer's learning rate (with --schedule: its base, the one-cycle's peak).")]
     [DefaultValue(1e-3)]
     public double LearningRate { get; init; } = 1e-3;
 
@@ -59,6 +56,12 @@ public abstract class DataAndTrainingSettings : CnnmlSettings, IDataOptions
     [Description("Hold out this share of each label of the training images, seeded by --seed, to validate on while training " +
                  "(reports, --validate-every); the held-out images are not trained on. Default: train validates on the test images.")]
     public double? ValidationFraction { get; init; }
+
+    /// <summary><c>--skip-bad-files</c>.</summary>
+    [CommandOption("--skip-bad-files")]
+    [Description("With --images: leave out damaged image files (each listed with its defect) and train on the rest. Default: stop, naming every damaged file.")]
+    [DefaultValue(false)]
+    public bool SkipBadFiles { get; init; }
 
     /// <summary><c>--train-limit</c>.</summary>
     [CommandOption("--train-limit <N>")]
@@ -100,6 +103,9 @@ public abstract class DataAndTrainingSettings : CnnmlSettings, IDataOptions
     /// </summary>
     public override ValidationResult Validate()
     {
+        if (base.Validate() is { Successful: false } controls) return controls;
+        if (SkipBadFiles && Images is null)
+            return ValidationResult.Error("--skip-bad-files leaves damaged files of an image folder out; it needs --images DIR (MNIST's idx files are read whole).");
         if (BatchSize < 1) return ValidationResult.Error($"--batch-size must be at least 1 (got {BatchSize}).");
         if (!(LearningRate > 0)) return ValidationResult.Error($"--lr must be positive (got {LearningRate}).");
         if (TrainLimit is < 1) return ValidationResult.Error($"--train-limit must be at least 1 (got {TrainLimit}).");

@@ -13,5 +13,5 @@ internal static class ExitCodes
     public const int Usage = 2;
 
     /// <summary>Interrupted by Ctrl+C (SIGINT): 128 + signal number 2, the shell convention.</summary>
-    public const int Cancelled = 130;
+    public const int Canceled = 130;
 }

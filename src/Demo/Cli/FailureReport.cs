@@ -22,8 +22,8 @@ internal sealed partial class FailureReport(CommandCatalog catalog, IReadOnlyLis
         switch (exception)
         {
             case OperationCanceledException:
-                // Program prints "cancelled" once, whichever path the cancellation took.
-                return ExitCodes.Cancelled;
+                // Program prints "canceled" once, whichever path the cancellation took.
+                return ExitCodes.Canceled;
             case CommandConfigurationException:
                 // The console's own set-up is wrong: a bug, not the user's input.
                 WriteLine($"internal error: {OneLine(exception.Message)}");
@@ -143,8 +143,10 @@ internal sealed partial class FailureReport(CommandCatalog catalog, IReadOnlyLis
 
     private static string DidYouMean(string? closest) => closest is null ? "." : $"; did you mean '{closest}'?";
 
+    // One line of printable text: line breaks become spaces, other control characters (a file name's raw bytes) \xNN.
     private static string OneLine(string message) =>
-        string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        string.Concat(string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Select(c => char.IsControl(c) ? $"\\x{(int)c:X2}" : c.ToString()));
 
     private void WriteLine(string line) => error.WriteLine($"cnnml: {line}");
 

@@ -47,4 +47,7 @@ internal interface IDataOptions
 
     /// <summary><see cref="Normalize"/> as the image-input chain takes it: null for none.</summary>
     PixelNormalization? Normalization { get; }
+
+    /// <summary><c>--skip-bad-files</c>: leave damaged image files of an image folder out (each listed) instead of stopping.</summary>
+    bool SkipBadFiles => false;
 }

@@ -12,7 +12,7 @@ internal static class ImageDataSettings
     /// <summary>The names <c>--normalize</c> takes.</summary>
     public static readonly IReadOnlyList<string> NormalizationNames = ["none", "imagenet"];
 
-    /// <summary>The normalisation named <paramref name="name"/> (null for "none"); <see cref="ArgumentException"/> for another name.</summary>
+    /// <summary>The normalization named <paramref name="name"/> (null for "none"); <see cref="ArgumentException"/> for another name.</summary>
     public static PixelNormalization? NormalizationNamed(string name) => name.ToLowerInvariant() switch
     {
         "none" => null,

@@ -23,7 +23,7 @@ internal sealed class InterruptSignal : IDisposable
         });
     }
 
-    /// <summary>Cancelled by the first SIGINT.</summary>
+    /// <summary>Canceled by the first SIGINT.</summary>
     public CancellationToken Token => _source.Token;
 
     /// <summary>True once SIGINT has arrived.</summary>

@@ -16,7 +16,7 @@ internal static class ConfusionMatrixPlot
     public static string Write(PlotFolder folder, ConfusionMatrix matrix, IReadOnlyList<string> classNames, string title) =>
         folder.Save(Create(matrix, classNames, title), FileName, Width, Height);
 
-    /// <summary>The heat map of <paramref name="matrix"/>'s counts, labelled with <paramref name="classNames"/>.</summary>
+    /// <summary>The heat map of <paramref name="matrix"/>'s counts, labeled with <paramref name="classNames"/>.</summary>
     public static PlotModel Create(ConfusionMatrix matrix, IReadOnlyList<string> classNames, string title)
     {
         var classes = matrix.NumberOfClasses;
@@ -27,7 +27,7 @@ internal static class ConfusionMatrixPlot
         }
         var names = Enumerable.Range(0, classes).Select(i => i < classNames.Count ? classNames[i] : $"{i}").ToList();
         // White to blue: the black count labels stay readable in every cell; past a dozen classes they would not fit.
-        return LabelledHeatMap.Create($"Confusion matrix · {title}", counts, "true", names, "predicted", names,
+        return LabeledHeatMap.Create($"Confusion matrix · {title}", counts, "true", names, "predicted", names,
             OxyPalette.Interpolate(200, OxyColors.White, OxyColors.SteelBlue), classes <= 12 ? "0" : "");
     }
 }

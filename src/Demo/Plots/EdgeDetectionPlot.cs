@@ -34,7 +34,7 @@ internal static class EdgeDetectionPlot
         {
             for (var c = 0; c < columns; c++) values[r, c] = flat[r * columns + c];
         }
-        return LabelledHeatMap.Create(title, values, "row", Indices(rows), "column", Indices(columns), palette, "0");
+        return LabeledHeatMap.Create(title, values, "row", Indices(rows), "column", Indices(columns), palette, "0");
     }
 
     private static List<string> Indices(int count) => Enumerable.Range(0, count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();

@@ -5,7 +5,7 @@ namespace CnnMl.Demo.Plots;
 /// <summary>
 /// The learned kernels of a network's first convolution, one tile per output channel: weights
 /// [out, in, kh, kw], averaged over the input channels, each tile scaled by its own largest |weight| (blue negative,
-/// white zero, red positive) and captioned with that value; a colour bar gives the scale.
+/// white zero, red positive) and captioned with that value; a color bar gives the scale.
 /// </summary>
 internal static class FirstConvolutionKernelsPlot
 {
@@ -46,7 +46,7 @@ internal static class FirstConvolutionKernelsPlot
                       (outChannels > shown ? $", first {shown}" : "") + $" · {title}";
         // Kernels of 1–11 pixels: large enough to read each weight, and wide enough for the caption.
         var scale = Math.Max(8, 80.0 / Math.Max(height, width));
-        var (plot, pixelWidth, pixelHeight) = ImageGrid.Create(heading, tiles, PerRow, scale, OxyPalettes.BlueWhiteRed(255), -1, 1, minimumWidth: 800,
+        var (plot, pixelWidth, pixelHeight) = ImageGrid.Create(heading, tiles, PerRow, scale, OxyPalettes.BlueWhiteRed(255), -1, 1, minimumWidth: 900,
             colorBarTitle: "weight / largest |weight|");
         return folder.Save(plot, FileName, pixelWidth, pixelHeight);
     }

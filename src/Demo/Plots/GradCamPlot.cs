@@ -9,8 +9,8 @@ namespace CnnMl.Demo.Plots;
 internal sealed record GradCamExample(float[] Picture, GradCamMap Map, string TargetLabel, string Caption);
 
 /// <summary>
-/// Grad-CAM pictures: for each image, the image itself and beside it the heat map over it (the map's colour blended
-/// half and half with the gray image), captioned; a colour bar gives the map's scale. Used by <c>train --plots</c>
+/// Grad-CAM pictures: for each image, the image itself and beside it the heat map over it (the map's color blended
+/// half and half with the gray image), captioned; a color bar gives the map's scale. Used by <c>train --plots</c>
 /// (<c>grad-cam.png</c>, a grid of test images) and by <c>cnnml explain</c> (chosen image files).
 /// </summary>
 internal static class GradCamPlot
@@ -24,7 +24,7 @@ internal static class GradCamPlot
     /// <summary>Image pairs (image, heat map) per grid row.</summary>
     public const int PairsPerRow = 4;
 
-    /// <summary>The weight of the heat map's colour in the overlay (the gray image has the rest).</summary>
+    /// <summary>The weight of the heat map's color in the overlay (the gray image has the rest).</summary>
     public const double Opacity = 0.5;
 
     /// <summary>The heat map's palette, from 0 (dark blue) to 1 (dark red), as Grad-CAM is usually shown.</summary>
@@ -119,7 +119,7 @@ internal static class GradCamPlot
     }
 
     /// <summary>
-    /// The colour of pixel (r, c) of the heat map over the image: the palette's colour for the map's value, blended with
+    /// The color of pixel (r, c) of the heat map over the image: the palette's color for the map's value, blended with
     /// the gray level by <see cref="Opacity"/>; the gray level alone without a map.
     /// </summary>
     public static OxyColor Overlay(float gray, float? value)

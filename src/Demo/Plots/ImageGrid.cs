@@ -17,11 +17,11 @@ internal static class ImageGrid
     private const double GapPixels = 10, CaptionPixels = 18, MarginPixels = 12, TitlePixels = 40, ColorBarPixels = 90;
 
     /// <summary>
-    /// The grid of <paramref name="tiles"/>, <paramref name="perRow"/> to a row, coloured with <paramref name="palette"/>
+    /// The grid of <paramref name="tiles"/>, <paramref name="perRow"/> to a row, colored with <paramref name="palette"/>
     /// from <paramref name="minimum"/> to <paramref name="maximum"/>; returns the plot and the PNG size that keeps
-    /// every pixel square, at least <paramref name="minimumWidth"/> wide (the grid is then centred, so the title fits).
+    /// every pixel square, at least <paramref name="minimumWidth"/> wide (the grid is then centered, so the title fits).
     /// </summary>
-    /// <param name="colorBarTitle">When given, a colour bar of the palette from <paramref name="minimum"/> to <paramref name="maximum"/>, so titled, right of the grid.</param>
+    /// <param name="colorBarTitle">When given, a color bar of the palette from <paramref name="minimum"/> to <paramref name="maximum"/>, so titled, right of the grid.</param>
     /// <param name="captionLines">Lines of text under each tile.</param>
     public static (PlotModel Plot, int Width, int Height) Create(string title, IReadOnlyList<GridTile> tiles, int perRow, double scale,
         OxyPalette palette, double minimum, double maximum, int minimumWidth, string? colorBarTitle = null, int captionLines = 1)
@@ -46,8 +46,9 @@ internal static class ImageGrid
             side += (minimumWidth - pixelWidth) / 2.0;
             pixelWidth = minimumWidth;
         }
-        // The colour bar's band, its tick labels and its title take a strip right of the grid.
-        if (colorBarTitle is not null) pixelWidth += (int)ColorBarPixels;
+        // The color bar's band, its tick labels and its title take a strip right of the grid.
+        var bar = colorBarTitle is null ? 0 : ColorBarPixels;
+        pixelWidth += (int)bar;
         // No PlotModel.Title and no padding: OxyPlot would size the title area itself. The plot area is then exactly
         // the grid plus a heading band above it, so every data unit is scale × scale pixels.
         var heading = TitlePixels / scale;
@@ -55,9 +56,14 @@ internal static class ImageGrid
         {
             Padding = new OxyThickness(0),
             PlotAreaBorderThickness = new OxyThickness(0),
-            PlotMargins = new OxyThickness(side, 0, pixelWidth - side - width * scale, MarginPixels),
+            PlotMargins = new OxyThickness(0, 0, bar, MarginPixels),
         };
-        plot.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Minimum = 0, Maximum = width, MinimumPadding = 0, MaximumPadding = 0, IsAxisVisible = false });
+        // The plot area spans the picture (but the color bar): annotations are clipped to it, and the heading may be
+        // wider than the grid. Data x = 0 is the grid's left edge, `side` pixels in.
+        plot.Axes.Add(new LinearAxis
+        {
+            Position = AxisPosition.Bottom, Minimum = -side / scale, Maximum = (pixelWidth - bar - side) / scale, MinimumPadding = 0, MaximumPadding = 0, IsAxisVisible = false,
+        });
         plot.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Minimum = -height, Maximum = heading, MinimumPadding = 0, MaximumPadding = 0, IsAxisVisible = false });
         plot.Axes.Add(colorBarTitle is null
             ? new LinearColorAxis { Position = AxisPosition.None, Palette = palette, Minimum = minimum, Maximum = maximum, IsAxisVisible = false }
@@ -76,7 +82,7 @@ internal static class ImageGrid
             FontSize = 14,
             Stroke = OxyColors.Transparent,
             Background = OxyColors.Transparent,
-            // The heading may be wider than the grid (it is centred over the whole picture).
+            // The heading may be wider than the grid (it is centered over the whole picture).
             ClipByXAxis = false,
             ClipByYAxis = false,
         });

@@ -24,7 +24,7 @@ internal static class MisclassifiedImagesPlot
     /// The first <see cref="MaxImages"/> rows whose <paramref name="predicted"/> label differs from <paramref name="truth"/>,
     /// with their image from <paramref name="images"/> (one feature vector of <paramref name="shape"/>, C×H×W, per row, read
     /// only as far as needed), shown in gray: the mean over the channels, stretched to 0–1 when the features are not
-    /// already there (normalised inputs).
+    /// already there (normalized inputs).
     /// </summary>
     public static IReadOnlyList<Misclassified> Select(IEnumerable<float[]> images, ImageShape shape, IReadOnlyList<string> truth, IReadOnlyList<string> predicted)
     {
@@ -46,7 +46,7 @@ internal static class MisclassifiedImagesPlot
         var tiles = images.Select(m => new GridTile(GrayImage.ToMatrix(m.Pixels, m.Rows, m.Columns), $"true {m.Truth}, pred {m.Predicted}")).ToList();
         var heading = $"Misclassified: {misclassifiedTotal:N0} of {testImages:N0} test images · {title}" +
                       (misclassifiedTotal > images.Count ? $" (first {images.Count})" : "");
-        // MNIST's own colours: white ink on black.
+        // MNIST's own colors: white ink on black.
         var (plot, width, height) = ImageGrid.Create(heading, tiles, PerRow, Scale, OxyPalettes.Gray(256), 0, 1, minimumWidth: 640);
         return folder.Save(plot, FileName, width, height);
     }

@@ -7,7 +7,7 @@ namespace CnnMl.Demo.Plots;
 
 /// <summary>
 /// The folder given to <c>--plots</c>: checked before any work starts, created only when the first picture is
-/// written (a run that fails or is cancelled before then leaves nothing behind), and written one PNG at a time,
+/// written (a run that fails or is canceled before then leaves nothing behind), and written one PNG at a time,
 /// atomically, with each path printed.
 /// </summary>
 internal sealed class PlotFolder

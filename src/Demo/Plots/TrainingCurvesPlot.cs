@@ -25,7 +25,7 @@ internal static class TrainingCurvesPlot
     /// <summary>The smoothing factor of the loss curve never exceeds this (fastai's <c>Recorder</c> uses 0.98).</summary>
     public const double MaxSmoothing = 0.98;
 
-    /// <summary>Colours the curves are drawn in (tests look for them).</summary>
+    /// <summary>Colors the curves are drawn in (tests look for them).</summary>
     public static readonly OxyColor BatchColor = OxyColor.FromRgb(173, 198, 224), SmoothedColor = OxyColors.SteelBlue,
         EpochColor = OxyColors.DarkBlue, ValidationColor = OxyColors.OrangeRed;
 

@@ -2,7 +2,7 @@ using System.Text;
 
 namespace CnnMl.Demo.Rendering;
 
-/// <summary>A grey-scale image as text, two characters per pixel, so a digit is recognisable in a terminal.</summary>
+/// <summary>A gray-scale image as text, two characters per pixel, so a digit is recognizable in a terminal.</summary>
 internal static class DigitView
 {
     private const string Ramp = " .:-=+*#%@";

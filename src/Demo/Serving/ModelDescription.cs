@@ -25,7 +25,7 @@ internal sealed record ModelDescription(
     }
 
     /// <summary>
-    /// The learned weights: every float initializer but batch normalisation's running statistics (buffers, not parameters).
+    /// The learned weights: every float initializer but batch normalization's running statistics (buffers, not parameters).
     /// </summary>
     private static long CountParameters(ModelProto graph) =>
         graph.Graph.Initializer

@@ -156,7 +156,7 @@ internal sealed class PredictEndpoint(ModelHost host, ServerOptions options)
         {
             if (!(pixels[i] >= 0f && pixels[i] <= 1f))
                 throw RequestProblem.BadRequest(
-                    $"\"pixels\"[{i}] is {pixels[i].ToString(CultureInfo.InvariantCulture)}; every value must be in [0, 1] (a 0–255 grey level divided by 255).");
+                    $"\"pixels\"[{i}] is {pixels[i].ToString(CultureInfo.InvariantCulture)}; every value must be in [0, 1] (a 0–255 gray level divided by 255).");
         }
         return pixels;
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using CnnMl.Demo.Models;
 
 namespace CnnMl.Demo.Serving;
 
@@ -8,7 +9,7 @@ namespace CnnMl.Demo.Serving;
 /// </summary>
 internal sealed record PredictionResult(
     [property: JsonPropertyName("label")] string Label,
-    [property: JsonPropertyName("top")] IReadOnlyList<Commands.Predict.PredictCommand.LabelScore> Top,
+    [property: JsonPropertyName("top")] IReadOnlyList<LabelScore> Top,
     [property: JsonPropertyName("file"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? File = null)
 {
     /// <summary>The best <paramref name="top"/> classes of <paramref name="scores"/>, best first (ties: the lower index, as ML.NET's arg-max).</summary>
@@ -17,7 +18,7 @@ internal sealed record PredictionResult(
         var ranked = Enumerable.Range(0, scores.Length)
             .OrderByDescending(i => scores[i]).ThenBy(i => i)
             .Take(top)
-            .Select(i => new Commands.Predict.PredictCommand.LabelScore(i < classes.Count ? classes[i] : $"class {i}", scores[i]))
+            .Select(i => new LabelScore(i < classes.Count ? classes[i] : $"class {i}", scores[i]))
             .ToList();
         return new PredictionResult(ranked[0].Label, ranked, file);
     }

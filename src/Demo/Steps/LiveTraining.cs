@@ -1,3 +1,4 @@
+using System.Globalization;
 using CnnMl.Demo.Rendering;
 using CnnMl.Scoring;
 using CnnMl.Training;
@@ -30,6 +31,20 @@ internal static class LiveTraining
         }
         if (model.TrainingSummary is { TimeLimitReached: true } summary)
             AnsiConsole.MarkupLineInterpolated($"[yellow]Time limit reached[/]: training stopped after {summary.ImagesTrained:N0} images; the model is the one trained so far.");
+        else if (EpochCapText(options, model.TrainingSummary) is { } cap)
+            AnsiConsole.MarkupLineInterpolated($"[yellow]{cap}[/]");
+        if (model.TrainingSummary is { StoppedEarly: true } stopped)
+            AnsiConsole.MarkupLineInterpolated($"Early stopping: no improvement for {options.EarlyStopping!.Patience} epoch(s) after epoch {stopped.BestEpoch}; stopped after epoch {stopped.Epochs}{(stopped.RestoredBestWeights ? $", the weights of epoch {stopped.BestEpoch} kept" : "")}.");
         return model;
     }
+
+    /// <summary>
+    /// When a time budget was given but every epoch ran before it was spent: says that the epoch cap, not the time,
+    /// ended training (null otherwise, or when early stopping ended it).
+    /// </summary>
+    public static string? EpochCapText(CnnTrainerOptions options, TrainingSummary? summary) =>
+        options.TimeLimit is { } limit && summary is { TimeLimitReached: false, StoppedEarly: false }
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"Epoch cap reached: all {options.Epochs} epoch(s) ran in {summary.TrainSeconds:F0} s, within the {limit.TotalMinutes:G4}-minute budget; raise --epochs to use all of it.")
+            : null;
 }

@@ -18,6 +18,9 @@ internal static class TestSetEvaluation
         AnsiConsole.Write(MetricsView.Summary(metrics, testImages));
         AnsiConsole.Write(MetricsView.PerClass(metrics.ConfusionMatrix, names));
         AnsiConsole.Write(MetricsView.ConfusionMatrix(metrics.ConfusionMatrix, names));
+        if (LearnedNothingWarning.For(metrics.MicroAccuracy, metrics.ConfusionMatrix.Counts, names,
+                $"cnnml lr-find --arch {model.Definition.Architecture} (and this run's data options)") is { } warning)
+            AnsiConsole.MarkupLineInterpolated($"[yellow]{warning}[/]");
         return metrics;
     }
 }

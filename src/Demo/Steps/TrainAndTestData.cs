@@ -124,24 +124,42 @@ internal sealed class TrainAndTestData
             Description =
             [
                 $"Data: {train.GetRowCount():N0} training and {test.GetRowCount():N0} test images from {Path.GetFullPath(settings.DataDirectory)}",
-                $"Input: MNIST's {mnist} digits resized to {shape}{(shape.Channels == 3 ? " (the grey plane in each of the 3 channels)" : "")}{Normalised(normalization)} by ML.NET's image transforms, saved with the model",
+                $"Input: MNIST's {mnist} digits resized to {shape}{(shape.Channels == 3 ? " (the gray plane in each of the 3 channels)" : "")}{Normalized(normalization)} by ML.NET's image transforms, saved with the model",
             ],
             Source = $"{train.GetRowCount():N0} MNIST training images resized to {shape}",
             FeatureDescription = $"The MNIST digit, {mnist} row by row, {mnist.ElementCount} floats: pixel / 255; the model resizes it to {shape} itself.",
         };
     }
 
-    private static string Normalised(PixelNormalization? normalization) => normalization is null ? "" : $", normalised with {normalization}";
+    private static string Normalized(PixelNormalization? normalization) => normalization is null ? "" : $", normalized with {normalization}";
+
+    /// <summary>
+    /// The image folder <paramref name="option"/> names, every file checked. Damaged files stop the run, all of them
+    /// named in one message; with <c>--skip-bad-files</c> they are left out and listed in <paramref name="skipped"/>.
+    /// </summary>
+    private static ImageFolder LoadFolder(string option, string directory, bool skip, List<string> skipped)
+    {
+        var folder = ImageFolder.LoadSkippingDamaged(directory, out var damaged);
+        if (damaged.Count == 0) return folder;
+        if (!skip)
+            throw new InvalidDataException(
+                $"{option} {directory} holds {damaged.Count} damaged image file(s): {string.Join("; ", damaged.Select(d => $"'{d.FilePath}': {d.Defect}"))}. " +
+                "Replace or remove them, or add --skip-bad-files to train on the rest.");
+        skipped.Add($"Skipped {damaged.Count} damaged image file(s) of {option} (--skip-bad-files):");
+        skipped.AddRange(damaged.Select(d => $"  {d.FilePath}: {d.Defect}"));
+        return folder;
+    }
 
     private static TrainAndTestData Folder(MLContext ml, IDataOptions settings, ImageShape shape)
     {
-        var folder = ImageFolder.Load(settings.Images!);
+        var skipped = new List<string>();
+        var folder = LoadFolder("--images", settings.Images!, settings.SkipBadFiles, skipped);
         ImageFolder trainImages, testImages;
         string testLine;
         if (settings.TestImages is { } testDirectory)
         {
             trainImages = folder;
-            testImages = ImageFolder.Load(testDirectory);
+            testImages = LoadFolder("--test-images", testDirectory, settings.SkipBadFiles, skipped);
             var unknown = testImages.Labels.Except(folder.Labels, StringComparer.Ordinal).ToList();
             if (unknown.Count > 0)
                 throw new InvalidDataException(
@@ -172,13 +190,14 @@ internal sealed class TrainAndTestData
             Shape = shape,
             Description =
             [
+                .. skipped,
                 $"Data: {trainImages.Images.Count:N0} training images in {folder.Labels.Count} labels from {folder.Directory} ({counts})",
                 testLine,
-                $"Input: each image resized to {shape} ({(shape.Channels == 1 ? "grayscale" : "RGB")}, pixel / 255){Normalised(settings.Normalization)} by ML.NET's image transforms, saved with the model",
+                $"Input: each image resized to {shape} ({(shape.Channels == 1 ? "grayscale" : "RGB")}, pixel / 255){Normalized(settings.Normalization)} by ML.NET's image transforms, saved with the model",
             ],
             Source = $"{trainImages.Images.Count:N0} images from {folder.Directory}, input {shape}",
             SampleImagePath = testImages.Images.FirstOrDefault()?.ImagePath,
-            ImageDescription = $"the model resizes the image to {shape} ({(shape.Channels == 1 ? "grayscale" : "RGB")}, pixel / 255){Normalised(settings.Normalization)} itself.",
+            ImageDescription = $"the model resizes the image to {shape} ({(shape.Channels == 1 ? "grayscale" : "RGB")}, pixel / 255){Normalized(settings.Normalization)} itself.",
         };
     }
 }

@@ -31,7 +31,7 @@ internal static class GuidedMode
     /// <see cref="AnsiConsole.Console"/>, so it is <paramref name="console"/> for the run and put back afterwards.
     /// </summary>
     /// <returns>The exit code: 0 when the run finished.</returns>
-    /// <exception cref="OperationCanceledException">Ctrl+C (the caller prints "cancelled" and exits 130).</exception>
+    /// <exception cref="OperationCanceledException">Ctrl+C (the caller prints "canceled" and exits 130).</exception>
     public static int Run(IAnsiConsole console, CancellationToken cancellation)
     {
         var previous = AnsiConsole.Console;

@@ -24,13 +24,14 @@ internal sealed class GuidedRun(WizardConsole wizard)
     {
         var console = wizard.Console;
         console.Write(new Rule("[bold]CnnMl[/] guided mode").RuleStyle("blue"));
-        console.MarkupLine("[grey]Every question has a default: Enter takes it. Arrow keys choose; Ctrl+C stops.[/]");
+        console.MarkupLine("[grey]Every question has a default: Enter takes it. Arrow keys choose; Ctrl+C stops. Escape cannot go back a step (Spectre.Console's prompts do not report it): a refused answer is asked again, and the command line printed at the end repeats the run.[/]");
 
         Answers = Answers with { Scenario = ScenarioStep.Ask(wizard) };
         Answers = DataStep.Ask(wizard, Answers);
         Answers = ArchitectureStep.Ask(wizard, Answers);
         Answers = EnvironmentStep.Ask(wizard, Answers);
         Answers = BudgetStep.Ask(wizard, Answers);
+        Answers = ControlsStep.Ask(wizard, Answers);
 
         wizard.Step(6, "Training");
         var settings = Answers.ToSettings();

@@ -53,7 +53,7 @@ internal static class TryItStep
             if (choice == Choice.Done) return predictions;
             if (choice == Choice.RandomTestImage && settings.Images is not null)
             {
-                // An image folder's test rows: their files, labelled by their folder.
+                // An image folder's test rows: their files, labeled by their folder.
                 testFiles ??= data.Data.Test.GetColumn<string>(ImageInputCatalog.ImagePathColumnName).ToList();
                 var index = random.Next(testFiles.Count);
                 var file = testFiles[index];

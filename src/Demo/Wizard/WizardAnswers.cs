@@ -62,6 +62,30 @@ internal sealed record WizardAnswers
     /// <summary>The minutes budget, or null for an epochs budget.</summary>
     public double? MaxMinutes { get; init; }
 
+    /// <summary><c>--optimizer</c>: adam, adamw or sgd.</summary>
+    public string Optimizer { get; init; } = "adam";
+
+    /// <summary><c>--momentum</c> (sgd), or null.</summary>
+    public double? Momentum { get; init; }
+
+    /// <summary><c>--lr</c>.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary><c>--schedule</c>.</summary>
+    public string Schedule { get; init; } = "constant";
+
+    /// <summary><c>--warmup-epochs</c>.</summary>
+    public double WarmupEpochs { get; init; }
+
+    /// <summary><c>--augment</c>, comma-separated, or null.</summary>
+    public string? Augment { get; init; }
+
+    /// <summary><c>--early-stopping</c> patience, or null.</summary>
+    public int? EarlyStopping { get; init; }
+
+    /// <summary><c>--label-smoothing</c>.</summary>
+    public double LabelSmoothing { get; init; }
+
     /// <summary>Where the model zip is saved; null when the user chose not to save.</summary>
     public string? Out { get; init; }
 
@@ -95,6 +119,14 @@ internal sealed record WizardAnswers
         MaxMinutes = MaxMinutes,
         Device = Device,
         Out = Out,
+        Optimizer = Optimizer,
+        Momentum = Momentum,
+        LearningRate = LearningRate,
+        Schedule = Schedule,
+        WarmupEpochs = WarmupEpochs,
+        Augment = Augment,
+        EarlyStopping = EarlyStopping,
+        LabelSmoothing = LabelSmoothing,
     };
 
     /// <summary>The <c>cnnml train</c> arguments that run the same training without questions.</summary>
@@ -110,6 +142,15 @@ internal sealed record WizardAnswers
         if (TestLimit is { } test) args.AddRange(["--test-limit", Text(test)]);
         if (ReportEvery != new TrainSettings().ReportEvery) args.AddRange(["--report-every", Text(ReportEvery)]);
         if (Device != TrainDevice.Cpu) args.AddRange(["--device", Device.ToString().ToLowerInvariant()]);
+        var defaults = new TrainSettings();
+        if (Optimizer != defaults.Optimizer) args.AddRange(["--optimizer", Optimizer]);
+        if (Momentum is { } momentum) args.AddRange(["--momentum", Number(momentum)]);
+        if (LearningRate != defaults.LearningRate) args.AddRange(["--lr", Number(LearningRate)]);
+        if (Schedule != defaults.Schedule) args.AddRange(["--schedule", Schedule]);
+        if (WarmupEpochs != defaults.WarmupEpochs) args.AddRange(["--warmup-epochs", Number(WarmupEpochs)]);
+        if (Augment is { } augment) args.AddRange(["--augment", augment]);
+        if (EarlyStopping is { } patience) args.AddRange(["--early-stopping", Text(patience)]);
+        if (LabelSmoothing != defaults.LabelSmoothing) args.AddRange(["--label-smoothing", Number(LabelSmoothing)]);
         if (Out is { } path) args.AddRange(["--out", path]);
         return args;
     }
@@ -118,6 +159,8 @@ internal sealed record WizardAnswers
     public string CommandLine() => "cnnml " + string.Join(' ', CommandLineArguments().Select(Quote));
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Number(double value) => value.ToString(CultureInfo.InvariantCulture);
 
     // Single quotes keep spaces and shell characters literal; a single quote inside is closed, escaped and reopened.
     private static string Quote(string argument) =>

@@ -11,7 +11,7 @@ internal sealed class WizardConsole(IAnsiConsole console, CancellationToken canc
     /// <summary>Where the wizard writes and reads.</summary>
     public IAnsiConsole Console { get; } = console;
 
-    /// <summary>Cancelled by Ctrl+C.</summary>
+    /// <summary>Canceled by Ctrl+C.</summary>
     public CancellationToken Cancellation { get; } = cancellation;
 
     /// <summary>Shows <paramref name="prompt"/> and returns the answer; throws <see cref="OperationCanceledException"/> on Ctrl+C.</summary>

@@ -23,7 +23,7 @@ public sealed class PublicApiTests
     [TestMethod]
     public void PublicApiEqualsTheApprovedFile()
     {
-        var actual = Normalise(typeof(CnnArchitectures).Assembly.GeneratePublicApi(new ApiGeneratorOptions
+        var actual = Normalize(typeof(CnnArchitectures).Assembly.GeneratePublicApi(new ApiGeneratorOptions
         {
             // The assembly's attributes (InternalsVisibleTo, TargetFramework, …) are build plumbing, not API.
             IncludeAssemblyAttributes = false,
@@ -32,7 +32,7 @@ public sealed class PublicApiTests
 
         if (Environment.GetEnvironmentVariable(ApproveVariable) == "1")
         {
-            var before = File.Exists(path) ? Normalise(File.ReadAllText(path)) : null;
+            var before = File.Exists(path) ? Normalize(File.ReadAllText(path)) : null;
             File.WriteAllText(path, actual);
             Assert.Fail($"approved file rewritten: review and commit it ({path}; " +
                         (before == actual ? "its content did not change" : $"changes:\n{Diff(before ?? "", actual)}\n") +
@@ -40,14 +40,14 @@ public sealed class PublicApiTests
         }
 
         Assert.IsTrue(File.Exists(path), $"No approved API file at {path}. Run the test once with {ApproveVariable}=1 to create it.");
-        var approved = Normalise(File.ReadAllText(path));
+        var approved = Normalize(File.ReadAllText(path));
         if (approved == actual) return;
         Assert.Fail(
             $"The public API differs from {path}.\n{Diff(approved, actual)}\n" +
             $"If the change is intended, rerun with {ApproveVariable}=1 to rewrite the approved file and commit it.");
     }
 
-    private static string Normalise(string text) => text.Replace("\r\n", "\n").TrimEnd() + "\n";
+    private static string Normalize(string text) => text.Replace("\r\n", "\n").TrimEnd() + "\n";
 
     /// <summary>The lines only in the approved file (−) and only in the current API (+), with line numbers.</summary>
     private static string Diff(string approved, string actual)

@@ -171,7 +171,7 @@ public sealed class BigLittleNetTests
         var lastNorms = model.named_parameters().Where(p => p.name.EndsWith(".bn3.weight", StringComparison.Ordinal)).ToList();
         Assert.HasCount(14, lastNorms); // (2 + 1 + 1) × 3 bL-modules + 2 in layer4
         foreach (var (name, weight) in lastNorms)
-            Assert.AreEqual(0.0, weight.abs().sum().item<float>(), $"{name} is not zero-initialised");
+            Assert.AreEqual(0.0, weight.abs().sum().item<float>(), $"{name} is not zero-initialized");
         var bigLastRelu = model.modules().OfType<BigLittleBottleneck>().Count(b => !b.LastRelu);
         Assert.AreEqual(3, bigLastRelu); // the last block of each big branch
     }

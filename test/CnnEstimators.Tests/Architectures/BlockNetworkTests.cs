@@ -10,7 +10,7 @@ namespace CnnMl.Tests.Architectures;
 public sealed class BlockNetworkTests
 {
     // Parameter counts from the layer formulas: a k×k convolution without bias from cin to cout channels in g groups has
-    // k·k·cin·cout/g weights; batch normalisation over c channels has 2c (weight and bias); a linear layer has in·out + out.
+    // k·k·cin·cout/g weights; batch normalization over c channels has 2c (weight and bias); a linear layer has in·out + out.
     private static long Conv(long k, long cin, long cout, long groups = 1) => k * k * cin * cout / groups;
 
     private static long Norm(long channels) => 2 * channels;

@@ -11,7 +11,7 @@ public sealed class Conv3dTests
     [TestMethod]
     public void MapsTheDocumentsVolumeBatchLikeNnConv3d()
     {
-        // The document: nn.Conv3d(16, 33, (3, 3, 3), stride=(1, 1, 1), padding=(1, 1, 1)) on (20, 16, 10, 50, 100).
+        // The source document: nn.Conv3d(16, 33, (3, 3, 3), stride=(1, 1, 1), padding=(1, 1, 1)) on (20, 16, 10, 50, 100).
         using var block = new Conv3dBlock(16, 33, kernelSize: 3, batchNormAndReLU: false);
         Assert.AreEqual(14_289L, block.parameters().Sum(p => p.numel()));
         CollectionAssert.AreEqual(new long[] { 33, 16, 3, 3, 3 }, block.named_parameters().First().parameter.shape);
@@ -24,8 +24,8 @@ public sealed class Conv3dTests
     [TestMethod]
     public void ReproducesPyTorchsNnConv3dValueForValue()
     {
-        // scripts/pytorch/make_fixtures.py, made by the test set-up: the document's nn.Conv3d(16, 33, (3, 3, 3),
-        // padding=1) with PyTorch's own initialization (seed 0), on a 2x16x5x7x9 batch of torch.randn (the document's
+        // scripts/pytorch/make_fixtures.py, made by the test set-up: the source document's nn.Conv3d(16, 33, (3, 3, 3),
+        // padding=1) with PyTorch's own initialization (seed 0), on a 2x16x5x7x9 batch of torch.randn (the source document's
         // 20x16x10x50x100 would make a 130 MB output file), output computed by PyTorch 1.13.
         var json = TestPaths.GeneratedFixture("conv3d-16-33.json");
         var inputShape = PyTorchStateDict.FixtureShape(json, "input_shape");

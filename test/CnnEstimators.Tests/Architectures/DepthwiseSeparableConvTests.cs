@@ -14,7 +14,7 @@ public sealed class DepthwiseSeparableConvTests
         using var separable = new DepthwiseSeparableConv(32, 64, batchNormAndReLU: false, bias: false);
         Assert.AreEqual(18_432L, regular.parameters().Sum(p => p.numel()));
         Assert.AreEqual(2_336L, separable.parameters().Sum(p => p.numel()));
-        // k·k·M + M·N and k·k·M·N, the document's formulas.
+        // k·k·M + M·N and k·k·M·N, the source document's formulas.
         Assert.AreEqual(2_336L, DepthwiseSeparableConv.WeightCount(3, 32, 64));
         Assert.AreEqual(18_432L, DepthwiseSeparableConv.RegularWeightCount(3, 32, 64));
     }
@@ -30,7 +30,7 @@ public sealed class DepthwiseSeparableConvTests
     }
 
     [TestMethod]
-    public void WithoutNormalisationEqualsTheDocumentsSequential()
+    public void WithoutNormalizationEqualsTheDocumentsSequential()
     {
         using var scope = NewDisposeScope();
         using var separable = new DepthwiseSeparableConv(4, 6, batchNormAndReLU: false);
@@ -45,7 +45,7 @@ public sealed class DepthwiseSeparableConvTests
     }
 
     [TestMethod]
-    public void WithNormalisationHasTwoBatchNormsAndNoBias()
+    public void WithNormalizationHasTwoBatchNormsAndNoBias()
     {
         using var separable = new DepthwiseSeparableConv(8, 16, stride: 2);
         CollectionAssert.AreEqual(

@@ -31,7 +31,7 @@ public sealed class GroupConvTests
     }
 
     [TestMethod]
-    public void WithNormalisationKeepsSpatialSizeAndEndsWithReLU()
+    public void WithNormalizationKeepsSpatialSizeAndEndsWithReLU()
     {
         using var group = new GroupConv(16, 32, kernelSize: 3, groups: 4);
         CollectionAssert.AreEqual(new[] { "conv.weight", "bn.weight", "bn.bias" }, group.named_parameters().Select(p => p.name).ToArray());

@@ -69,7 +69,7 @@ public sealed class ImageNetNetworkTests
     }
 
     [TestMethod]
-    public void InitialisesAsTorchvision()
+    public void InitializesAsTorchvision()
     {
         using var resnet = CnnArchitectures.Get(CnnArchitectures.ResNet18).Create();
         var p = resnet.state_dict();

@@ -68,7 +68,7 @@ public sealed class TorchvisionConformanceTests
     }
 
     /// <summary>
-    /// Copies our (randomly initialised) weights into the peer; BN statistics are randomised first so that
+    /// Copies our (randomly initialized) weights into the peer; BN statistics are randomised first so that
     /// they matter in eval mode. Then one 3×224×224 image through both.
     /// </summary>
     private static void AssertSameOutputs(nn.Module<Tensor, Tensor> ours, nn.Module<Tensor, Tensor> peer)

@@ -7,7 +7,7 @@ namespace CnnMl.Tests.ConsoleApp;
 
 /// <summary>
 /// Ctrl+C cancels through the CancellationToken (issue 9, "Strict CLI"): SIGINT during training stops it within a
-/// batch, prints "cancelled", exits 130 and leaves no output file, not even a partial or temporary one. SIGINT during
+/// batch, prints "canceled", exits 130 and leaves no output file, not even a partial or temporary one. SIGINT during
 /// the model write lets the atomic save finish, then stops the same way: the model file is complete, nothing else is
 /// written, no temporary file remains. SIGKILL during the write (nothing can clean up) leaves the temporary file, and
 /// the next save into that folder deletes it.
@@ -59,10 +59,10 @@ public sealed class CancellationTests
             Console.WriteLine($"stopped {stopSeconds:F2} s after SIGINT; {after} progress line(s) after it; stderr: {stderr.Result.Trim()}");
 
             Assert.AreEqual(130, process.ExitCode, $"{output}\n{stderr.Result}");
-            CollectionAssert.AreEqual(new[] { "cnnml: cancelled" }, stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            CollectionAssert.AreEqual(new[] { "cnnml: canceled" }, stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 "one line on stderr, no stack trace");
             // Training checks the token before every batch: at most the batch running when the signal came finishes (and
-            // its line may still have been in the pipe), where an uncancelled run would print ~940 more.
+            // its line may still have been in the pipe), where an uncanceled run would print ~940 more.
             Assert.IsLessThanOrEqualTo(2, after, output);
             Assert.IsFalse(output.Contains("ML.NET evaluation", StringComparison.Ordinal), "nothing after training runs");
             Assert.IsEmpty(Directory.GetFileSystemEntries(folder), "no model, no metrics, no temporary file is left");
@@ -94,7 +94,7 @@ public sealed class CancellationTests
             Console.WriteLine($"attempt {attempt}: SIGINT while {Path.GetFileName(run.Temporary)} was being written; exit {exitCode}");
 
             Assert.AreEqual(130, exitCode, $"{output}\n{errors}");
-            CollectionAssert.AreEqual(new[] { "cnnml: cancelled" }, errors.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            CollectionAssert.AreEqual(new[] { "cnnml: canceled" }, errors.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 "one line on stderr, no stack trace");
             // The save finished and nothing was written after it: no consumption code, no metrics, no temporary file.
             CollectionAssert.AreEqual(new[] { "model.zip" }, folder.FileNames(), output);

@@ -60,11 +60,11 @@ public sealed class CompareConsoleTests
 
         AssertTableRowsAreTheJsons(run, entries);
 
-        // The scatter: a point of its own colour per architecture (and the same in the legend); the rest is black, white and gray.
+        // The scatter: a point of its own color per architecture (and the same in the legend); the rest is black, white and gray.
         var scatter = PngPicture.Load(Path.Combine(plots, "accuracy-vs-parameters.png"));
         scatter.AssertDrawn(800, 500);
         foreach (var (r, g, b) in new (byte, byte, byte)[] { (31, 119, 180), (255, 127, 14), (44, 160, 44) })
-            Assert.IsGreaterThan(2 * 40, scatter.Count(r, g, b, 4), $"the marker and legend entry coloured ({r}, {g}, {b})");
+            Assert.IsGreaterThan(2 * 40, scatter.Count(r, g, b, 4), $"the marker and legend entry colored ({r}, {g}, {b})");
         StringAssert.Contains(run.StandardOutput, $"Picture (--plots): {scatter.Path}");
     }
 
@@ -126,7 +126,7 @@ public sealed class CompareConsoleTests
             "--train-limit", "300", "--test-limit", "100", "--threads", "2", "--data", TestPaths.RequireMnist(), "--json", json);
         Assert.AreEqual(0, run.ExitCode, run.ToString());
 
-        StringAssert.Contains(run.StandardOutput, "Input: MNIST's 1x28x28 digits resized to 3x32x32 (the grey plane in each of the 3 channels)");
+        StringAssert.Contains(run.StandardOutput, "Input: MNIST's 1x28x28 digits resized to 3x32x32 (the gray plane in each of the 3 channels)");
         StringAssert.Contains(run.StandardOutput, "Each: input 3x32x32, 10 classes");
         using var document = JsonDocument.Parse(File.ReadAllText(json));
         var board = document.RootElement;

@@ -45,6 +45,7 @@ public sealed partial class GuidedModeRunTests
                                                              // 4 environment: CPU (no CUDA here: no question)
         console.Input.PushKey(ConsoleKey.Enter);             // 5 budget: epochs
         console.Input.PushTextWithEnter("1");                //   1 epoch
+        console.Input.PushKey(ConsoleKey.Enter);             //   training controls: the defaults
         console.Input.PushKey(ConsoleKey.Enter);             // 8 try it: a random test image
         console.Input.PushKey(ConsoleKey.UpArrow);           //   then (the default is now "no more"): an image file
         console.Input.PushKey(ConsoleKey.Enter);
@@ -113,6 +114,7 @@ public sealed partial class GuidedModeRunTests
         console.Input.PushKey(ConsoleKey.Enter);             //   input: its own, 1x28x28 (the 32x32 files are resized)
         console.Input.PushKey(ConsoleKey.Enter);             // 5 budget: epochs
         console.Input.PushTextWithEnter("2");                //   2 epochs
+        console.Input.PushKey(ConsoleKey.Enter);             //   training controls: the defaults
         console.Input.PushKey(ConsoleKey.Enter);             // 8 try it: a random test image of the folder
         console.Input.PushKey(ConsoleKey.Enter);             //   then: no more
         console.Input.PushKey(ConsoleKey.Enter);             // 9 save: yes
@@ -132,9 +134,9 @@ public sealed partial class GuidedModeRunTests
         Assert.IsTrue(accuracy > 20, $"2 epochs on {split.Train.Images.Count} digit files beat chance (10 %); got {accuracy} %.");
         Assert.AreEqual(accuracy, Percent(ReloadedAccuracy().Match(output)), "the reloaded zip (image chain + network) scores the same");
 
-        // The zip reads an image path: the input chain is saved in it. The consumption code names the data and the epochs.
+        // The zip reads the image's bytes: the input chain is saved in it. The consumption code names the data and the epochs.
         var code = File.ReadAllText(Path.Combine(_folder, "folder.consume.cs"));
-        StringAssert.Contains(code, "ImagePath");
+        StringAssert.Contains(code, "public byte[] ImageSource { get; set; }");
         StringAssert.Contains(code, $"2 epoch(s) on {split.Train.Images.Count} images from {folder}, input 1x28x28");
 
         var expected = $"cnnml train --arch mnist-cnn --epochs 2 --images '{folder}' --input 1x28x28 --report-every 1 --out {model}";

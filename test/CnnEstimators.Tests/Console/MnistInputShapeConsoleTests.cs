@@ -26,7 +26,7 @@ public sealed class MnistInputShapeConsoleTests
         var train = CnnmlProcess.Run(Timeout, "train", "--arch", "resnet18", "--input", "3x32x32", "--train-limit", "300", "--test-limit", "100",
             "--epochs", "1", "--threads", "2", "--report-every", "0", "--out", model, "--metrics-json", folder.File("train.json"));
         Assert.AreEqual(0, train.ExitCode, train.ToString());
-        StringAssert.Contains(train.StandardOutput, "Input: MNIST's 1x28x28 digits resized to 3x32x32 (the grey plane in each of the 3 channels)");
+        StringAssert.Contains(train.StandardOutput, "Input: MNIST's 1x28x28 digits resized to 3x32x32 (the gray plane in each of the 3 channels)");
 
         var ml = new MLContext();
         var loaded = ml.Model.Load(model, out var inputSchema);

@@ -13,7 +13,7 @@ namespace CnnMl.Tests.ConsoleApp;
 /// <summary>
 /// <c>--plots DIR</c> on <c>train</c>, <c>evaluate</c> and <c>conv-demo</c> (issue 9 item 5, issue 22 item 3), and
 /// <c>cnnml explain</c>: each picture is written, its path printed, and it is a real picture — the expected size, not
-/// blank, more than one colour, and the colours of what it must show; top losses, the most confused pairs and Grad-CAM
+/// blank, more than one color, and the colors of what it must show; top losses, the most confused pairs and Grad-CAM
 /// are checked pixel by pixel (or value by value) against the library's own computation on the run's checkpoint. One
 /// small training run in process (mnist-cnn, 2 epochs on 400 images, 14 batches) serves the class.
 /// </summary>
@@ -25,7 +25,7 @@ public sealed partial class PicturesConsoleTests
     private static readonly string[] TrainPictures =
         ["training-loss.png", "training-accuracy.png", "confusion-matrix.png", "misclassified.png", "first-conv-kernels.png", "top-losses.png", "grad-cam.png"];
 
-    // Colours the plots use (OxyPlot's named colours), looked for in the decoded PNGs.
+    // Colors the plots use (OxyPlot's named colors), looked for in the decoded PNGs.
     private static readonly (byte R, byte G, byte B) SteelBlue = (70, 130, 180), OrangeRed = (255, 69, 0), DarkBlue = (0, 0, 139), BatchBlue = (173, 198, 224);
 
     private static TemporaryFolder _folder = null!;
@@ -83,18 +83,18 @@ public sealed partial class PicturesConsoleTests
         Assert.IsGreaterThan(0.2 * misclassified.Width * misclassified.Height, misclassified.Count(0, 0, 0), "the digits' black backgrounds");
         Assert.IsGreaterThan(1000, misclassified.Count(255, 255, 255), "white ink and page");
 
-        // mnist-cnn's first convolution: 16 kernels of 5×5 at 16× (80 px tiles), two rows of 8 centred in 800 px, and a
-        // 90 px colour bar on the right; learned weights have both signs: red and blue cells.
+        // mnist-cnn's first convolution: 16 kernels of 5×5 at 16× (80 px tiles), two rows of 8 centered in 900 px, and a
+        // 90 px color bar on the right; learned weights have both signs: red and blue cells.
         var kernels = PngPicture.Load(Path.Combine(TrainPlots, "first-conv-kernels.png"));
-        kernels.AssertDrawn(800 + 90, 2 * 108 - 10 + 52, minimumForeground: 0.3);
+        kernels.AssertDrawn(900 + 90, 2 * 108 - 10 + 52, minimumForeground: 0.3);
         // Each kernel is scaled by its largest |weight|, so every tile has at least one cell (16×16 px) of pure red or blue.
         Assert.IsGreaterThan(16 * 256, kernels.Count(p => p.R > p.G + 60 && p.R > p.B + 60), "positive weights (red)");
         Assert.IsGreaterThan(16 * 256, kernels.Count(p => p.B > p.R + 60 && p.B > p.G + 60), "negative weights (blue)");
-        // (A cell's border pixels may be blended with its neighbours': ~200 of its 256 pixels keep the exact colour.)
-        Assert.IsGreaterThanOrEqualTo(16 * 200, kernels.Count(255, 0, 0) + kernels.Count(0, 0, 255), "the largest weight of each kernel at full colour");
-        // The colour bar, right of the grid (which ends at 45 + 710 = 755 px): red above blue, from −1 to 1.
-        Assert.IsGreaterThan(300, kernels.CountRightOf(757, p => p.R > 200 && p.G < 60 && p.B < 60), "the colour bar's red end");
-        Assert.IsGreaterThan(300, kernels.CountRightOf(757, p => p.B > 200 && p.R < 60 && p.G < 60), "the colour bar's blue end");
+        // (A cell's border pixels may be blended with its neighbors': ~200 of its 256 pixels keep the exact color.)
+        Assert.IsGreaterThanOrEqualTo(16 * 200, kernels.Count(255, 0, 0) + kernels.Count(0, 0, 255), "the largest weight of each kernel at full color");
+        // The color bar, right of the grid (which ends at 12 + 83 + 710 = 805 px): a red end and a blue end.
+        Assert.IsGreaterThan(200, kernels.CountRightOf(807, p => p.R - p.B > 100), "the color bar's red end");
+        Assert.IsGreaterThan(200, kernels.CountRightOf(807, p => p.B - p.R > 100), "the color bar's blue end");
     }
 
     /// <summary>The test images and their true classes, as train tested them (the first 200 of MNIST's test set).</summary>
@@ -122,7 +122,7 @@ public sealed partial class PicturesConsoleTests
             var wrong = 0;
             for (var p = 0; p < 784; p++)
             {
-                // The centre of each 4×4 block: the digit's gray level (OxyPlot's 256-step gray palette).
+                // The center of each 4×4 block: the digit's gray level (OxyPlot's 256-step gray palette).
                 var (r, g, b) = picture[left + p % 28 * 4 + 2, upper + p / 28 * 4 + 2];
                 if (Math.Abs(r - digit[p]) > 2 || r != g || g != b) wrong++;
             }
@@ -176,9 +176,9 @@ public sealed partial class PicturesConsoleTests
         var images = rows.Select(r => digits.Pixels.AsSpan((int)r * 784, 784).ToArray().Select(p => p / 255f).ToArray()).ToArray();
         var maps = cam.Compute(images);
 
-        // 4 pairs of 112 px tiles (4 px apart, 16 px between pairs) per row, 4 rows of 154 px, a 110 px colour bar.
+        // 4 pairs of 112 px tiles (4 px apart, 16 px between pairs) per row, 4 rows of 154 px, a 110 px color bar.
         var picture = PngPicture.Load(Path.Combine(TrainPlots, "grad-cam.png"));
-        picture.AssertDrawn(4 * 228 + 3 * 16 + 24 + 110, 40 + 4 * 154 + 12, minimumForeground: 0.3, minimumColours: 100);
+        picture.AssertDrawn(4 * 228 + 3 * 16 + 24 + 110, 40 + 4 * 154 + 12, minimumForeground: 0.3, minimumColors: 100);
         for (var k = 0; k < rows.Count; k++)
         {
             var (left, upper) = (12 + k % 4 * 244, 40 + k / 4 * 154 + 18);
@@ -218,9 +218,9 @@ public sealed partial class PicturesConsoleTests
         Assert.IsTrue(maps.All(m => m.Values.Max() == 1), "no empty map: the comparison sees each map's shape");
         for (var k = 0; k < 2; k++)
             StringAssert.Matches(run.StandardOutput, new Regex($@"digit-{new[] { 3, 7 }[k]}\.png\s+│ {maps[k].PredictedClass}\s+│\s+{maps[k].PredictedProbability * 100:F1} %"));
-        // Two pairs centred in 560 px, one row, the colour bar.
+        // Two pairs centered in 560 px, one row, the color bar.
         var picture = PngPicture.Load(output);
-        picture.AssertDrawn(560 + 110, 40 + 154 + 12, minimumForeground: 0.3, minimumColours: 20);
+        picture.AssertDrawn(560 + 110, 40 + 154 + 12, minimumForeground: 0.3, minimumColors: 20);
         var left = (560 - (2 * 228 + 16)) / 2;
         for (var k = 0; k < 2; k++)
         {
@@ -285,10 +285,10 @@ public sealed partial class PicturesConsoleTests
         // 6×8 input: columns 2–5 are the black band (dark gray cells), the rest white; 6×7 output: column 1 is +1
         // (salmon), column 5 is −1 (cornflower blue), the rest 0 (white). Each cell is ~70×65 px.
         var input = PngPicture.Load(Path.Combine(plots, "edge-detection-input.png"));
-        input.AssertDrawn(640, 480, minimumForeground: 0.2, minimumColours: 3);
+        input.AssertDrawn(640, 480, minimumForeground: 0.2, minimumColors: 3);
         Assert.IsGreaterThan(6 * 4 * 3000, input.Count(96, 96, 96), "24 dark cells");
         var output = PngPicture.Load(Path.Combine(plots, "edge-detection-output.png"));
-        output.AssertDrawn(640, 480, minimumForeground: 0.1, minimumColours: 3);
+        output.AssertDrawn(640, 480, minimumForeground: 0.1, minimumColors: 3);
         var salmon = output.Count(250, 128, 114);
         var cornflower = output.Count(100, 149, 237);
         Assert.IsGreaterThan(6 * 3000, salmon, "a column of +1");

@@ -116,7 +116,7 @@ public sealed class ExampleBatchesTests
     }
 
     [TestMethod]
-    public void CancellingAStreamedPassStopsIt()
+    public void CancelingAStreamedPassStopsIt()
     {
         using var cancel = new CancellationTokenSource();
         var data = Generated(1_000, missingEvery: 0);

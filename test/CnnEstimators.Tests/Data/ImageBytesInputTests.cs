@@ -14,7 +14,7 @@ namespace CnnMl.Tests.Data;
 /// Image models that read an image's encoded bytes (<c>CnnImageInputFromImage</c>, Model Builder's
 /// <c>ModelInput { byte[] ImageSource }</c>): the bytes decoded by <c>MLImage.CreateFromStream</c> give exactly the
 /// pixels of the path route (<c>CnnImageInput</c>: <c>LoadImages</c> of the file), bit for bit, on real images — MNIST
-/// digits as grayscale PNGs, digits on coloured backgrounds as JPEGs, and the repository's own plots (RGBA PNGs of
+/// digits as grayscale PNGs, digits on colored backgrounds as JPEGs, and the repository's own plots (RGBA PNGs of
 /// other sizes and aspect ratios) — and a zip saved with an image column records it as the encoded bytes, loads back
 /// with it, and scores the bytes in plain ML.NET exactly as the path zip scores the files.
 /// </summary>
@@ -30,7 +30,7 @@ public sealed class ImageBytesInputTests
         _folder = new TemporaryFolder("cnnml-bytes");
         var digits = MnistDataset.Load(TestPaths.RequireMnist(), MnistSplit.Test, 40);
         DigitImageFiles.WriteFolder(_folder.File("gray"), digits, 0, 20, side: 28);
-        DigitImageFiles.WriteFolder(_folder.File("colour"), digits, 20, 20, side: 40, DigitImageFiles.Style.ColouredBackground, ".jpg");
+        DigitImageFiles.WriteFolder(_folder.File("color"), digits, 20, 20, side: 40, DigitImageFiles.Style.ColoredBackground, ".jpg");
         var plots = Directory.CreateDirectory(_folder.File("plots")).FullName;
         foreach (var plot in new[] { "edge-detection-input.png", "confusion-matrix.png", "first-conv-kernels.png" })
             File.Copy(Path.Combine(TestPaths.RepositoryRoot, "docs", "console", plot), Path.Combine(plots, plot));
@@ -84,7 +84,7 @@ public sealed class ImageBytesInputTests
     {
         var ml = new MLContext(seed: 1);
         var shape = new ImageShape(3, 28, 28);
-        var folder = ml.Data.LoadImageFolder(_folder.File("colour"));
+        var folder = ml.Data.LoadImageFolder(_folder.File("color"));
         var keyed = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
             .Fit(folder).Transform(folder);
         var pathInput = ml.Transforms.CnnImageInput(shape).Fit(keyed);
@@ -110,7 +110,7 @@ public sealed class ImageBytesInputTests
         using (var verified = (IDisposable)plain.Model.LoadVerified(bytesZip, out var verifiedSchema))
             Assert.IsInstanceOfType<ImageDataViewType>(verifiedSchema[ImageInputCatalog.ImageSourceColumnName].Type);
 
-        var files = Directory.GetFiles(_folder.File("colour"), "*.jpg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        var files = Directory.GetFiles(_folder.File("color"), "*.jpg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
         var pathModel = plain.Model.Load(pathZip, out _);
         var pathScores = pathModel.Transform(plain.Data.LoadFromEnumerable(files.Select(f => new LabeledImage { ImagePath = f, Label = "0" })))
             .GetColumn<float[]>("Score").ToArray();

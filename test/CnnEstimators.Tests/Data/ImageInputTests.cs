@@ -8,8 +8,8 @@ namespace CnnMl.Tests.Data;
 
 /// <summary>
 /// <c>mlContext.Transforms.CnnImageInput</c> and <c>CnnImageInputFromGrayscale</c>: the column they write (type,
-/// size), its values (exactly MNIST's loader's for an MNIST PNG; exact channel planes and ImageNet-normalised values
-/// for a known colour image), and their errors.
+/// size), its values (exactly MNIST's loader's for an MNIST PNG; exact channel planes and ImageNet-normalized values
+/// for a known color image), and their errors.
 /// </summary>
 [TestClass]
 public sealed class ImageInputTests
@@ -38,7 +38,7 @@ public sealed class ImageInputTests
     private static IDataView Paths(MLContext ml, IEnumerable<string> paths) =>
         ml.Data.LoadFromEnumerable(paths.Select(p => new PathRow { ImagePath = p }).ToList());
 
-    /// <summary>Solid-colour PNG of <paramref name="side"/>² pixels.</summary>
+    /// <summary>Solid-color PNG of <paramref name="side"/>² pixels.</summary>
     private static string SolidPng(string name, byte red, byte green, byte blue, int side = 6)
     {
         var bgra = new byte[side * side * 4];
@@ -77,7 +77,7 @@ public sealed class ImageInputTests
     }
 
     [TestMethod]
-    public void ColourImageGivesChannelsFirstPlanesInRedGreenBlueOrder()
+    public void ColorImageGivesChannelsFirstPlanesInRedGreenBlueOrder()
     {
         var ml = new MLContext(seed: 1);
         var path = SolidPng("orange.png", 255, 128, 0, side: 10);
@@ -91,26 +91,26 @@ public sealed class ImageInputTests
     }
 
     [TestMethod]
-    public void OneChannelShapeConvertsAColourImageToGrey()
+    public void OneChannelShapeConvertsAColorImageToGray()
     {
         var ml = new MLContext(seed: 1);
-        var grey = SolidPng("grey.png", 77, 77, 77);
+        var gray = SolidPng("gray.png", 77, 77, 77);
         var red = SolidPng("red.png", 255, 0, 0);
-        var features = Features(ml, ml.Transforms.CnnImageInput(new ImageShape(1, 3, 3)), Paths(ml, [grey, red]), out var column);
+        var features = Features(ml, ml.Transforms.CnnImageInput(new ImageShape(1, 3, 3)), Paths(ml, [gray, red]), out var column);
 
         Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single, 9), column.Type);
-        Assert.IsTrue(features[0].All(v => v == 77f / 255f), $"a grey pixel stays its value: {string.Join(", ", features[0])}");
-        var redAsGrey = features[1][0];
-        Assert.IsTrue(features[1].All(v => v == redAsGrey));
-        // ML.NET's grayscale weights red by about 0.3: pure red becomes a dark grey, neither black nor white.
-        Assert.IsTrue(redAsGrey is > 0.2f and < 0.4f, $"pure red as grey: {redAsGrey}");
+        Assert.IsTrue(features[0].All(v => v == 77f / 255f), $"a gray pixel stays its value: {string.Join(", ", features[0])}");
+        var redAsGray = features[1][0];
+        Assert.IsTrue(features[1].All(v => v == redAsGray));
+        // ML.NET's grayscale weights red by about 0.3: pure red becomes a dark gray, neither black nor white.
+        Assert.IsTrue(redAsGray is > 0.2f and < 0.4f, $"pure red as gray: {redAsGray}");
     }
 
     [TestMethod]
-    public void ImageNetNormalisationGivesTorchvisionsValuesPerChannel()
+    public void ImageNetNormalizationGivesTorchvisionsValuesPerChannel()
     {
         var ml = new MLContext(seed: 1);
-        var path = SolidPng("colour.png", 255, 128, 0);
+        var path = SolidPng("color.png", 255, 128, 0);
         var features = Features(ml, ml.Transforms.CnnImageInput(new ImageShape(3, 2, 2), normalization: PixelNormalization.ImageNet),
             Paths(ml, [path]), out var column);
 
@@ -128,7 +128,7 @@ public sealed class ImageInputTests
     }
 
     [TestMethod]
-    public void GrayscaleVectorsResizeToAThreeChannelShapeWithTheGreyPlaneRepeated()
+    public void GrayscaleVectorsResizeToAThreeChannelShapeWithTheGrayPlaneRepeated()
     {
         var ml = new MLContext(seed: 1);
         var (mnist, paths) = MnistPngs();
@@ -141,7 +141,7 @@ public sealed class ImageInputTests
         var shape = new ImageShape(3, 32, 32);
         var resized = Features(ml, ml.Transforms.CnnImageInputFromGrayscale(shape, 28, 28), vectors, out var column);
         Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single, 3 * 32 * 32), column.Type);
-        // The same digit as a PNG file through CnnImageInput (stretched, as the vector is) gives the same grey plane.
+        // The same digit as a PNG file through CnnImageInput (stretched, as the vector is) gives the same gray plane.
         var fromFiles = Features(ml, ml.Transforms.CnnImageInput(new ImageShape(1, 32, 32), resizing: ImageResizingEstimator.ResizingKind.Fill),
             Paths(ml, paths), out _);
         for (var i = 0; i < Digits; i++)
@@ -155,7 +155,7 @@ public sealed class ImageInputTests
     }
 
     [TestMethod]
-    public void ShapesThatAreNotGreyOrRgbImagesAreRefusedNamingTheShape()
+    public void ShapesThatAreNotGrayOrRgbImagesAreRefusedNamingTheShape()
     {
         var ml = new MLContext();
         var twoChannels = Assert.ThrowsExactly<ArgumentException>(() => ml.Transforms.CnnImageInput(new ImageShape(2, 28, 28)));
@@ -167,7 +167,7 @@ public sealed class ImageInputTests
     }
 
     [TestMethod]
-    public void NormalisationValuesAreChecked()
+    public void NormalizationValuesAreChecked()
     {
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new PixelNormalization([0.5f, 0.5f], [0.2f])).Message, "2 mean(s) and 1 standard deviation(s)");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new PixelNormalization([0.5f], [0f])).Message, "Standard deviation of channel 0 is 0");

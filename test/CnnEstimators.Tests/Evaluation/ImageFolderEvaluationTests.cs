@@ -99,18 +99,18 @@ public sealed class ImageFolderEvaluationTests
     }
 
     /// <summary>
-    /// 10,000 MNIST training digits as 32×32 RGB JPEGs (the digit centred, in a random bright colour on a random dark
-    /// background colour), mnist-cnn with <c>--input 3x32x32</c>. Drawing the digit 128 away from the background per
-    /// channel instead (so its grey level can match the background's), the same run at 2 threads learned nothing in
+    /// 10,000 MNIST training digits as 32×32 RGB JPEGs (the digit centered, in a random bright color on a random dark
+    /// background color), mnist-cnn with <c>--input 3x32x32</c>. Drawing the digit 128 away from the background per
+    /// channel instead (so its gray level can match the background's), the same run at 2 threads learned nothing in
     /// 2 epochs (12.75 %).
     /// </summary>
     [TestMethod]
-    public void Rgb_32px_jpegs_of_digits_on_coloured_backgrounds_two_epochs_reach_93_percent_and_beat_the_MLP_with_input_3x32x32()
+    public void Rgb_32px_jpegs_of_digits_on_colored_backgrounds_two_epochs_reach_93_percent_and_beat_the_MLP_with_input_3x32x32()
     {
         using var folder = new TemporaryFolder("cnnml-eval-jpeg");
         var images = Path.Combine(folder.Path, "digits");
         DigitImageFiles.WriteFolder(images, MnistDataset.Load(TestPaths.RequireMnist(), MnistSplit.Train, Digits), 0, Digits, side: 32,
-            style: DigitImageFiles.Style.ColouredBackground, extension: ".jpg", pad: true);
+            style: DigitImageFiles.Style.ColoredBackground, extension: ".jpg", pad: true);
 
         var accuracy = Network(images, "3x32x32");
         var baseline = Baseline(images, "3x32x32");

@@ -11,7 +11,7 @@ public sealed class MacCounterTests
     [TestMethod]
     public void Conv3dOfTheDocumentCountsOutputTimesFanIn()
     {
-        // The document's Conv3d(16, 33, (3,3,3), padding=1): output 33×10×50×100, each a 16·27-term dot product.
+        // The source document's Conv3d(16, 33, (3,3,3), padding=1): output 33×10×50×100, each a 16·27-term dot product.
         using var conv = Conv3d(16, 33, 3, padding: 1);
         Assert.AreEqual(33L * 10 * 50 * 100 * 16 * 27, Macs(conv, 16, 10, 50, 100));
     }

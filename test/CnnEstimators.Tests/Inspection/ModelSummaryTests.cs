@@ -182,7 +182,7 @@ public sealed class ModelSummaryTests
     {
         using var net = CnnArchitectures.Get(CnnArchitectures.MnistCnn).Create();
         var ex = Assert.ThrowsExactly<ArgumentException>(() => ModelSummary.Of(net, new ImageShape(3, 28, 28), "mnist-cnn"));
-        StringAssert.Contains(ex.Message, "Cannot summarise 'mnist-cnn' for input 3x28x28");
+        StringAssert.Contains(ex.Message, "Cannot summarize 'mnist-cnn' for input 3x28x28");
         StringAssert.Contains(ex.Message, "[1, 3, 28, 28]");
         // The failed pass left no hooks behind.
         Assert.HasCount(15, ModelSummary.Of(net, new ImageShape(1, 28, 28)).Layers);

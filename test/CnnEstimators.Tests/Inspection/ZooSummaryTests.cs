@@ -5,7 +5,7 @@ using CnnMl.Tests.Support;
 namespace CnnMl.Tests.Inspection;
 
 /// <summary>
-/// The registry's ImageNet builders summarised at their default input (3×224×224, 1000 classes): torchvision's
+/// The registry's ImageNet builders summarized at their default input (3×224×224, 1000 classes): torchvision's
 /// published parameter counts exactly, and its "GFLOPS" (which are multiply-accumulates) within 1%. The summaries
 /// are shared with ImageNetNetworkTests (<see cref="ImageNetSummaries"/>: computed once per run).
 /// </summary>

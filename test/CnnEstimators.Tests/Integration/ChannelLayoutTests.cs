@@ -71,7 +71,7 @@ public sealed class ChannelLayoutTests
     [TestMethod]
     [DataRow(true, DisplayName = "ImageShape 3x28x28")]
     [DataRow(false, DisplayName = "no ImageShape")]
-    public void ChannelsLastColourPixelsAreRefusedWithTheExtractPixelsCallToUse(bool setShape)
+    public void ChannelsLastColorPixelsAreRefusedWithTheExtractPixelsCallToUse(bool setShape)
     {
         var (ml, split) = Data();
         var pixels = Pixels(ml, gray: false, interleave: true).Fit(split.TrainSet).Transform(split.TrainSet);

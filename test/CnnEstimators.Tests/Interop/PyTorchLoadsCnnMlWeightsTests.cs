@@ -13,7 +13,7 @@ namespace CnnMl.Tests.Interop;
 /// <summary>
 /// Weights out, checked by real PyTorch: files written by <see cref="CnnTransformer.SaveWeights"/> and by
 /// <c>cnnml train --weights-out</c> load with <c>load_state_dict(strict=True)</c> into the PyTorch classes of
-/// scripts/pytorch/cnnml_models.py (the document's <c>CNN</c>, d2l's LeNet, torchvision's <c>resnet18()</c> and
+/// scripts/pytorch/cnnml_models.py (the source document's <c>CNN</c>, d2l's LeNet, torchvision's <c>resnet18()</c> and
 /// <c>mobilenet_v2()</c>), and PyTorch's logits equal CnnMl's within 1e-4 · max(1, max|y|). One Python process
 /// (scripts/pytorch/check_weights.py --cases) checks every file.
 /// </summary>

@@ -66,6 +66,17 @@ public sealed class GradCamTests
         return result.Select(v => (float)(v / max)).ToArray();
     }
 
+    /// <summary>
+    /// As <see cref="Upsampled"/>, then scaled from [min, max] to [0, 1] — the general min-max scaling, for a map whose
+    /// smallest upsampled value is not 0.
+    /// </summary>
+    private static float[] UpsampledMinMax(double[,] map)
+    {
+        var scaledByMax = Upsampled(map).Select(v => (double)v).ToArray();
+        var (low, high) = (scaledByMax.Min(), scaledByMax.Max());
+        return scaledByMax.Select(v => (float)((v - low) / (high - low))).ToArray();
+    }
+
     private static void AssertMap(float[] expected, GradCamMap map)
     {
         Assert.AreEqual(4, map.Height);
@@ -95,6 +106,23 @@ public sealed class GradCamTests
         Assert.AreEqual(1.4375f / 1.75f, map[2, 0], 1e-6f);
         Assert.AreEqual(1f, map.Values.Max());
         Assert.AreEqual(0f, map.Values.Min());
+    }
+
+    [TestMethod]
+    public void AMapWithoutAZeroIsScaledFromItsMinimumToItsMaximum()
+    {
+        // Top-left pixels 4, 2, 6, 8 and bottom-right pixels all 1: A0 = [[4, 2], [6, 8]], A1 = ReLU(1 − 1) = 0,
+        // logits (2·5, −5). Class 0: 0.5·A0 − 0.25·A1 = [[2, 1], [3, 4]], positive everywhere: after upsampling the
+        // smallest value is 1 (pixel (0, 3)) and the largest 4 (pixel (3, 3)); the map is (v − 1) / 3.
+        float[] input = [4, 2, 0, 0, 6, 8, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1];
+        using var network = TinyNetwork();
+        var map = new GradCam(network, TinyInput).Compute(input);
+        Assert.AreEqual(0, map.PredictedClass);
+        AssertMap(UpsampledMinMax(new double[,] { { 2, 1 }, { 3, 4 } }), map);
+        Assert.AreEqual(0f, map[0, 3], 1e-6f);
+        Assert.AreEqual(1f, map[3, 3], 1e-6f);
+        // Pixel (1, 1) reads 0.75·0.75·2 + 0.75·0.25·1 + 0.25·0.75·3 + 0.25·0.25·4 = 2.125: (2.125 − 1) / 3 = 0.375.
+        Assert.AreEqual(0.375f, map[1, 1], 1e-6f);
     }
 
     [TestMethod]

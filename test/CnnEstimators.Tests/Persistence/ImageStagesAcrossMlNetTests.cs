@@ -12,7 +12,7 @@ namespace CnnMl.Tests.Persistence;
 /// ML.NET 5.0.1 process (ImageAnalytics on SkiaSharp 2.88): each stage of ML.NET's image transforms is saved on its own
 /// (LoadImages → ResizeImages → [ConvertToGrayscale] → ExtractPixels, raw 0–255 values) and run on the same 200 real
 /// MNIST digits in both plain consumers, one process per ML.NET version for all stages. Found: decoding (PNG, JPEG),
-/// <c>ResizingKind.Fill</c> (nearest neighbour in both releases, up and down) and grayscale conversion give the same
+/// <c>ResizingKind.Fill</c> (nearest neighbor in both releases, up and down) and grayscale conversion give the same
 /// bytes; <c>IsoCrop</c> and <c>IsoPad</c> resample with a Mitchell cubic (5.0.1: SkiaSharp 2.88's "high" filter
 /// quality, mipmaps when shrinking; 6.0.0: <c>SKCubicResampler.Mitchell</c>) and differ, by 1 level in a few values
 /// when enlarging and by up to 8 levels in a fifth of the values when shrinking. docs/mlnet-versions.md states it.
@@ -49,8 +49,8 @@ public sealed class ImageStagesAcrossMlNetTests
         var digits = MnistDataset.Load(TestPaths.RequireMnist(), MnistSplit.Test, Images);
         DigitImageFiles.WriteFolder(Path.Combine(_folder.Path, "png28"), digits, 0, Images, side: 28);
         DigitImageFiles.WriteFolder(Path.Combine(_folder.Path, "jpg28"), digits, 0, Images, side: 28, extension: ".jpg");
-        DigitImageFiles.WriteFolder(Path.Combine(_folder.Path, "png64"), digits, 0, Images, side: 64, style: DigitImageFiles.Style.ColouredBackground);
-        DigitImageFiles.WriteFolder(Path.Combine(_folder.Path, "png20"), digits, 0, Images, side: 20, style: DigitImageFiles.Style.ColouredBackground);
+        DigitImageFiles.WriteFolder(Path.Combine(_folder.Path, "png64"), digits, 0, Images, side: 64, style: DigitImageFiles.Style.ColoredBackground);
+        DigitImageFiles.WriteFolder(Path.Combine(_folder.Path, "png20"), digits, 0, Images, side: 20, style: DigitImageFiles.Style.ColoredBackground);
 
         var ml = new MLContext(seed: 1);
         var jobs = new List<ConsumerJob>();

@@ -79,10 +79,10 @@ public sealed class TrainingResumeTests
     }
 
     [TestMethod]
-    public void ARunCancelledAfterItsSecondEpochResumesToTheUninterruptedWeights()
+    public void ARunCanceledAfterItsSecondEpochResumesToTheUninterruptedWeights()
     {
-        // The real use: a 3-epoch run stops after epoch 2 (cancelled from its progress callback) and is resumed with the same options.
-        var checkpoint = _folder.File("cancelled.ckpt");
+        // The real use: a 3-epoch run stops after epoch 2 (canceled from its progress callback) and is resumed with the same options.
+        var checkpoint = _folder.File("canceled.ckpt");
         using var cancel = new CancellationTokenSource();
         var options = Options(3, checkpoint);
         options.CancellationToken = cancel.Token;

@@ -162,7 +162,7 @@ public sealed class ImageFileFuzzTests
                 return ($"{format} flipped bit", bytes);
             case "foreign signature":
             {
-                // One of the bytes every decoder recognises the format by, changed to another value.
+                // One of the bytes every decoder recognizes the format by, changed to another value.
                 var at = random.Next(format == "png" ? 8 : 3);
                 bytes[at] = (byte)(bytes[at] + random.Next(1, 256));
                 return ($"{format} foreign signature", bytes);

@@ -120,7 +120,7 @@ public sealed class OneDnnTests
     }
 
     [TestMethod]
-    public void WaitingStopsWhenCancelled()
+    public void WaitingStopsWhenCanceled()
     {
         using var holder = OneDnnScope.Enter(false);
         using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));

@@ -22,11 +22,11 @@ public sealed class RuntimeSettingsTests
     public void LibtorchThreadCountsBelongToTheThreadThatSetsThem()
     {
         // What ThreadCountScope relies on. A thread's count is its own once the thread has used libtorch (the first
-        // get_num_threads or parallel operation initialises it); a thread that has not starts from the count set last
+        // get_num_threads or parallel operation initializes it); a thread that has not starts from the count set last
         // on any thread.
         var before = torch.get_num_threads();
         using var mainHasSet = new ManualResetEventSlim();
-        var initialised = Task.Factory.StartNew(() =>
+        var initialized = Task.Factory.StartNew(() =>
         {
             torch.get_num_threads();
             torch.set_num_threads(2);
@@ -37,7 +37,7 @@ public sealed class RuntimeSettingsTests
         {
             torch.set_num_threads(1);
             mainHasSet.Set();
-            Assert.AreEqual(2, initialised.Result, "an initialised thread keeps its own count");
+            Assert.AreEqual(2, initialized.Result, "an initialized thread keeps its own count");
             torch.set_num_threads(1);
             var fresh = Task.Factory.StartNew(torch.get_num_threads, TaskCreationOptions.LongRunning).Result;
             Assert.AreEqual(1, fresh, "a new thread starts from the last count set anywhere");

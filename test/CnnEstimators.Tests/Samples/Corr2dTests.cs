@@ -71,9 +71,9 @@ public sealed class Corr2dTests
         CollectionAssert.AreEqual(new long[] { 1 }, layer.Bias.shape);
         Assert.AreEqual(0f, layer.Bias.item<float>());
         var w = layer.Weight.data<float>().ToArray();
-        Assert.IsTrue(w.All(v => v >= 0 && v < 1), "uniform [0, 1) initialisation");
+        Assert.IsTrue(w.All(v => v >= 0 && v < 1), "uniform [0, 1) initialization");
 
-        // With kernel [[1, −1]] and bias 0.5 the document's image gives its edge map plus 0.5: worked out by hand.
+        // With kernel [[1, −1]] and bias 0.5 the source document's image gives its edge map plus 0.5: worked out by hand.
         using (no_grad())
         {
             layer.Weight.copy_(EdgeDetection.Kernel());
@@ -102,7 +102,7 @@ public sealed class Corr2dTests
         using var layer = new HandWrittenConv2d(1, 2);
         var X = EdgeDetection.Image();
         var Y = Corr2d.Compute(X, EdgeDetection.Kernel());
-        // With the bias the summed squared error is steeper than the document's bias-free case; lr 1e-2 stays stable.
+        // With the bias the summed squared error is steeper than the source document's bias-free case; lr 1e-2 stays stable.
         const double lr = 1e-2;
         double first = 0, last = 0;
         for (var step = 0; step < 100; step++)

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using CnnMl.Architectures;
-using CnnMl.Demo.Benchmarks.Serving;
+using CnnMl.Demo.Commands.Bench.Serving;
 using CnnMl.Demo.Serving;
 using CnnMl.Inspection;
 
@@ -126,7 +126,7 @@ public sealed class ServeEndpointTests
         Assert.AreEqual("Image", model.GetProperty("input").GetProperty("column").GetString());
         Assert.AreEqual("1x28x28", model.GetProperty("input").GetProperty("shape").GetString());
         CollectionAssert.AreEqual(ServingModels.Digits, model.GetProperty("classes").EnumerateArray().Select(c => c.GetString()).ToArray());
-        // The network's own count (CnnMl's summary): batch normalisation's running statistics are buffers, not parameters.
+        // The network's own count (CnnMl's summary): batch normalization's running statistics are buffers, not parameters.
         Assert.AreEqual(ModelSummary.Of(CnnArchitectures.MnistCnn, KnownInputs.Mnist, 10).TotalParameters, model.GetProperty("parameters").GetInt64());
         StringAssert.StartsWith(model.GetProperty("savedBy").GetString(), "CnnMl 0.");
         Assert.IsFalse(string.IsNullOrEmpty(model.GetProperty("architecture").GetString()));
@@ -176,7 +176,7 @@ public sealed class ServeEndpointTests
             await Problem(await _vector.PostPixelsAsync(new float[100]), HttpStatusCode.BadRequest));
         var bright = models.Vector(0);
         bright[7] = 255;
-        Assert.AreEqual("\"pixels\"[7] is 255; every value must be in [0, 1] (a 0–255 grey level divided by 255).",
+        Assert.AreEqual("\"pixels\"[7] is 255; every value must be in [0, 1] (a 0–255 gray level divided by 255).",
             await Problem(await _vector.PostPixelsAsync(bright), HttpStatusCode.BadRequest));
         StringAssert.StartsWith(await Problem(await _vector.PostAsync("{\"pixels\": [1, 2"u8.ToArray(), "application/json"), HttpStatusCode.BadRequest),
             "The body is not JSON of the form {\"pixels\": [784 numbers]} (");

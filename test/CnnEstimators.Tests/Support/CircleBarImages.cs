@@ -24,7 +24,7 @@ internal static class CircleBarImages
         }
     }
 
-    /// <summary>One BGRA image: the shape in grey level 230, the background 0–39.</summary>
+    /// <summary>One BGRA image: the shape in gray level 230, the background 0–39.</summary>
     public static byte[] Pixels(bool isCircle, Random random)
     {
         var pixels = new byte[Size * Size * 4];

@@ -7,7 +7,7 @@ namespace CnnMl.Tests.Support;
 /// <summary>
 /// Real MNIST digits written as image files, for the tests that read images the way users have them: one file per
 /// digit (PNG is lossless: its pixels are the idx bytes), or a whole folder in Model Builder's layout
-/// (<c>DIR/&lt;digit&gt;/&lt;index&gt;.png</c>), grayscale or in colour on coloured backgrounds.
+/// (<c>DIR/&lt;digit&gt;/&lt;index&gt;.png</c>), grayscale or in color on colored backgrounds.
 /// </summary>
 internal static class DigitImageFiles
 {
@@ -17,14 +17,14 @@ internal static class DigitImageFiles
         /// <summary>White digit on black, as in MNIST, R = G = B.</summary>
         Grayscale,
 
-        /// <summary>A random dark background colour per image (each channel 0–110), the digit in a random bright colour (each channel 150–255).</summary>
-        ColouredBackground,
+        /// <summary>A random dark background color per image (each channel 0–110), the digit in a random bright color (each channel 150–255).</summary>
+        ColoredBackground,
     }
 
     /// <summary>
     /// Writes digits <paramref name="first"/>…<paramref name="first"/>+<paramref name="count"/>−1 of <paramref name="digits"/>
     /// into <paramref name="folder"/>/&lt;digit&gt;/&lt;index&gt;<paramref name="extension"/> at <paramref name="side"/>×<paramref name="side"/>:
-    /// scaled up bilinearly when <paramref name="side"/> is above 28 and <paramref name="pad"/> is false, else centred
+    /// scaled up bilinearly when <paramref name="side"/> is above 28 and <paramref name="pad"/> is false, else centered
     /// with a black (or background) border. Returns the number of files per digit.
     /// </summary>
     public static int[] WriteFolder(string folder, MnistDataset digits, int first, int count, int side, Style style = Style.Grayscale,
@@ -60,7 +60,7 @@ internal static class DigitImageFiles
         image.Save(path);
     }
 
-    /// <summary>Writes one RGB image: a random dark background colour, the digit blended in by its grey level in a random bright colour.</summary>
+    /// <summary>Writes one RGB image: a random dark background color, the digit blended in by its gray level in a random bright color.</summary>
     private static void WriteOnBackground(string path, ReadOnlySpan<byte> gray, int side, Random random)
     {
         Span<int> background = [random.Next(0, 111), random.Next(0, 111), random.Next(0, 111)];
@@ -77,7 +77,7 @@ internal static class DigitImageFiles
         image.Save(path);
     }
 
-    /// <summary>Bilinear resampling of a square grayscale image to <paramref name="to"/>×<paramref name="to"/> (pixel centres aligned).</summary>
+    /// <summary>Bilinear resampling of a square grayscale image to <paramref name="to"/>×<paramref name="to"/> (pixel centers aligned).</summary>
     public static byte[] Upscale(ReadOnlySpan<byte> gray, int from, int to)
     {
         if (from == to) return gray.ToArray();
@@ -103,7 +103,7 @@ internal static class DigitImageFiles
         return result;
     }
 
-    /// <summary>The image centred on a black square of <paramref name="to"/>×<paramref name="to"/>.</summary>
+    /// <summary>The image centered on a black square of <paramref name="to"/>×<paramref name="to"/>.</summary>
     private static byte[] Pad(ReadOnlySpan<byte> gray, int from, int to)
     {
         var result = new byte[to * to];

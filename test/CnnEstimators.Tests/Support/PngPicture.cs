@@ -44,10 +44,10 @@ internal sealed class PngPicture
         return new PngPicture(path, image.Width, image.Height, pixels);
     }
 
-    /// <summary>The number of distinct colours.</summary>
-    public int DistinctColours => _pixels.Distinct().Count();
+    /// <summary>The number of distinct colors.</summary>
+    public int DistinctColors => _pixels.Distinct().Count();
 
-    /// <summary>The share of pixels (0–1) that differ from the most common colour, the background.</summary>
+    /// <summary>The share of pixels (0–1) that differ from the most common color, the background.</summary>
     public double ForegroundShare
     {
         get
@@ -57,32 +57,32 @@ internal sealed class PngPicture
         }
     }
 
-    /// <summary>The pixels within <paramref name="tolerance"/> per channel of the colour (r, g, b).</summary>
+    /// <summary>The pixels within <paramref name="tolerance"/> per channel of the color (r, g, b).</summary>
     public int Count(byte r, byte g, byte b, int tolerance = 0) =>
         _pixels.Count(p => Math.Abs(p.R - r) <= tolerance && Math.Abs(p.G - g) <= tolerance && Math.Abs(p.B - b) <= tolerance);
 
-    /// <summary>The pixels whose colour satisfies <paramref name="colour"/>.</summary>
-    public int Count(Func<(byte R, byte G, byte B), bool> colour) => _pixels.Count(colour);
+    /// <summary>The pixels whose color satisfies <paramref name="color"/>.</summary>
+    public int Count(Func<(byte R, byte G, byte B), bool> color) => _pixels.Count(color);
 
-    /// <summary>The colour of the pixel at column <paramref name="x"/>, row <paramref name="y"/>.</summary>
+    /// <summary>The color of the pixel at column <paramref name="x"/>, row <paramref name="y"/>.</summary>
     public (byte R, byte G, byte B) this[int x, int y] => _pixels[y * Width + x];
 
-    /// <summary>The pixels of columns <paramref name="fromX"/> on whose colour satisfies <paramref name="colour"/>.</summary>
-    public int CountRightOf(int fromX, Func<(byte R, byte G, byte B), bool> colour) =>
-        _pixels.Where((p, i) => i % Width >= fromX && colour(p)).Count();
+    /// <summary>The pixels of columns <paramref name="fromX"/> on whose color satisfies <paramref name="color"/>.</summary>
+    public int CountRightOf(int fromX, Func<(byte R, byte G, byte B), bool> color) =>
+        _pixels.Where((p, i) => i % Width >= fromX && color(p)).Count();
 
     /// <summary>The RGB rows from <paramref name="firstRow"/> on, for comparing two pictures below their titles.</summary>
     public (byte R, byte G, byte B)[] RowsFrom(int firstRow) => _pixels[(firstRow * Width)..];
 
     /// <summary>
     /// The checks every console picture passes: the expected size, not blank (at least <paramref name="minimumForeground"/>
-    /// of the pixels differ from the background), and more than one colour (anti-aliased text alone gives grays; a plot
-    /// has its own colours too).
+    /// of the pixels differ from the background), and more than one color (anti-aliased text alone gives grays; a plot
+    /// has its own colors too).
     /// </summary>
-    public void AssertDrawn(int width, int height, double minimumForeground = 0.02, int minimumColours = 8)
+    public void AssertDrawn(int width, int height, double minimumForeground = 0.02, int minimumColors = 8)
     {
         Assert.AreEqual((width, height), (Width, Height), $"{Path}: size");
         Assert.IsGreaterThanOrEqualTo(minimumForeground, ForegroundShare, $"{Path}: (nearly) blank");
-        Assert.IsGreaterThanOrEqualTo(minimumColours, DistinctColours, $"{Path}: colours");
+        Assert.IsGreaterThanOrEqualTo(minimumColors, DistinctColors, $"{Path}: colors");
     }
 }

@@ -6,7 +6,7 @@ namespace CnnMl.Tests.Support;
 
 /// <summary>
 /// An <see cref="IDataView"/> of float images of any shape (channels first) and a key label of any class count (the byte-backed test
-/// sets stop at 256 classes and [0, 1] pixels; PyTorch fixtures need 1,000 classes and normalised inputs).
+/// sets stop at 256 classes and [0, 1] pixels; PyTorch fixtures need 1,000 classes and normalized inputs).
 /// </summary>
 internal static class ShapedImages
 {

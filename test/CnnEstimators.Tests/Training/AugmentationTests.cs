@@ -11,7 +11,7 @@ namespace CnnMl.Tests.Training;
 [TestClass]
 public sealed class AugmentationTests
 {
-    /// <summary>A batch of n 1×h×w images with distinct positive pixels (1, 2, 3, …), so every shift is recognisable.</summary>
+    /// <summary>A batch of n 1×h×w images with distinct positive pixels (1, 2, 3, …), so every shift is recognizable.</summary>
     private static Tensor Batch(int n, int h = 10, int w = 10) => arange(1, n * h * w + 1, dtype: float32).reshape(n, 1, h, w);
 
     /// <summary>The image shifted down by dy and right by dx, zero where nothing moved in.</summary>
@@ -88,9 +88,9 @@ public sealed class AugmentationTests
         using var generator = new Generator(5);
         var y = new ImageAugmentation { RotationDegrees = 5, Scale = 0.05 }.Augment(x, generator);
         Assert.IsFalse(Same(y, x));
-        // A ±5° rotation and ±5% scaling about the centre move no pixel by more than about one position.
+        // A ±5° rotation and ±5% scaling about the center move no pixel by more than about one position.
         var error = (y - x).abs().narrow(2, 3, 10).narrow(3, 3, 10).max().item<float>();
-        Assert.IsLessThan(0.2f, error, $"largest change in the centre {error}");
+        Assert.IsLessThan(0.2f, error, $"largest change in the center {error}");
         using var unused = new Generator(5);
         Assert.IsTrue(Same(new ImageAugmentation().Augment(x, unused), x), "all transforms off");
     }

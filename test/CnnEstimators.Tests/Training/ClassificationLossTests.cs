@@ -48,7 +48,7 @@ public sealed class ClassificationLossTests
     }
 
     [TestMethod]
-    public void ClassWeightsWeighEachExampleByItsClassAndNormaliseByTheWeights()
+    public void ClassWeightsWeighEachExampleByItsClassAndNormalizeByTheWeights()
     {
         // weights [1, 1, 3]: (1·ℓ₀ + 3·ℓ₁) / (1 + 3).
         var nll = NegativeLogProbabilities();

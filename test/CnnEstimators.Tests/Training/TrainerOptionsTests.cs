@@ -78,7 +78,7 @@ public sealed class TrainerOptionsTests
     }
 
     [TestMethod]
-    public void CancellingStopsBeforeTheNextBatchAndLeavesNoSettingBehind()
+    public void CancelingStopsBeforeTheNextBatchAndLeavesNoSettingBehind()
     {
         var threads = torch.get_num_threads();
         var oneDnn = OneDnnConvolutions.Enabled;

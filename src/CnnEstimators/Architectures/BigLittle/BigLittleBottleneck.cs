@@ -65,7 +65,7 @@ public sealed class BigLittleBottleneck : Module<Tensor, Tensor>, IZeroInitLast,
 
     /// <summary>
     /// Sets the last BatchNorm's scale to zero so the block starts as its shortcut (Goyal et al., 2017);
-    /// the official bL-ResNet does this for every bottleneck after the Kaiming initialisation.
+    /// the official bL-ResNet does this for every bottleneck after the Kaiming initialization.
     /// </summary>
     public void ZeroInitLast()
     {

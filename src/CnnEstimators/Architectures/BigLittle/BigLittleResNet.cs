@@ -15,7 +15,7 @@ namespace CnnMl.Architectures;
 /// Stem: conv1 k×k/s → bn1 → ReLU; big path b_conv0 3×3/2 → bn_b0; little path l_conv0 3×3 to width/α →
 /// bn_l0 → ReLU → l_conv1 3×3/2 → bn_l1 → ReLU → l_conv2 1×1 to width → bn_l2; add, ReLU; bl_init 1×1 →
 /// bn_bl_init → ReLU. Then layer1..layer3 (bL-modules, strides 2, 2, 1), layer4 (stride 2), gappool, fc.
-/// Initialisation as the official code: Kaiming-normal (fan-out) convolutions, BN scale 1 and shift 0,
+/// Initialization as the official code: Kaiming-normal (fan-out) convolutions, BN scale 1 and shift 0,
 /// then every bottleneck's last BN scale 0.
 /// </remarks>
 public sealed class BigLittleResNet : Module<Tensor, Tensor>, IOnnxExportable
@@ -91,8 +91,8 @@ public sealed class BigLittleResNet : Module<Tensor, Tensor>, IOnnxExportable
         gappool = AdaptiveAvgPool2d(1);
         fc = Linear(widths[3] * expansion, classes);
         RegisterComponents();
-        // As the official code: the ResNet initialisation, then every bottleneck's last BN scale 0.
-        ResNetInitialisation.Apply(this, zeroInitLast: true);
+        // As the official code: the ResNet initialization, then every bottleneck's last BN scale 0.
+        ResNetInitialization.Apply(this, zeroInitLast: true);
     }
 
     /// <summary>The three bL-modules, in order (layer1, layer2, layer3).</summary>

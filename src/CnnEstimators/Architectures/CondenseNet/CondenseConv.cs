@@ -23,6 +23,9 @@ public sealed class CondenseConv : Module<Tensor, Tensor>, IOnnxExportable
     private readonly ReLU relu;
     private readonly Conv2d conv;
     private readonly Tensor index;
+    // The official code shuffles with a function (layers.ShuffleLayer); TorchSharp's module has no state, so the state
+    // dict keeps the official keys.
+    private readonly ChannelShuffle shuffle;
 
     /// <summary>
     /// Creates an empty condensed convolution that reads <paramref name="inChannels"/> selected channels
@@ -44,6 +47,7 @@ public sealed class CondenseConv : Module<Tensor, Tensor>, IOnnxExportable
         relu = ReLU();
         conv = Conv2d(inChannels, outChannels, 1, groups: groups, bias: false);
         index = zeros(new[] { inChannels }, ScalarType.Int64);
+        shuffle = ChannelShuffle(groups);
         RegisterComponents();
     }
 
@@ -104,7 +108,7 @@ public sealed class CondenseConv : Module<Tensor, Tensor>, IOnnxExportable
         using var scope = NewDisposeScope();
         x = x.index_select(1, index);
         x = conv.call(relu.call(norm.call(x)));
-        return ChannelShuffle.Apply(x, Groups).MoveToOuterDisposeScope();
+        return shuffle.call(x).MoveToOuterDisposeScope();
     }
 
     /// <summary>Exports <c>index_select</c> as <c>Gather</c>, then BN → ReLU → grouped 1×1 conv → channel shuffle.</summary>

@@ -25,7 +25,7 @@ public sealed class CondenseNet : Module<Tensor, Tensor>, IConvertibleAfterTrain
     private readonly Linear classifier;
     private readonly LearnedGroupConv[] _learnedGroupConvs;
 
-    /// <summary>Builds a CondenseNet with the official initialisation.</summary>
+    /// <summary>Builds a CondenseNet with the official initialization.</summary>
     /// <param name="configuration">Depths, growth rates, groups (e.g. <see cref="CondenseNetConfiguration.CondenseNet86"/>).</param>
     /// <param name="input">C×H×W input; H and W must survive the stem stride and the transitions.</param>
     /// <param name="classes">Number of outputs.</param>

@@ -80,8 +80,8 @@ internal static class CondenseNetLayout
     }
 
     /// <summary>
-    /// The official initialisation: conv weights ~ N(0, 2 / (k·k·out)), batch norm γ = 1 and β = 0, linear bias 0
-    /// (linear weights keep the default initialisation).
+    /// The official initialization: conv weights ~ N(0, 2 / (k·k·out)), batch norm γ = 1 and β = 0, linear bias 0
+    /// (linear weights keep the default initialization).
     /// </summary>
     public static void Initialize(Module root)
     {

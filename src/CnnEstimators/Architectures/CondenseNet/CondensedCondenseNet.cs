@@ -19,7 +19,7 @@ public sealed class CondensedCondenseNet : Module<Tensor, Tensor>, IOnnxExportab
     private readonly Sequential features;
     private readonly CondenseLinear classifier;
 
-    /// <summary>Builds an empty condensed network (index buffers 0) with the official initialisation.</summary>
+    /// <summary>Builds an empty condensed network (index buffers 0) with the official initialization.</summary>
     /// <param name="configuration">Depths, growth rates, groups.</param>
     /// <param name="input">C×H×W input.</param>
     /// <param name="classes">Number of outputs.</param>

@@ -77,7 +77,7 @@ public sealed class MobileNetV2 : Module<Tensor, Tensor>, IOnnxExportable
         avgpool = AdaptiveAvgPool2d(1);
         classifier = Sequential(Dropout(DropoutRate), Linear(lastChannel, classes));
         RegisterComponents();
-        MobileNetInitialisation.Apply(this);
+        MobileNetInitialization.Apply(this);
     }
 
     /// <summary>

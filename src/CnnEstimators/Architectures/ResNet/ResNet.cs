@@ -85,7 +85,7 @@ public sealed class ResNet : Module<Tensor, Tensor>, IOnnxExportable
         avgpool = AdaptiveAvgPool2d(1);
         fc = Linear(stages.InPlanes, classes);
         RegisterComponents();
-        ResNetInitialisation.Apply(this, zeroInitResidual);
+        ResNetInitialization.Apply(this, zeroInitResidual);
     }
 
     /// <summary>ResNet-18 (11,689,512 parameters at 3×224×224, 1000 classes).</summary>

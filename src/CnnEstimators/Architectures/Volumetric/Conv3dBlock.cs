@@ -7,9 +7,9 @@ namespace CnnMl.Architectures;
 
 /// <summary>
 /// A 3D convolution over <c>(N, C, D, H, W)</c> — frames of a clip or slices of a volume — with "same"
-/// padding, optionally followed by BatchNorm3d and ReLU. Without normalisation and with kernel 3 it
+/// padding, optionally followed by BatchNorm3d and ReLU. Without normalization and with kernel 3 it
 /// is the source document's <c>nn.Conv3d(16, 33, (3, 3, 3), padding=(1, 1, 1))</c>: the kernel also slides
-/// along D, so each output frame mixes neighbouring frames. State-dict keys: <c>conv.*</c>, <c>bn.*</c>.
+/// along D, so each output frame mixes neighboring frames. State-dict keys: <c>conv.*</c>, <c>bn.*</c>.
 /// </summary>
 public sealed class Conv3dBlock : Module<Tensor, Tensor>, IOnnxExportable
 {
@@ -23,7 +23,7 @@ public sealed class Conv3dBlock : Module<Tensor, Tensor>, IOnnxExportable
     /// <param name="kernelSize">Cubic kernel size (odd; padding (k − 1) / 2 keeps D×H×W at stride 1).</param>
     /// <param name="stride">Stride along D, H and W.</param>
     /// <param name="batchNormAndReLU">Follow the convolution by BatchNorm3d and ReLU.</param>
-    /// <param name="bias">Give the convolution a bias. Default: only without normalisation (as <c>nn.Conv3d</c>'s default).</param>
+    /// <param name="bias">Give the convolution a bias. Default: only without normalization (as <c>nn.Conv3d</c>'s default).</param>
     public Conv3dBlock(long inChannels, long outChannels, long kernelSize = 3, long stride = 1, bool batchNormAndReLU = true, bool? bias = null)
         : this(inChannels, outChannels, (stride, stride, stride), kernelSize, batchNormAndReLU, bias)
     {
@@ -35,7 +35,7 @@ public sealed class Conv3dBlock : Module<Tensor, Tensor>, IOnnxExportable
     /// <param name="stride">Stride along D, H and W.</param>
     /// <param name="kernelSize">Cubic kernel size (odd; padding (k − 1) / 2 keeps D×H×W at stride 1).</param>
     /// <param name="batchNormAndReLU">Follow the convolution by BatchNorm3d and ReLU.</param>
-    /// <param name="bias">Give the convolution a bias. Default: only without normalisation (as <c>nn.Conv3d</c>'s default).</param>
+    /// <param name="bias">Give the convolution a bias. Default: only without normalization (as <c>nn.Conv3d</c>'s default).</param>
     public Conv3dBlock(long inChannels, long outChannels, (long Depth, long Height, long Width) stride, long kernelSize = 3,
         bool batchNormAndReLU = true, bool? bias = null)
         : base(nameof(Conv3dBlock))

@@ -3,7 +3,7 @@ using Microsoft.ML;
 namespace CnnMl.Data;
 
 /// <summary>
-/// A folder of labelled images in Model Builder's layout: one sub-folder per label, named after it, holding that
+/// A folder of labeled images in Model Builder's layout: one sub-folder per label, named after it, holding that
 /// label's .png, .jpg, .jpeg and .bmp files (nested folders count for their top sub-folder). Files whose names start
 /// with '.' (.DS_Store and the like) are skipped; anything else that is not an image of those types is an error,
 /// never silently left out.
@@ -44,7 +44,25 @@ public sealed class ImageFolder
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="InvalidDataException">The folder has no label sub-folders, only one label, an image outside a label folder, a label folder without images, or a file that is not a .png, .jpg, .jpeg or .bmp image; the message names it.</exception>
     /// <exception cref="ImageFileException">With <paramref name="checkFiles"/>: a file is damaged or not the image its name says.</exception>
-    public static ImageFolder Load(string directory, bool checkFiles = true)
+    public static ImageFolder Load(string directory, bool checkFiles = true) => LoadListing(directory, checkFiles, damaged: null);
+
+    /// <summary>
+    /// Lists <paramref name="directory"/> as <see cref="Load(string, bool)"/> does, checking every file, but leaves out each
+    /// damaged one instead of stopping at the first: <paramref name="damaged"/> names every file left out and its defect,
+    /// in the folder's order. The layout errors are thrown as by <see cref="Load(string, bool)"/> (a label folder whose
+    /// every file is damaged holds no images).
+    /// </summary>
+    /// <param name="directory">The folder.</param>
+    /// <param name="damaged">Every file left out, with its defect (its <c>FilePath</c> and <c>Defect</c>).</param>
+    public static ImageFolder LoadSkippingDamaged(string directory, out IReadOnlyList<ImageFileException> damaged)
+    {
+        var found = new List<ImageFileException>();
+        var folder = LoadListing(directory, checkFiles: true, found);
+        damaged = found;
+        return folder;
+    }
+
+    private static ImageFolder LoadListing(string directory, bool checkFiles, List<ImageFileException>? damaged)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var full = Path.GetFullPath(directory);
@@ -80,11 +98,24 @@ public sealed class ImageFolder
                 if (!IsImageFile(file))
                     throw new InvalidDataException(
                         $"'{file}' in label folder '{label}' is not an image file read here (extension '{Path.GetExtension(file)}'); give {string.Join(", ", Extensions)} files, or move it out of '{full}'.");
-                if (checkFiles) ImageFiles.Check(file);
+                if (checkFiles)
+                {
+                    try
+                    {
+                        ImageFiles.Check(file);
+                    }
+                    catch (ImageFileException e) when (damaged is not null)
+                    {
+                        damaged.Add(e);
+                        continue;
+                    }
+                }
                 images.Add(new LabeledImage { Label = label, ImagePath = file });
             }
             if (files.Count == 0)
                 throw new InvalidDataException($"Label folder '{folder}' holds no images; put {string.Join(", ", Extensions)} files of '{label}' in it, or remove it.");
+            if (!images.Any(i => i.Label == label))
+                throw new InvalidDataException($"Every one of the {files.Count:N0} image(s) in label folder '{folder}' is damaged; replace them, or remove the folder.");
             labels.Add(label);
         }
         return new ImageFolder(full, labels, images);

@@ -8,7 +8,7 @@ namespace CnnMl.Data;
 
 /// <summary>
 /// Builds, from ML.NET's own transforms only, the part of an image-input chain that follows an image column:
-/// resize → (grayscale) → pixel planes, channels first → scale to [0, 1] (and normalise). Every step is a transformer
+/// resize → (grayscale) → pixel planes, channels first → scale to [0, 1] (and normalize). Every step is a transformer
 /// that <c>mlContext.Model.Save</c> stores and a plain ML.NET process loads.
 /// </summary>
 /// <remarks>
@@ -16,13 +16,13 @@ namespace CnnMl.Data;
 /// <c>ExtractPixels(scaleImage: 1/255)</c>: ML.NET's scale multiplies by the rounded reciprocal, which differs from
 /// the MNIST loader's and torchvision's division in the last bit for about half of the byte values; the division
 /// gives exactly their numbers. <c>ExtractPixels</c>' offset and scale are one value for all channels, so a
-/// per-channel normalisation extracts each colour plane on its own, normalises it with its own <c>Expression</c>
+/// per-channel normalization extracts each color plane on its own, normalizes it with its own <c>Expression</c>
 /// and concatenates the planes in channel order.
 /// </remarks>
 internal static class ImageInputChain
 {
-    private const ColorBits AllColours = ColorBits.Red | ColorBits.Green | ColorBits.Blue;
-    private static readonly ColorBits[] ChannelColours = [ColorBits.Red, ColorBits.Green, ColorBits.Blue];
+    private const ColorBits AllColors = ColorBits.Red | ColorBits.Green | ColorBits.Blue;
+    private static readonly ColorBits[] ChannelColors = [ColorBits.Red, ColorBits.Green, ColorBits.Blue];
 
     /// <summary>The intermediate columns' names: the output column's name plus a suffix, so two chains in one pipeline never meet.</summary>
     public static string Intermediate(string outputColumnName, string part) => $"{outputColumnName}.{part}";
@@ -39,14 +39,14 @@ internal static class ImageInputChain
             throw new ArgumentException($"Image shape {shape} is larger than an image can be.", nameof(shape));
         if (normalization is not null && normalization.Channels != shape.Channels)
             throw new ArgumentException(
-                $"The normalisation ({normalization}) is for {normalization.Channels} channel(s); the input {shape} has {shape.Channels}.",
+                $"The normalization ({normalization}) is for {normalization.Channels} channel(s); the input {shape} has {shape.Channels}.",
                 nameof(normalization));
     }
 
     /// <summary>
     /// The chain of <paramref name="start"/> (which leaves an image in <paramref name="sourceImageColumn"/>; null: the
     /// input already holds images there) and the steps after it, which work on <paramref name="imageColumn"/> from the
-    /// resize on. <paramref name="grayscaleSource"/>: the image is grey in its red plane alone (a grayscale vector
+    /// resize on. <paramref name="grayscaleSource"/>: the image is gray in its red plane alone (a grayscale vector
     /// turned into an image), so the red plane is every channel and no grayscale conversion is needed.
     /// </summary>
     public static EstimatorChain<ITransformer> Build(TransformsCatalog transforms, IEstimator<ITransformer>? start, string sourceImageColumn, string imageColumn,
@@ -64,29 +64,29 @@ internal static class ImageInputChain
         {
             // One extraction of every channel, channels first, then one division.
             var raw = Intermediate(outputColumnName, "Raw");
-            var colours = channels == 1 ? ColorBits.Red : AllColours;
-            steps.Add(transforms.ExtractPixels(raw, imageColumn, colours, ColorsOrder.ARGB, interleavePixelColors: false));
+            var colors = channels == 1 ? ColorBits.Red : AllColors;
+            steps.Add(transforms.ExtractPixels(raw, imageColumn, colors, ColorsOrder.ARGB, interleavePixelColors: false));
             steps.Add(transforms.Expression(outputColumnName, "x : x / 255.0", raw));
             return Chain(steps);
         }
 
-        // One plane per channel, each scaled (and normalised) on its own, then concatenated in channel order.
-        // A grey source gives every channel from its red plane; a plane with the same expression is computed once.
+        // One plane per channel, each scaled (and normalized) on its own, then concatenated in channel order.
+        // A gray source gives every channel from its red plane; a plane with the same expression is computed once.
         var planes = new string[channels];
         var extracted = new HashSet<ColorBits>();
         var scaled = new Dictionary<(ColorBits, string), string>();
         for (var c = 0; c < channels; c++)
         {
-            var colour = channels == 1 || grayscaleSource ? ColorBits.Red : ChannelColours[c];
-            var raw = Intermediate(outputColumnName, colour.ToString());
-            if (extracted.Add(colour))
-                steps.Add(transforms.ExtractPixels(raw, imageColumn, colour, ColorsOrder.ARGB, interleavePixelColors: false));
+            var color = channels == 1 || grayscaleSource ? ColorBits.Red : ChannelColors[c];
+            var raw = Intermediate(outputColumnName, color.ToString());
+            if (extracted.Add(color))
+                steps.Add(transforms.ExtractPixels(raw, imageColumn, color, ColorsOrder.ARGB, interleavePixelColors: false));
             var expression = ScaleExpression(normalization, c);
-            if (!scaled.TryGetValue((colour, expression), out var plane))
+            if (!scaled.TryGetValue((color, expression), out var plane))
             {
                 plane = Intermediate(outputColumnName, $"Channel{c}");
                 steps.Add(transforms.Expression(plane, expression, raw));
-                scaled[(colour, expression)] = plane;
+                scaled[(color, expression)] = plane;
             }
             planes[c] = plane;
         }

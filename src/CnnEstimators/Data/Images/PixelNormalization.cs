@@ -3,16 +3,16 @@ using System.Globalization;
 namespace CnnMl.Data;
 
 /// <summary>
-/// Per-channel input normalisation, as torchvision's <c>Normalize(mean, std)</c> after <c>ToTensor()</c>: each
+/// Per-channel input normalization, as torchvision's <c>Normalize(mean, std)</c> after <c>ToTensor()</c>: each
 /// channel's value in [0, 1] (pixel / 255) becomes <c>(value − mean[c]) / std[c]</c>. Pretrained weights expect the
-/// normalisation they were trained with: <see cref="ImageNet"/> for torchvision's ImageNet models.
+/// normalization they were trained with: <see cref="ImageNet"/> for torchvision's ImageNet models.
 /// </summary>
 public sealed class PixelNormalization
 {
     private readonly float[] _mean;
     private readonly float[] _std;
 
-    /// <summary>Creates a normalisation with one mean and one standard deviation per channel.</summary>
+    /// <summary>Creates a normalization with one mean and one standard deviation per channel.</summary>
     /// <exception cref="ArgumentException">No channel, different lengths, a non-finite mean, or a standard deviation that is not positive and finite.</exception>
     public PixelNormalization(IReadOnlyList<float> mean, IReadOnlyList<float> std)
     {
@@ -20,7 +20,7 @@ public sealed class PixelNormalization
         ArgumentNullException.ThrowIfNull(std);
         if (mean.Count == 0 || mean.Count != std.Count)
             throw new ArgumentException(
-                $"A normalisation needs one mean and one standard deviation per channel; got {mean.Count} mean(s) and {std.Count} standard deviation(s).", nameof(std));
+                $"A normalization needs one mean and one standard deviation per channel; got {mean.Count} mean(s) and {std.Count} standard deviation(s).", nameof(std));
         for (var c = 0; c < mean.Count; c++)
         {
             if (!float.IsFinite(mean[c]))
@@ -38,13 +38,13 @@ public sealed class PixelNormalization
     /// </summary>
     public static PixelNormalization ImageNet { get; } = new([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
 
-    /// <summary>One mean per channel, in channel order (red, green, blue for colour images).</summary>
+    /// <summary>One mean per channel, in channel order (red, green, blue for color images).</summary>
     public IReadOnlyList<float> Mean => _mean;
 
     /// <summary>One standard deviation per channel.</summary>
     public IReadOnlyList<float> Std => _std;
 
-    /// <summary>Number of channels this normalisation is for.</summary>
+    /// <summary>Number of channels this normalization is for.</summary>
     public int Channels => _mean.Length;
 
     /// <summary>"mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225)".</summary>

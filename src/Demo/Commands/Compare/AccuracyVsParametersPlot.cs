@@ -18,7 +18,7 @@ internal static class AccuracyVsParametersPlot
     /// <summary>Writes the scatter into <paramref name="folder"/>.</summary>
     public static string Write(PlotFolder folder, Leaderboard board) => folder.Save(Create(board), FileName, Width, Height);
 
-    // Distinct, saturated colours (Tableau 10's first eight), so that every point stands out from the gray grid.
+    // Distinct, saturated colors (Tableau 10's first eight), so that every point stands out from the gray grid.
     private static readonly OxyColor[] Palette =
     [
         OxyColor.FromRgb(31, 119, 180), OxyColor.FromRgb(255, 127, 14), OxyColor.FromRgb(44, 160, 44), OxyColor.FromRgb(214, 39, 40),

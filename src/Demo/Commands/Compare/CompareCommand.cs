@@ -2,6 +2,8 @@ using System.Globalization;
 using CnnMl.Architectures;
 using CnnMl.Demo.Cli;
 using CnnMl.Demo.Plots;
+using CnnMl.Demo.Rendering;
+using CnnMl.Demo.Steps;
 using CnnMl.Inspection;
 using CnnMl.Training;
 using Microsoft.ML;
@@ -30,10 +32,10 @@ public sealed class CompareCommand : Command<CompareSettings>
         var data = ComparisonData.Load(ml, settings, CnnArchitectures.Get(names[0]));
         foreach (var line in data.Description) AnsiConsole.WriteLine(line);
         AnsiConsole.MarkupLineInterpolated(
-            $"Each: input {data.Shape}, {data.Classes} classes, Adam lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s), seed {settings.Seed}");
+            $"Each: input {data.Shape}, {data.Classes} classes, {TrainingControlOptions.Describe(TrainerOptions(names[0], data, settings, cancellation))}, batch {settings.BatchSize}, {settings.Epochs} epoch(s), seed {settings.Seed}");
 
         // Every network is built once before any training (Validate has already refused one that cannot take the input).
-        var summaries = names.ToDictionary(n => n, n => Summarise(n, data));
+        var summaries = names.ToDictionary(n => n, n => Summarize(n, data));
 
         var entries = new List<LeaderboardEntry>();
         foreach (var (name, index) in names.Select((n, i) => (n, i + 1)))
@@ -55,7 +57,7 @@ public sealed class CompareCommand : Command<CompareSettings>
         return 0;
     }
 
-    private static ModelSummary Summarise(string name, ComparisonData data)
+    private static ModelSummary Summarize(string name, ComparisonData data)
     {
         try
         {
@@ -72,7 +74,22 @@ public sealed class CompareCommand : Command<CompareSettings>
     {
         // A fresh context per architecture with the same seed: each one starts from the same shuffles.
         var ml = new MLContext(seed: settings.Seed);
-        var options = new CnnTrainerOptions
+        using var model = ml.MulticlassClassification.Trainers.Cnn(TrainerOptions(name, data, settings, cancellation)).Fit(data.Train);
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(data.Test));
+        var training = model.TrainingSummary!;
+        AnsiConsole.MarkupLineInterpolated(
+            $"{name}: test accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}, log-loss {metrics.LogLoss:F4}); trained in {training.TrainSeconds:F1} s ({training.ImagesPerSecond:N0} images/s)");
+        var classNames = Enumerable.Range(0, metrics.ConfusionMatrix.NumberOfClasses).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToList();
+        if (LearnedNothingWarning.For(metrics.MicroAccuracy, metrics.ConfusionMatrix.Counts, model.Definition.ClassNames ?? classNames,
+                $"cnnml lr-find --arch {name} (and this run's data options)") is { } warning)
+            AnsiConsole.MarkupLineInterpolated($"[yellow]{name}: {warning}[/]");
+        return new LeaderboardEntry(0, name, metrics.MicroAccuracy, metrics.MacroAccuracy, metrics.LogLoss,
+            summary.TotalParameters, summary.Macs, training.TrainSeconds, training.ImagesPerSecond);
+    }
+
+    /// <summary>The trainer's options for one architecture: the same for every one but its name.</summary>
+    internal static CnnTrainerOptions TrainerOptions(string name, ComparisonData data, CompareSettings settings, CancellationToken cancellation) =>
+        TrainingControlOptions.ApplyTo(settings, new CnnTrainerOptions
         {
             Architecture = name,
             FeatureColumnName = data.FeatureColumn,
@@ -82,19 +99,13 @@ public sealed class CompareCommand : Command<CompareSettings>
             LearningRate = settings.LearningRate,
             ReportEveryBatches = 0,
             ValidationSetFraction = settings.ValidationFraction,
+            // Early stopping watches the test images without --validation-fraction, as train's does.
+            ValidationSet = settings.EarlyStopping is not null && settings.ValidationFraction is null ? data.Test : null,
             NumberOfThreads = settings.Threads,
             CancellationToken = cancellation,
             Progress = new SynchronousProgress<TrainingReport>(report =>
             {
                 if (report.Kind == TrainingReportKind.EpochEnd) Console.WriteLine(report.ToString());
             }),
-        };
-        using var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(data.Train);
-        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(data.Test));
-        var training = model.TrainingSummary!;
-        AnsiConsole.MarkupLineInterpolated(
-            $"{name}: test accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}, log-loss {metrics.LogLoss:F4}); trained in {training.TrainSeconds:F1} s ({training.ImagesPerSecond:N0} images/s)");
-        return new LeaderboardEntry(0, name, metrics.MicroAccuracy, metrics.MacroAccuracy, metrics.LogLoss,
-            summary.TotalParameters, summary.Macs, training.TrainSeconds, training.ImagesPerSecond);
-    }
+        }, data.Train, data.Shape);
 }

@@ -38,7 +38,7 @@ public sealed class CompareSettings : DataAndTrainingSettings
 
     /// <summary><c>--normalize</c>.</summary>
     [CommandOption("--normalize <NAME>")]
-    [Description("Input normalisation after pixel / 255: none, or imagenet (per-channel mean 0.485, 0.456, 0.406 and std 0.229, 0.224, 0.225; needs a 3-channel input).")]
+    [Description("Input normalization after pixel / 255: none, or imagenet (per-channel mean 0.485, 0.456, 0.406 and std 0.229, 0.224, 0.225; needs a 3-channel input).")]
     [DefaultValue("none")]
     public override string Normalize { get; init; } = "none";
 

@@ -24,6 +24,10 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
 
         var ml = new MLContext();
         using var model = SavedModel.Load(ml, modelPath);
+        if (settings.Images is null && model.ImagePathInput() is { } pathColumn)
+            throw new ArgumentException(
+                $"--model {settings.Model} was trained on an image folder: it reads image files (its '{pathColumn}' column{ClassesText(model)}), not MNIST's digits. " +
+                "Give the test images with --images DIR, one sub-folder per label as in training.");
         var (test, source) = settings.Images is { } folder
             ? (model.ImageFolderRows(ml, folder), Path.GetFullPath(folder))
             : (ml.Data.LoadMnist(settings.DataDirectory, MnistSplit.Test, settings.TestLimit), Path.GetFullPath(settings.DataDirectory));
@@ -58,7 +62,7 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
             }
             else
             {
-                AnsiConsole.MarkupLine("[grey]No picture of the misclassified images with --images yet (train --plots draws them).[/]");
+                AnsiConsole.MarkupLine("[grey]No picture of the misclassified images or the top losses with --images yet (train --plots draws them).[/]");
             }
             var (_, graph) = EmbeddedOnnxGraph.Read(modelPath, model.Transformer);
             var interpretation = ClassificationInterpretation.FromScoredData(model.Transformer.Transform(test), "Label", SavedModel.ScoreColumn);
@@ -67,4 +71,6 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         }
         return 0;
     }
+
+    private static string ClassesText(SavedModel model) => model.ClassNames() is { } names ? $"; classes {string.Join(", ", names)}" : "";
 }

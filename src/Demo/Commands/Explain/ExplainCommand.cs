@@ -13,7 +13,7 @@ namespace CnnMl.Demo.Commands.Explain;
 /// <summary>
 /// <c>cnnml explain</c>: Grad-CAM for chosen image files — where the network looked when it predicted each one's class —
 /// from a checkpoint, since the gradients need the TorchSharp network. Each image goes through the input chain the
-/// model was trained with (resized to its input, grayscale or RGB, pixel / 255, optionally normalised); the picture
+/// model was trained with (resized to its input, grayscale or RGB, pixel / 255, optionally normalized); the picture
 /// shows each image beside its heat map, and the console lists the predictions.
 /// </summary>
 public sealed class ExplainCommand : Command<ExplainSettings>

@@ -36,7 +36,7 @@ public sealed class ExplainSettings : CnnmlSettings
     public string? Layer { get; init; }
 
     [CommandOption("--normalize <NAME>")]
-    [Description("The input normalisation the model was trained with: none, or imagenet.")]
+    [Description("The input normalization the model was trained with: none, or imagenet.")]
     [DefaultValue("none")]
     public string Normalize { get; init; } = "none";
 

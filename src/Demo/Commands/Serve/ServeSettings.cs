@@ -1,5 +1,5 @@
-using CnnMl.Demo.Cli;
 using System.ComponentModel;
+using CnnMl.Demo.Cli;
 using CnnMl.Demo.Serving;
 using Spectre.Console;
 using Spectre.Console.Cli;

@@ -41,7 +41,7 @@ public sealed class SummarySettings : CnnmlSettings
 /// <summary>
 /// <c>cnnml summary</c>: per-layer output shapes, parameters and multiply-accumulates of a registry
 /// network (Keras summary() / torchinfo style). A network with an inference form (CondenseNet) is
-/// summarised in both forms.
+/// summarized in both forms.
 /// </summary>
 public sealed class SummaryCommand : Command<SummarySettings>
 {

@@ -46,7 +46,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         var (train, test, trainImages, testImages) = (data.Train, data.Test, data.TrainImages, data.TestImages);
         var options = TrainRunSetup.TrainerOptions(settings, data, cancellation, resumeFrom, initialWeights);
         if (resumeFrom is not null) AnsiConsole.MarkupLineInterpolated($"Resuming from {resumeFrom}");
-        AnsiConsole.MarkupLineInterpolated($"Training: Adam lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s){TimeLimitText(settings)}, seed {settings.Seed}");
+        AnsiConsole.MarkupLineInterpolated($"Training: {TrainingControlOptions.Describe(options)}, batch {settings.BatchSize}, {settings.Epochs} epoch(s){TimeLimitText(settings)}, seed {settings.Seed}");
         if (settings.Weights is { } weights)
             AnsiConsole.MarkupLineInterpolated(
                 $"Starting from [bold]{weights}[/]{(settings.ReplaceClassifier ? $", new classifier '{architecture.ClassifierName}'" : "")}{(settings.FreezeEpochs > 0 ? $", backbone frozen for {settings.FreezeEpochs} epoch(s)" : "")}");
@@ -120,7 +120,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         var tested = definition.ImageShape.SpatialRank == 2
             ? new TestedImages(truth, predicted, scored.GetColumn<float[]>(definition.FeatureColumnName), definition.ImageShape)
             : null;
-        if (tested is null) AnsiConsole.MarkupLine("[grey]The inputs are volumes, not 2-D images: no picture of the misclassified ones.[/]");
+        if (tested is null) AnsiConsole.MarkupLine("[grey]The inputs are volumes, not 2-D images: no pictures of the misclassified ones, the top losses or Grad-CAM.[/]");
         var title = $"{definition.Architecture}, {TrainRunSetup.EpochsTrained(settings, model)} epoch(s) on {source}";
         var interpretation = ClassificationInterpretation.FromScoredData(scored, definition.LabelColumnName, definition.ScoreColumnName);
         ClassificationPictures.Write(plots, title, model.TrainingSummary, metrics, names, tested, ConvolutionWeights.FirstOf(model.Module),
@@ -138,5 +138,4 @@ public sealed class TrainCommand : Command<TrainSettings>
         var pixels = digit.Pixels.Select(p => p / 255f).ToArray();
         SamplePrediction.ShowDigit(ml, model, data, pixels, $"Try a prediction: first test image (label {digit.Labels[0]})");
     }
-
 }

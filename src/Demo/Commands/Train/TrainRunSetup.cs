@@ -21,7 +21,7 @@ internal static class TrainRunSetup
 
     /// <summary>The trainer's options for the settings, validating on the test images, or on a held-out share of the training images with <c>--validation-fraction</c>.</summary>
     public static CnnTrainerOptions TrainerOptions(TrainSettings settings, PreparedData data, CancellationToken cancellation,
-        string? resumeFrom = null, string? initialWeights = null) => new()
+        string? resumeFrom = null, string? initialWeights = null) => TrainingControlOptions.ApplyTo(settings, new CnnTrainerOptions
     {
         Architecture = CnnArchitectures.Get(settings.Architecture).Name,
         FeatureColumnName = data.Data.FeatureColumn,
@@ -42,7 +42,7 @@ internal static class TrainRunSetup
         TimeLimit = settings.MaxMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
         // MNIST as it is: the trainer's own choice, as before; resized images and clips: their shape.
         ImageShape = data.Input is not null || settings.ClipFrames is not null ? data.Data.Shape : null,
-    };
+    }, data.Train, data.Data.Shape);
 
     /// <summary>
     /// The epochs the model has been trained for, resumed ones included: <c>--epochs</c>, or fewer when the time limit

@@ -35,7 +35,7 @@ public sealed class TrainSettings : DataAndTrainingSettings
     public override string? Input { get; init; }
 
     [CommandOption("--normalize <NAME>")]
-    [Description("Input normalisation after pixel / 255: none, or imagenet (per-channel mean 0.485, 0.456, 0.406 and std 0.229, 0.224, 0.225, what torchvision's pretrained --weights expect; needs a 3-channel input).")]
+    [Description("Input normalization after pixel / 255: none, or imagenet (per-channel mean 0.485, 0.456, 0.406 and std 0.229, 0.224, 0.225, what torchvision's pretrained --weights expect; needs a 3-channel input).")]
     [DefaultValue("none")]
     public override string Normalize { get; init; } = "none";
 
@@ -109,6 +109,10 @@ public sealed class TrainSettings : DataAndTrainingSettings
         if (Epochs < 1 && !(Epochs == 0 && Weights is not null && !ReplaceClassifier))
             return ValidationResult.Error($"--epochs must be at least 1 (got {Epochs}); 0 only with --weights and without --replace-classifier (evaluate the weights as they are).");
         if (base.Validate() is { Successful: false } shared) return shared;
+        if (!Optimizer.Equals("adam", StringComparison.OrdinalIgnoreCase) && (Checkpoint ?? Resume) is not null)
+            return ValidationResult.Error($"--checkpoint and --resume keep Adam's state; --optimizer {Optimizer} cannot be checkpointed. Use adam, or drop --checkpoint/--resume.");
+        if (EarlyStopping is not null && Resume is not null)
+            return ValidationResult.Error("--early-stopping cannot continue a resumed run (a checkpoint does not keep the best epoch); resume without it.");
         if (ReportEvery < 0) return ValidationResult.Error($"--report-every must be 0 or more (got {ReportEvery}).");
         if (ValidateEvery < 0) return ValidationResult.Error($"--validate-every must be 0 or more (got {ValidateEvery}).");
         if (Frames is < 1) return ValidationResult.Error($"--frames must be at least 1 (got {Frames}).");

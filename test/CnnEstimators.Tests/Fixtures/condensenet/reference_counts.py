@@ -45,7 +45,7 @@ print(name, 'training form: params', params(train), 'MACs', macs(train, size), '
 
 official_converted = CondenseNetConverted(a)
 for b in official_converted.buffers():
-    if b.dtype == torch.long: b.zero_()   # index buffers are uninitialised until a state dict is loaded
+    if b.dtype == torch.long: b.zero_()   # index buffers are uninitialized until a state dict is loaded
 flops_conv, _ = measure_model(official_converted, size, size)
 print(name, 'condensenet_converted: params', params(official_converted), 'MACs', macs(official_converted, size),
       'measure_model FLOPs', int(flops_conv), flush=True)
