@@ -9,6 +9,7 @@ using CnnMl.Demo.Commands.Explain;
 using CnnMl.Demo.Commands.Export;
 using CnnMl.Demo.Commands.Predict;
 using CnnMl.Demo.Commands.LrFind;
+using CnnMl.Demo.Commands.New;
 using CnnMl.Demo.Commands.Serve;
 using CnnMl.Demo.Commands.Summary;
 using CnnMl.Demo.Commands.Train;
@@ -90,6 +91,13 @@ internal static class CnnmlCommandLine
             catalog.Add<ServeCommand>(config, "serve")
                 .WithDescription("Serve a model zip over HTTP: POST /predict (image bytes, multipart files or JSON pixels), GET /model, GET /health, a page to draw on at /.")
                 .WithExample("serve", "--model", "model.zip", "--urls", "http://127.0.0.1:5000");
+            config.AddBranch("new", branch =>
+            {
+                branch.SetDescription("Write a project around a model zip.");
+                branch.AddCommand<NewWebApiCommand>("webapi")
+                    .WithDescription("A minimal ASP.NET Core project serving the zip with ML.NET alone (no CnnMl), with cnnml serve's /predict contract.")
+                    .WithExample("new", "webapi", "--model", "model.zip", "--output", "DigitApi");
+            });
             catalog.Add<ExportCommand>(config, "export")
                 .WithDescription("Write the ONNX graph a saved model zip scores with.")
                 .WithExample("export", "--model", "model.zip", "--onnx", "model.onnx");

@@ -10,8 +10,9 @@ namespace PlainMlNetConsumer;
 /// <c>mlContext.Data.SaveAsBinary</c>), one job after another in this one process: each job evaluates its rows as
 /// multiclass classification and writes the metrics, every row's Score vector and PredictedLabel and the loaded
 /// transformers to JSON; a job that names a <c>Column</c> writes that float vector column of every row instead (a
-/// stage of an image chain, compared pixel by pixel). Every result also names the ML.NET version that ran and the
-/// assemblies loaded.
+/// stage of an image chain, compared pixel by pixel); a job that names a <c>Bytes</c> column decodes each row's encoded
+/// image in memory and scores it through a PredictionEngine (a model that reads image bytes). Every result also names the
+/// ML.NET version that ran and the assemblies loaded.
 /// Exit codes: 0 done, 1 bad arguments, 2 an assembly whose name starts with "CnnMl" was loaded, 3 failure.
 /// </summary>
 internal static class Program
@@ -22,7 +23,7 @@ internal static class Program
     {
         if (args.Length != 1 || !File.Exists(args[0]))
         {
-            Console.Error.WriteLine("usage: PlainMlNetConsumer JOBS.json   (a JSON array of {\"Model\", \"Data\", \"Out\"[, \"Label\", \"Score\", \"Predicted\", \"Column\"]})");
+            Console.Error.WriteLine("usage: PlainMlNetConsumer JOBS.json   (a JSON array of {\"Model\", \"Data\", \"Out\"[, \"Label\", \"Score\", \"Predicted\", \"Column\", \"Bytes\"]})");
             return 1;
         }
         try
@@ -38,12 +39,14 @@ internal static class Program
             var forbidden = new List<string>();
             foreach (var job in jobs)
             {
-                var result = job.Column is null ? Score(job) : Column(job);
+                var result = job.Bytes is not null ? ScoreBytes(job) : job.Column is null ? Score(job) : Column(job);
                 result.MlNetVersion = version;
                 result.Assemblies = AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name ?? "").Order(StringComparer.Ordinal).ToList();
                 using (var file = File.Create(job.Out)) JsonSerializer.Serialize(file, result);
                 forbidden.AddRange(result.Assemblies.Where(a => a.StartsWith(ForbiddenAssemblyPrefix, StringComparison.OrdinalIgnoreCase)));
-                Console.WriteLine(job.Column is null
+                Console.WriteLine(job.Bytes is not null
+                    ? $"{Path.GetFileName(job.Model)}: {result.Rows} encoded images scored one by one through a PredictionEngine"
+                    : job.Column is null
                     ? $"{Path.GetFileName(job.Model)}: {result.Rows} rows scored; micro-accuracy {result.MicroAccuracy:P2}, log-loss {result.LogLoss:F4}; {result.Transformers.Count} transformers"
                     : $"{Path.GetFileName(job.Model)}: {result.Rows} rows of {job.Column}");
             }
@@ -105,6 +108,51 @@ internal static class Program
                 Scores = scores,
                 PredictedLabels = predicted,
                 PredictedKeys = predictedKeys,
+                Transformers = transformers,
+            };
+        }
+        finally
+        {
+            (model as IDisposable)?.Dispose();
+        }
+    }
+
+    // Encoded images (the Bytes column of the data: each row a PNG, JPEG, ... file's bytes) decoded in memory with
+    // MLImage.CreateFromStream, as LoadImages decodes a file, and scored one by one through a PredictionEngine whose
+    // input is the model's image column of the same name: what a web app does with an upload. No temporary file.
+    private static ConsumerResult ScoreBytes(ConsumerJob job)
+    {
+        var ml = new MLContext(seed: 0);
+        var model = ml.Model.Load(job.Model, out var inputSchema);
+        try
+        {
+            var encoded = ml.Data.LoadFromBinary(job.Data);
+            var definition = SchemaDefinition.Create(typeof(ImageRow));
+            definition[nameof(ImageRow.Image)].ColumnName = job.Bytes!;
+            var engine = ml.Model.CreatePredictionEngine<ImageRow, KeyPrediction>(model, inputSchemaDefinition: definition);
+            var scores = new List<float[]>();
+            var keys = new List<uint>();
+            using (var cursor = encoded.GetRowCursor([encoded.Schema[job.Bytes!]]))
+            {
+                var getter = cursor.GetGetter<VBuffer<byte>>(encoded.Schema[job.Bytes!]);
+                var bytes = default(VBuffer<byte>);
+                while (cursor.MoveNext())
+                {
+                    getter(ref bytes);
+                    using var image = MLImage.CreateFromStream(new MemoryStream(bytes.DenseValues().ToArray(), writable: false));
+                    var prediction = engine.Predict(new ImageRow { Image = image });
+                    scores.Add(prediction.Score);
+                    keys.Add(prediction.PredictedLabel);
+                }
+            }
+            var transformers = new List<string>();
+            Describe(model, "", transformers);
+            return new ConsumerResult
+            {
+                Rows = scores.Count,
+                InputSchema = inputSchema?.Select(c => $"{c.Name}: {c.Type}").ToList() ?? [],
+                Scores = scores,
+                PredictedKeys = keys,
                 Transformers = transformers,
             };
         }
@@ -187,6 +235,21 @@ internal static class Program
         : type.FullName ?? type.Name;
 }
 
+/// <summary>A decoded image, the input of a model that reads an image's encoded bytes (ImageType needs a size; images of any size are accepted).</summary>
+internal sealed class ImageRow
+{
+    [Microsoft.ML.Transforms.Image.ImageType(1, 1)]
+    public MLImage? Image { get; set; }
+}
+
+/// <summary>What a PredictionEngine gives for one image: the Score vector and the PredictedLabel key.</summary>
+internal sealed class KeyPrediction
+{
+    public float[] Score { get; set; } = [];
+
+    public uint PredictedLabel { get; set; }
+}
+
 /// <summary>One model zip and the rows it scores (the jobs file is an array of these).</summary>
 internal sealed class ConsumerJob
 {
@@ -199,6 +262,9 @@ internal sealed class ConsumerJob
 
     /// <summary>When set: write this float vector column of every row (in <see cref="ConsumerResult.Scores"/>) instead of scoring.</summary>
     public string? Column { get; init; }
+
+    /// <summary>When set: this byte vector column of the data holds encoded images, scored one by one through a PredictionEngine (Score and PredictedKeys).</summary>
+    public string? Bytes { get; init; }
 }
 
 /// <summary>What the consumer writes per job: metrics, per-row outputs, the loaded pipeline, ML.NET's version and the loaded assemblies.</summary>

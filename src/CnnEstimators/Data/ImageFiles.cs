@@ -43,6 +43,18 @@ public static class ImageFiles
         return Decode(bytes, path, format);
     }
 
+    /// <summary>
+    /// Checks one image already in memory (an upload, or a file read once) as <see cref="Check"/> checks a file,
+    /// and returns its width and height; <paramref name="name"/> names it in the messages.
+    /// </summary>
+    /// <exception cref="ImageFileException">The bytes are not a whole PNG, JPEG, BMP or GIF image of at most <see cref="MaxSide"/> pixels a side.</exception>
+    internal static (int Width, int Height) CheckBytes(byte[] bytes, string name)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        if (bytes.LongLength > MaxFileBytes) throw new ImageFileException(name, $"{bytes.LongLength:N0} bytes is more than the {MaxFileBytes:N0} an image may have");
+        return Decode(bytes, name, CheckStructure(bytes, name));
+    }
+
     private static string CheckStructure(byte[] bytes, string path)
     {
         var span = bytes.AsSpan();

@@ -232,6 +232,7 @@ internal sealed record ConsumptionCodeFile
                     // size are accepted (the model resizes them).
                     private sealed class EngineInput
                     {
+                        /// <summary>The image decoded from <see cref="ModelInput.{{Identifier(image.Name)}}"/>.</summary>
                         [ColumnName({{Literal(image.Name)}}), ImageType(1, 1)]
                         public MLImage? {{Identifier(image.Name)}} { get; set; }
                     }

@@ -37,16 +37,26 @@ internal static class TrainingCurvesPlot
     }
 
     /// <summary>
-    /// The loss of every batch (light), its exponential moving average with bias correction (as fastai smooths it),
-    /// and the validation loss at each epoch's end when a validation set was given.
+    /// The loss of every batch (light; marked up to 50 batches), its exponential moving average with bias correction
+    /// (as fastai smooths it; not drawn for ten batches or fewer, where β is 0), and the validation loss at each epoch's
+    /// end when a validation set was given.
     /// </summary>
     public static PlotModel Loss(TrainingSummary summary, string title)
     {
         var plot = Chart($"Training loss · {title}", "loss (cross-entropy)");
         var batches = BatchPoints(summary);
         var beta = Smoothing(batches.Count);
-        plot.Series.Add(Line($"loss of each of {batches.Count:N0} batches", BatchColor, batches, 1));
-        plot.Series.Add(Line(FormattableString.Invariant($"smoothed (moving average, β = {beta:0.00})"), SmoothedColor, Smoothed(batches, beta), 2.5));
+        if (beta > 0)
+        {
+            // Up to 50 batches, each is marked: a short run's few points stay visible.
+            plot.Series.Add(Line($"loss of each of {batches.Count:N0} batches", BatchColor, batches, 1, batches.Count <= 50 ? MarkerType.Circle : MarkerType.None, 2.5));
+            plot.Series.Add(Line(FormattableString.Invariant($"smoothed (moving average, β = {beta:0.00})"), SmoothedColor, Smoothed(batches, beta), 2.5));
+        }
+        else
+        {
+            // Ten batches or fewer: nothing to smooth; the batches themselves, marked.
+            plot.Series.Add(Line($"loss of each of {batches.Count:N0} batches", SmoothedColor, batches, 2, MarkerType.Circle, 3));
+        }
         var validated = EpochEnds(summary).Where(r => r.ValidationLoss is not null).ToList();
         if (validated.Count > 0)
             plot.Series.Add(Line("validation loss, epoch end", ValidationColor, validated.Select(r => new DataPoint(Progress(r), r.ValidationLoss!.Value)).ToList(), 2, MarkerType.Diamond));
@@ -134,9 +144,9 @@ internal static class TrainingCurvesPlot
         return plot;
     }
 
-    private static LineSeries Line(string title, OxyColor color, IReadOnlyList<DataPoint> points, double thickness, MarkerType marker = MarkerType.None)
+    private static LineSeries Line(string title, OxyColor color, IReadOnlyList<DataPoint> points, double thickness, MarkerType marker = MarkerType.None, double markerSize = 5)
     {
-        var series = new LineSeries { Title = title, Color = color, StrokeThickness = thickness, MarkerType = marker, MarkerSize = 5, MarkerFill = color };
+        var series = new LineSeries { Title = title, Color = color, StrokeThickness = thickness, MarkerType = marker, MarkerSize = markerSize, MarkerFill = color };
         series.Points.AddRange(points);
         return series;
     }

@@ -134,10 +134,9 @@ public sealed partial class GuidedModeRunTests
         Assert.IsTrue(accuracy > 20, $"2 epochs on {split.Train.Images.Count} digit files beat chance (10 %); got {accuracy} %.");
         Assert.AreEqual(accuracy, Percent(ReloadedAccuracy().Match(output)), "the reloaded zip (image chain + network) scores the same");
 
-        // The zip reads an image's bytes (Model Builder's ImageSource): the input chain is saved in it. The consumption code
-        // names the data and the epochs.
+        // The zip reads the image's bytes: the input chain is saved in it. The consumption code names the data and the epochs.
         var code = File.ReadAllText(Path.Combine(_folder, "folder.consume.cs"));
-        StringAssert.Contains(code, "ImageSource");
+        StringAssert.Contains(code, "public byte[] ImageSource { get; set; }");
         StringAssert.Contains(code, $"2 epoch(s) on {split.Train.Images.Count} images from {folder}, input 1x28x28");
 
         var expected = $"cnnml train --arch mnist-cnn --epochs 2 --images '{folder}' --input 1x28x28 --report-every 1 --out {model}";

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CnnMl.Data;
+using CnnMl.Persistence;
 using CnnMl.Tests.Support;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -11,7 +12,7 @@ namespace CnnMl.Tests.ConsoleApp;
 /// train on 600 MNIST digits written as 40×40 grayscale PNGs (1 epoch: these tests are about the plumbing; the
 /// accuracy tests are <see cref="ImageFolderEvaluationTests"/>), with the stratified held-out split stated; then
 /// <c>predict</c> and <c>evaluate --images</c> on 100 other digits' files agree with a batch <c>Transform</c> of the
-/// saved zip by plain ML.NET.
+/// saved zip by plain ML.NET (its <c>LoadImages</c> of each path in front of the zip, which reads decoded images).
 /// </summary>
 [TestClass]
 public sealed class ImageFolderConsoleTests
@@ -45,7 +46,7 @@ public sealed class ImageFolderConsoleTests
     public static void DeleteFolder() => _folder?.Dispose();
 
     [TestMethod]
-    public void Train_states_the_stratified_seeded_split_and_saves_a_zip_that_reads_image_paths()
+    public void Train_states_the_stratified_seeded_split_and_saves_a_zip_that_reads_the_images_bytes()
     {
         var split = ImageFolder.Load(TrainFolder).Split(0.2, seed: 1);
         StringAssert.Contains(_train.StandardOutput, $"test set: 20% of {TrainFolder}, stratified, seed 1: {split.Test.Images.Count} images");
@@ -54,10 +55,17 @@ public sealed class ImageFolderConsoleTests
         Assert.AreEqual(split.Test.Images.Count, metrics.RootElement.GetProperty("testImages").GetInt64());
         Assert.AreEqual(split.Train.Images.Count, metrics.RootElement.GetProperty("trainImages").GetInt64());
 
+        // Plain ML.NET reads the saved schema: the image column as the encoded bytes (ML.NET cannot store an image column).
         var ml = new MLContext();
         var model = ml.Model.Load(ModelPath, out var inputSchema);
-        Assert.AreEqual(TextDataViewType.Instance, inputSchema["ImagePath"].Type, "the zip reads the image file's path");
+        Assert.AreEqual("Vector<Byte>", inputSchema["ImageSource"].Type.ToString(), "the zip reads the image file's bytes");
+        Assert.IsNotNull(inputSchema["ImageSource"].Annotations.Schema.GetColumnOrNull("EncodedImage"));
+        Assert.IsNull(inputSchema.GetColumnOrNull("ImagePath"), "no path column: the zip does not open files");
         Assert.AreEqual("Key<UInt32, 0-9>", inputSchema["Label"].Type.ToString(), "the label is a key whose values are the folder names");
+        (model as IDisposable)?.Dispose();
+        // The verified load gives the decoded-image column back, and the pipeline reads it.
+        model = ml.Model.LoadVerified(ModelPath, out inputSchema);
+        Assert.IsInstanceOfType<Microsoft.ML.Transforms.Image.ImageDataViewType>(inputSchema["ImageSource"].Type);
         Assert.AreEqual(TextDataViewType.Instance, model.GetOutputSchema(inputSchema)["PredictedLabel"].Type);
         (model as IDisposable)?.Dispose();
     }
@@ -79,6 +87,61 @@ public sealed class ImageFolderConsoleTests
             Assert.AreEqual(scores[i].Max(), predictions[i].Top[0].Score, 0f, $"{paths[i]}: the same score, bit for bit (the same chain reads the same file)");
         }
         Assert.IsGreaterThan(3, labels.Distinct().Count(), "a model that predicts one class would compare too little");
+    }
+
+    [TestMethod]
+    public void Predict_streams_a_folder_to_json_lines_with_a_line_per_file_and_bad_files_reported_per_line_then_exit_1()
+    {
+        // The test folder's 100 digits under their label folders, and three bad files: cut short, not an image, empty.
+        var folder = _folder.File("stream");
+        foreach (var file in Directory.GetFiles(TestFolder, "*.png", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(folder, Path.GetRelativePath(TestFolder, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        var first = Directory.GetFiles(TestFolder, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        File.WriteAllBytes(Path.Combine(folder, "cut.png"), File.ReadAllBytes(first)[..100]);
+        File.WriteAllBytes(Path.Combine(folder, "3", "noise.png"), Enumerable.Range(0, 500).Select(i => (byte)(i * 7919 % 251)).ToArray());
+        File.WriteAllBytes(Path.Combine(folder, "empty.jpg"), []);
+        var output = _folder.File("stream.jsonl");
+
+        var run = CnnmlInProcess.Run("predict", "--model", ModelPath, folder, "--json", output);
+
+        Assert.AreEqual(1, run.ExitCode, run.ToString());
+        var error = run.StandardError.Trim();
+        StringAssert.StartsWith(error, $"cnnml: error: 3 of {TestDigits + 3} files could not be classified; each has a line with its error in {output}.");
+        Assert.IsFalse(error.Any(c => char.IsControl(c)), "one printable line");
+        StringAssert.Contains(run.StandardOutput, $"Classified {TestDigits} of {TestDigits + 3} files; 3 could not be read.");
+
+        // One line per file, in the order the folders are walked: a folder's own files (ordinal), then each sub-folder's.
+        var lines = File.ReadAllLines(output);
+        var expectedOrder = new[] { "cut.png", "empty.jpg" }.Select(f => Path.Combine(folder, f))
+            .Concat(Directory.GetDirectories(folder).Order(StringComparer.Ordinal)
+                .SelectMany(d => Directory.GetFiles(d).Order(StringComparer.Ordinal))).ToList();
+        var parsed = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        CollectionAssert.AreEqual(expectedOrder, parsed.Select(p => p.GetProperty("path").GetString()).ToList());
+
+        var failures = parsed.Where(p => p.TryGetProperty("error", out _)).ToDictionary(p => Path.GetFileName(p.GetProperty("path").GetString()!), p => p.GetProperty("error").GetString()!);
+        Assert.HasCount(3, failures);
+        StringAssert.Contains(failures["cut.png"], "the file is cut short");
+        StringAssert.Contains(failures["noise.png"], "not a PNG, JPEG, BMP or GIF image");
+        StringAssert.Contains(failures["empty.jpg"], "the file is empty");
+
+        // Every other line is predict --json's object for the file, with the batch Transform's label and score.
+        var (paths, labels, scores) = BatchTransform();
+        var byName = paths.Select((p, i) => (Path.GetRelativePath(TestFolder, p), i)).ToDictionary(x => x.Item1, x => x.i);
+        var predicted = parsed.Where(p => !p.TryGetProperty("error", out _)).ToList();
+        Assert.HasCount(TestDigits, predicted);
+        foreach (var line in predicted)
+        {
+            CollectionAssert.AreEqual(new[] { "path", "label", "top" }, line.EnumerateObject().Select(p => p.Name).ToArray());
+            var i = byName[Path.GetRelativePath(folder, line.GetProperty("path").GetString()!)];
+            Assert.AreEqual(labels[i], line.GetProperty("label").GetString());
+            var top = line.GetProperty("top").EnumerateArray().ToList();
+            Assert.HasCount(3, top);
+            Assert.AreEqual(scores[i].Max(), top[0].GetProperty("score").GetSingle(), 0f, "the same score as the batch Transform, bit for bit");
+        }
     }
 
     [TestMethod]
@@ -153,7 +216,7 @@ public sealed class ImageFolderConsoleTests
         // The zip's own Features column for a digit: its black corner pixel, (0 − mean) / std in each channel plane.
         var ml = new MLContext();
         var loaded = ml.Model.Load(model, out _);
-        var features = loaded.Transform(ml.Data.LoadImageFolder(TestFolder)).GetColumn<float[]>("Features").First();
+        var features = loaded.Transform(DecodedImages(ml, ml.Data.LoadImageFolder(TestFolder))).GetColumn<float[]>("Features").First();
         (loaded as IDisposable)?.Dispose();
         Assert.HasCount(3 * 28 * 28, features);
         Assert.AreEqual(-0.485f / 0.229f, features[0], 1e-5f, "red plane");
@@ -161,17 +224,24 @@ public sealed class ImageFolderConsoleTests
         Assert.AreEqual(-0.406f / 0.225f, features[1568], 1e-5f, "blue plane");
     }
 
-    /// <summary>The test folder's files scored by the zip in one batch Transform, with plain ML.NET: paths, PredictedLabel, Score.</summary>
+    /// <summary>
+    /// The test folder's files scored by the zip in one batch Transform, with plain ML.NET: paths, PredictedLabel, Score.
+    /// A batch job with paths puts ML.NET's LoadImages in front of the zip (the zip reads decoded images).
+    /// </summary>
     private static (List<string> Paths, List<string> Labels, float[][] Scores) BatchTransform()
     {
         var ml = new MLContext();
         var model = ml.Model.Load(ModelPath, out _);
         var rows = ml.Data.LoadImageFolder(TestFolder);
-        var scored = model.Transform(rows);
+        var scored = model.Transform(DecodedImages(ml, rows));
         var result = (rows.GetColumn<string>("ImagePath").ToList(), scored.GetColumn<string>("PredictedLabel").ToList(), scored.GetColumn<float[]>("Score").ToArray());
         (model as IDisposable)?.Dispose();
         return result;
     }
+
+    // ML.NET's LoadImages of the ImagePath column into the ImageSource column the zip reads.
+    private static IDataView DecodedImages(MLContext ml, IDataView rows) =>
+        ml.Transforms.LoadImages("ImageSource", "", "ImagePath").Fit(rows).Transform(rows);
 
     private static readonly JsonSerializerOptions CaseInsensitive = new() { PropertyNameCaseInsensitive = true };
 

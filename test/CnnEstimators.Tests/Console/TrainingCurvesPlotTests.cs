@@ -60,10 +60,16 @@ public sealed class TrainingCurvesPlotTests
     {
         var loss = TrainingCurvesPlot.Loss(Summary(), "t");
         var lines = loss.Series.Cast<LineSeries>().ToList();
-        Assert.HasCount(3, lines);
+        // 8 batches: β = 0, nothing to smooth: the batches, marked, and the validation loss.
+        Assert.HasCount(2, lines);
         Assert.HasCount(8, lines[0].Points);
-        Assert.HasCount(8, lines[1].Points);
-        CollectionAssert.AreEqual(new[] { new DataPoint(2, 0.4), new DataPoint(3, 1 - 0.7) }, lines[2].Points.ToArray(), "validation loss at each epoch's end");
+        Assert.AreEqual(MarkerType.Circle, lines[0].MarkerType);
+        CollectionAssert.AreEqual(new[] { new DataPoint(2, 0.4), new DataPoint(3, 1 - 0.7) }, lines[1].Points.ToArray(), "validation loss at each epoch's end");
+        // 16 batches (the same twice): β = 0.375, the batches and their smoothed curve.
+        var longer = Summary() with { BatchLosses = [.. Summary().BatchLosses, .. Summary().BatchLosses], Reports = [.. Summary().Reports.Select(r => r with { BatchesPerEpoch = 8 })] };
+        var smoothed = TrainingCurvesPlot.Loss(longer, "t").Series.Cast<LineSeries>().ToList();
+        Assert.HasCount(3, smoothed);
+        CollectionAssert.AreEqual(TrainingCurvesPlot.Smoothed(smoothed[0].Points, 0.375).ToArray(), smoothed[1].Points.ToArray());
         var accuracy = TrainingCurvesPlot.Accuracy(Summary(), "t");
         var validation = accuracy.Series.Cast<LineSeries>().Single(s => s.Title == "validation, epoch end");
         CollectionAssert.AreEqual(new[] { new DataPoint(2, 60), new DataPoint(3, 70) }, validation.Points.ToArray());

@@ -20,20 +20,24 @@ namespace CnnMl.Tests.Evaluation;
 /// biglittle                96.20%   94.02%   93.44%
 /// 784-256-10 MLP           92.37%   92.42%   91.64%   1.60 points → 0.8
 /// </code>
+/// The floor lies above the MLP's best seed and below biglittle's worst: 93 % (a fixed 90 % was passed by the MLP
+/// itself, 92.37 %); the MLP, the weaker model, fails it. The MLP trained further does not stay below: 3 epochs gave
+/// 93.18 %, 93.51 %, 93.39 % for seeds 1–3.
 /// </remarks>
 [TestClass]
 [TestCategory("Evaluation")]
 public sealed class BigLittleEvaluationTests
 {
+    private const double Floor = 0.93;
     private const double Margin = 0.008;
 
     [TestMethod]
-    public void BigLittleTwoEpochsOnTenThousandImagesBeats90PercentAndTheMlp()
+    public void BigLittleTwoEpochsOnTenThousandImagesReaches93PercentAndBeatsTheMlp()
     {
         var data = MnistEvaluation.Load(10_000);
         var accuracy = MnistEvaluation.MicroAccuracy(data, CnnArchitectures.BigLittle, epochs: 2);
         var baseline = MnistEvaluation.SharedAccuracy(data, NoConvolutionBaselines.Mlp, epochs: 2);
-        Assert.IsGreaterThan(0.90, accuracy, $"biglittle micro-accuracy {accuracy:P2}");
+        Assert.IsGreaterThanOrEqualTo(Floor, accuracy, $"biglittle micro-accuracy {accuracy:P2} (floor {Floor:P0}, above the MLP's best seed, 92.42 %)");
         MnistEvaluation.AssertBeatsBaseline("biglittle", accuracy, baseline, Margin);
     }
 }

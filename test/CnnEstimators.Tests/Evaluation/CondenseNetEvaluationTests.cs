@@ -10,21 +10,24 @@ using static TorchSharp.torch;
 namespace CnnMl.Tests.Evaluation;
 
 /// <summary>
-/// The small MNIST CondenseNet trained through the MLContext estimator: one epoch on the first 10,000 training
-/// images (157 batches of 64), evaluated by ML.NET on the 10,000 test images. Its narrow convolutions are checked by the oneDNN
-/// probe (OneDnnMode.Auto; see OneDnnLayerTests).
-/// Budget: training ≈ 15–40 s, the whole test about a minute. The official PyTorch code with the same network
-/// and settings reached 93.9%.
+/// The small MNIST CondenseNet trained through the MLContext estimator: two epochs on the first 10,000 training
+/// images (2 × 157 batches of 64), evaluated by ML.NET on the 10,000 test images. Its narrow convolutions are checked by
+/// the oneDNN probe (OneDnnMode.Auto; see OneDnnLayerTests). The official PyTorch code with the same network and
+/// settings reached 93.9% after one epoch.
 /// </summary>
 /// <remarks>
 /// Micro-accuracy under this protocol (one thread, oneDNN probe; <c>CNNML_EVALUATION_SEED</c> 1–3, seed 1 is what the
 /// test runs); margin = half the smallest gap, rounded down to a tenth of a point:
 /// <code>
 ///                          seed 1   seed 2   seed 3   smallest gap → margin
-/// condensenet              94.15%   91.89%   93.17%
-/// 784-256-10 MLP           90.74%   90.82%   90.28%   1.07 points → 0.5
+/// condensenet, 2 epochs    95.35%   95.33%   95.14%
+/// 784-256-10 MLP, 2 epochs 92.37%   92.42%   91.64%   2.91 points → 1.4
 /// </code>
-/// One epoch of 10,000 images is short for this network: seed 2 leaves it 1.07 points ahead of the MLP.
+/// Two epochs, not one: after one epoch condensenet gave 94.15%, 91.89%, 93.17% beside the MLP's 90.74%, 90.82%,
+/// 90.28% (smallest gap 1.07 points, a margin of 0.5). The floor, 94%, lies above the MLP's best seed (92.42%) and below
+/// condensenet's worst (95.14%): the MLP, the weaker model, fails it (a floor of 90% was passed by the MLP itself).
+/// The 2-epoch MLP is the run BigLittleEvaluationTests compares with (trained once per test process). One filtered run
+/// of this class: 80 CPU seconds (user + sys).
 /// </remarks>
 [TestClass]
 [TestCategory("Evaluation")]
@@ -33,29 +36,31 @@ public sealed class CondenseNetEvaluationTests
     // The registered condensenet network, built through an unregistered architecture object that keeps a reference
     // to the training form, so the test can watch its learned group convolutions while Fit runs.
     private const string Probe = "condensenet-evaluation-probe";
-    private const int Batches = 157; // ⌈10,000 / 64⌉
-    private const double Margin = 0.005;
+    private const int Epochs = 2;
+    private const int BatchesPerEpoch = 157; // ⌈10,000 / 64⌉
+    private const double Floor = 0.94;
+    private const double Margin = 0.014;
     private static CondenseNet? _trainingForm;
 
-    private readonly List<(int Batch, int[] Stages)> _stages = new();
+    private readonly List<(int Batch, int[] Stages)> _stages = new(); // Batch: counted over the whole run, from 1
     private long[][]? _keptAtEnd;
 
     [TestMethod]
-    public void OneEpochOnTenThousandImagesBeats90PercentAndTheBaselineAndScoresWithTheCondensedModel()
+    public void TwoEpochsOnTenThousandImagesReach94PercentAndBeatTheMlpAndScoreWithTheCondensedModel()
     {
         var condensenet = CnnArchitectures.Get(CnnArchitectures.CondenseNet);
         var probe = new CnnArchitecture(Probe, condensenet.Description, condensenet.DefaultInput, condensenet.DefaultClasses,
             (input, classes) => _trainingForm = (CondenseNet)condensenet.Create(input, classes));
         var data = MnistEvaluation.Load(10_000);
-        var accuracy = MnistEvaluation.MicroAccuracy(data, probe, epochs: 1,
+        var accuracy = MnistEvaluation.MicroAccuracy(data, probe, epochs: Epochs,
             customise: o =>
             {
                 o.ReportEveryBatches = 1;
                 o.Progress = new SynchronousProgress<TrainingReport>(Watch);
             },
             inspect: AssertCondensedDuringFit);
-        var baseline = MnistEvaluation.SharedAccuracy(data, NoConvolutionBaselines.Mlp, epochs: 1);
-        Assert.IsGreaterThan(0.90, accuracy, $"condensenet micro-accuracy {accuracy:P2}");
+        var baseline = MnistEvaluation.SharedAccuracy(data, NoConvolutionBaselines.Mlp, epochs: Epochs);
+        Assert.IsGreaterThanOrEqualTo(Floor, accuracy, $"condensenet micro-accuracy {accuracy:P2} (floor {Floor:P1}, above the MLP's best seed)");
         MnistEvaluation.AssertBeatsBaseline("condensenet", accuracy, baseline, Margin);
     }
 
@@ -65,7 +70,7 @@ public sealed class CondenseNetEvaluationTests
         using var scope = NewDisposeScope();
         var learned = _trainingForm!.LearnedGroupConvs;
         if (report.Kind == TrainingReportKind.Batch)
-            _stages.Add((report.Batch, learned.Select(c => c.Stage).ToArray()));
+            _stages.Add(((report.Epoch - 1) * BatchesPerEpoch + report.Batch, learned.Select(c => c.Stage).ToArray()));
         if (report.Kind != TrainingReportKind.Completed) return;
 
         // After the last batch, before the conversion: every group of every layer reads Cin / C inputs.
@@ -81,12 +86,14 @@ public sealed class CondenseNetEvaluationTests
 
     private void AssertCondensedDuringFit(CnnTransformer model)
     {
-        // The condensing stages ran inside Fit on the official schedule: stage s from progress s/6, i.e. before
-        // batch index ⌈157·s/6⌉ (so first seen in the reports after batch numbers 28, 54 and 80).
-        Assert.HasCount(Batches - 1, _stages);
+        // The condensing stages ran inside Fit on the official schedule: stage s from progress s/6 of all N = 2 · 157
+        // batches, i.e. before batch index ⌈N·s/6⌉ = 53, 105, 157 (so first seen in the reports after batch numbers
+        // 54, 106 and 158 of the run). Every batch reports but the last of each epoch, which ends it.
+        const int total = Epochs * BatchesPerEpoch;
+        Assert.HasCount(Epochs * (BatchesPerEpoch - 1), _stages);
         foreach (var (batch, perLayer) in _stages)
         {
-            var expected = batch >= 80 ? 3 : batch >= 54 ? 2 : batch >= 28 ? 1 : 0;
+            var expected = Enumerable.Range(1, 3).Count(stage => 6 * (batch - 1) >= total * stage);
             CollectionAssert.AreEqual(Enumerable.Repeat(expected, perLayer.Length).ToArray(), perLayer, $"stages after batch {batch}");
         }
 

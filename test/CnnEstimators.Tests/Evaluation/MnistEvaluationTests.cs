@@ -18,6 +18,7 @@ namespace CnnMl.Tests.Evaluation;
 /// lenet5, 2 epochs         94.78%   93.46%   94.26%
 /// one linear layer, 2 ep.  91.69%   91.94%   91.87%   1.52 points → 0.7
 /// </code>
+/// With the oneDNN probe, seed 1 now gives mnist-cnn 98.41 % (StreamingTrainingTests prints it) and the MLP 95.40 %.
 /// </remarks>
 [TestClass]
 [TestCategory("Evaluation")]
@@ -31,7 +32,8 @@ public sealed class MnistEvaluationTests
     {
         // PyTorch with the same settings: 98.6% after one epoch.
         var data = MnistEvaluation.Load(trainingImages: null);
-        var accuracy = MnistEvaluation.MicroAccuracy(data, CnnArchitectures.MnistCnn, epochs: 1);
+        // Shared with StreamingTrainingTests, whose in-memory run this is: trained once per test process.
+        var accuracy = MnistEvaluation.SharedAccuracy(data, CnnArchitectures.Get(CnnArchitectures.MnistCnn), epochs: 1);
         var baseline = MnistEvaluation.SharedAccuracy(data, NoConvolutionBaselines.Mlp, epochs: 1);
         Assert.IsGreaterThanOrEqualTo(0.980, accuracy, $"mnist-cnn micro-accuracy {accuracy:P2}");
         MnistEvaluation.AssertBeatsBaseline("mnist-cnn", accuracy, baseline, MnistCnnMargin);

@@ -35,6 +35,7 @@ public sealed class PlainConsumerTests
     private const float ScoreTolerance = 1e-5f;
     private const string Resnet18IsoCrop = "resnet18-isocrop";
     private const string Resnet18Fill = "resnet18-fill";
+    private const string Resnet18Bytes = "resnet18-bytes";
 
     private static TemporaryFolder _folder = null!;
     private static string _mnist = "";
@@ -99,6 +100,7 @@ public sealed class PlainConsumerTests
             var steps = trained.ToArray();
             steps[1] = ml.Transforms.CnnImageInput(shape, outputColumnName: "Pixels", resizing: ImageResizingEstimator.ResizingKind.Fill).Fit(images);
             jobs.Add(Save(ml, Resnet18Fill, new TransformerChain<ITransformer>(steps), images.Schema, imageRows));
+            jobs.Add(SaveBytesModel(ml, trained, shape, images));
         }
         finally
         {
@@ -162,6 +164,49 @@ public sealed class PlainConsumerTests
         Assert.IsLessThanOrEqualTo(2, flipped.Length, $"labels differ on rows {string.Join(", ", flipped)}");
         Assert.AreEqual(original.Metrics.MicroAccuracy, consumer.MicroAccuracy, 0.002, "micro-accuracy");
         Assert.IsEmpty(consumer.Assemblies.Where(a => a.StartsWith("CnnMl", StringComparison.OrdinalIgnoreCase)).ToList(), "no CnnMl assembly in the consumer");
+    }
+
+    [TestMethod]
+    [DataRow(PlainMlNet.V6)]
+    [DataRow(PlainMlNet.V5)]
+    public void BytesZipScoresEncodedImagesInAPlainProcessExactlyAsThePathZipScoresTheFiles(PlainMlNet version)
+    {
+        // Same network, same chain after LoadImages (IsoCrop): the zip that reads decoded images, given each PNG's bytes
+        // decoded in memory (MLImage.CreateFromStream) one by one through a PredictionEngine, against the zip that reads
+        // paths, in the same ML.NET release: the same pixels, so the same Score bit for bit.
+        var bytes = Consumed[(Resnet18Bytes, version)];
+        var paths = Consumed[(Resnet18IsoCrop, version)];
+        Console.WriteLine($"{Resnet18Bytes} in ML.NET {bytes.MlNetVersion}: {bytes.Rows:N0} encoded PNGs scored; input schema {string.Join(", ", bytes.InputSchema)}; " +
+                          $"largest Score difference from the path zip {ScoredRows.LargestDifference(paths.Scores, bytes.Scores):G3}");
+        Assert.AreEqual(TestImages, bytes.Rows);
+        CollectionAssert.AreEqual(new[] { "ImageSource: Vector<Byte>" }, bytes.InputSchema, "the zip records its image column as the encoded bytes");
+        for (var i = 0; i < TestImages; i++)
+            CollectionAssert.AreEqual(paths.Scores[i], bytes.Scores[i], $"row {i}: Score from the bytes vs from the path");
+        CollectionAssert.AreEqual(paths.PredictedKeys, bytes.PredictedKeys);
+        Assert.IsGreaterThan(3, bytes.PredictedKeys.Distinct().Count(), "a model that predicts one class would compare too little");
+        Assert.IsEmpty(bytes.Assemblies.Where(a => a.StartsWith("CnnMl", StringComparison.OrdinalIgnoreCase)).ToList(), "no CnnMl assembly in the consumer");
+        Assert.IsFalse(bytes.Transformers.Any(t => t.Contains("ImageLoadingTransformer", StringComparison.Ordinal)), "the zip opens no file");
+        Assert.IsTrue(bytes.Transformers.Any(t => t.Contains("ImageResizingTransformer", StringComparison.Ordinal)), "the zip resizes the decoded image");
+    }
+
+    // The trained resnet18's network behind the chain that starts from decoded images (CnnImageInputFromImage, IsoCrop),
+    // saved with an input schema of the ImageSource image column alone; its rows are the test PNGs' bytes.
+    private static ConsumerJob SaveBytesModel(MLContext ml, IEnumerable<ITransformer> trained, ImageShape shape, IDataView images)
+    {
+        var decoded = ml.Transforms.LoadImages(ImageInputCatalog.ImageSourceColumnName, "", ImageInputCatalog.ImagePathColumnName).Fit(images).Transform(images);
+        var input = ml.Transforms.CnnImageInputFromImage(shape, outputColumnName: "Pixels").Fit(decoded);
+        var schema = ml.Transforms.SelectColumns(ImageInputCatalog.ImageSourceColumnName).Fit(decoded).Transform(decoded).Schema;
+        var zip = ml.Model.SaveAtomically(new TransformerChain<ITransformer>(input, trained.ToArray()[2]), schema, _folder.File($"{Resnet18Bytes}.zip"));
+        var rows = _folder.File("png-test-bytes.idv");
+        var files = Directory.GetFiles(Path.Combine(_folder.Path, $"png-{MnistSplit.Test}"), "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal);
+        var encoded = ml.Data.LoadFromEnumerable(files.Select(f => new EncodedImage { ImageSource = File.ReadAllBytes(f) }));
+        using (var file = File.Create(rows)) ml.Data.SaveAsBinary(encoded, file);
+        return new ConsumerJob(zip, rows, _folder.File($"{Resnet18Bytes}.json"), Bytes: ImageInputCatalog.ImageSourceColumnName);
+    }
+
+    private sealed class EncodedImage
+    {
+        public byte[] ImageSource { get; set; } = [];
     }
 
     private static ConsumerJob Save(MLContext ml, string name, ITransformer model, DataViewSchema schema, string rows)

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using CnnMl.Architectures;
-using CnnMl.Demo.Benchmarks.Serving;
+using CnnMl.Demo.Commands.Bench.Serving;
 using CnnMl.Demo.Serving;
 using CnnMl.Inspection;
 

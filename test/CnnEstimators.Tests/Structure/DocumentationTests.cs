@@ -64,12 +64,12 @@ public sealed partial class DocumentationTests
     }
 
     [TestMethod]
-    public void EveryPageUnderDocsIsLinkedFromTheIndexAndTheIndexFromTheReadme()
+    public void EveryPageUnderDocsAndItsFoldersIsLinkedFromTheIndexAndTheIndexFromTheReadme()
     {
         var docs = Path.Combine(TestPaths.RepositoryRoot, "docs");
         var index = Path.Combine(docs, "README.md");
         var linked = Links(File.ReadAllText(index)).Select(l => Path.GetFullPath(Path.Combine(docs, l.Target.Split('#')[0]))).ToHashSet();
-        var unlinked = Directory.GetFiles(docs, "*.md").Where(p => p != index && !linked.Contains(p)).Select(Path.GetFileName).ToList();
+        var unlinked = Directory.GetFiles(docs, "*.md", SearchOption.AllDirectories).Where(p => p != index && !linked.Contains(p)).Select(p => Path.GetRelativePath(docs, p)).ToList();
         Assert.IsEmpty(unlinked, "docs/README.md should link every page of docs/: " + string.Join(", ", unlinked));
         Assert.IsTrue(Links(File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "README.md"))).Any(l => l.Target == "docs/README.md"),
             "README.md should link the guides' index, docs/README.md");

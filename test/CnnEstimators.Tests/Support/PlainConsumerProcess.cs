@@ -14,8 +14,11 @@ public enum PlainMlNet
     V5,
 }
 
-/// <summary>One zip and the rows it scores in a plain consumer; <see cref="Column"/> set: that vector column is read instead of scoring.</summary>
-internal sealed record ConsumerJob(string Model, string Data, string Out, string? Column = null);
+/// <summary>
+/// One zip and the rows it scores in a plain consumer; <see cref="Column"/> set: that vector column is read instead of
+/// scoring; <see cref="Bytes"/> set: that byte vector column holds encoded images, decoded in memory and scored one by one.
+/// </summary>
+internal sealed record ConsumerJob(string Model, string Data, string Out, string? Column = null, string? Bytes = null);
 
 /// <summary>
 /// Runs test/CnnMl.PlainConsumer (assembly PlainMlNetConsumer, which references ML.NET's packages and no CnnMl

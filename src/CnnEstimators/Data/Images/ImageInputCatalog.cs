@@ -59,7 +59,7 @@ public static class ImageInputCatalog
     /// </summary>
     /// <remarks>
     /// To train on image files, load them into the column first with ML.NET's own loader and leave that step out of the
-    /// saved model: <c>ml.Transforms.LoadImages("ImageSource", null, "ImagePath")</c> on the rows of
+    /// saved model: <c>ml.Transforms.LoadImages("ImageSource", "", "ImagePath")</c> on the rows of
     /// <c>ml.Data.LoadImageFolder(dir)</c>. A batch job with paths does the same in front of the loaded zip (plain ML.NET,
     /// streamed row by row). <c>mlContext.Model.SaveAtomically</c> records the image column of the input schema as the
     /// encoded bytes (<c>Vector&lt;Byte&gt;</c>, annotated <c>EncodedImage</c>), since ML.NET cannot store an image column.

@@ -16,13 +16,13 @@ public sealed class BenchSettings : CnnmlSettings
 {
     /// <summary>Every section, in the order they run.</summary>
     public static readonly string[] AllSections = [BenchSections.Gemm, BenchSections.BatchPreparation, BenchSections.Training, BenchSections.Scoring, BenchSections.Latency,
-        BenchSections.Memory, BenchSections.BatchScaling, BenchSections.DataScaling, BenchSections.Streaming];
+        BenchSections.Memory, BenchSections.BatchScaling, BenchSections.DataScaling, BenchSections.Streaming, BenchSections.Serving];
 
-    /// <summary>The sections of a run without <c>--sections</c>: everything but the two scaling sweeps and the image-folder streaming.</summary>
+    /// <summary>The sections of a run without <c>--sections</c>: everything but the two scaling sweeps, the image-folder streaming and serving.</summary>
     public static readonly string[] DefaultSections = [BenchSections.Gemm, BenchSections.BatchPreparation, BenchSections.Training, BenchSections.Scoring, BenchSections.Latency, BenchSections.Memory];
 
     [CommandOption("--sections <LIST>")]
-    [Description("Comma-separated: gemm, batch-prep, training, scoring, latency, memory, batch-scaling, data-scaling, streaming, or all. Default: all but the scaling sweeps and streaming.")]
+    [Description("Comma-separated: gemm, batch-prep, training, scoring, latency, memory, batch-scaling, data-scaling, streaming, serving, or all. Default: all but the scaling sweeps, streaming and serving.")]
     public string? Sections { get; init; }
 
     [CommandOption("--arch <LIST>")]
@@ -84,6 +84,21 @@ public sealed class BenchSettings : CnnmlSettings
     [DefaultValue("16,64,256")]
     public string BatchSizes { get; init; } = "16,64,256";
 
+    [CommandOption("--serving-requests <N>")]
+    [Description("Requests per load level of the serving section (1, 8 and 32 clients).")]
+    [DefaultValue(2_000)]
+    public int ServingRequests { get; init; } = 2_000;
+
+    [CommandOption("--abuse-requests <N>")]
+    [Description("Malformed requests of the serving section's abuse phase.")]
+    [DefaultValue(1_000)]
+    public int AbuseRequests { get; init; } = 1_000;
+
+    [CommandOption("--serving-seconds <S>")]
+    [Description("Time limit of each serving phase (each load level, the ceiling, the abuse), in seconds.")]
+    [DefaultValue(60)]
+    public int ServingSeconds { get; init; } = 60;
+
     [CommandOption("--data <DIR>")]
     [Description("Folder with the MNIST idx files. Default: $CNNML_DATA, else data/mnist.")]
     public string? Data { get; init; }
@@ -127,6 +142,8 @@ public sealed class BenchSettings : CnnmlSettings
         if (Repeats < 1) return ValidationResult.Error($"--repeats must be at least 1 (got {Repeats}); 5 or more for a median worth quoting.");
         if (Threads < 1) return ValidationResult.Error($"--threads must be at least 1 (got {Threads}).");
         if (PngSize is < 28 or > 4096) return ValidationResult.Error($"--png-size must be between 28 and 4096 pixels (got {PngSize}).");
+        if (ServingRequests < 1 || AbuseRequests < 1 || ServingSeconds is < 1 or > 3600)
+            return ValidationResult.Error("--serving-requests and --abuse-requests must be at least 1, --serving-seconds between 1 and 3600.");
         if (ScoreImages < 1 || LatencyRows < 1 || MemoryImages < 1)
             return ValidationResult.Error("--score-images, --latency-rows and --memory-images must be at least 1.");
         if (!Enum.TryParse<OneDnnMode>(OneDnn, ignoreCase: true, out _)) return ValidationResult.Error($"--onednn must be auto, on or off (got '{OneDnn}').");

@@ -1,3 +1,4 @@
+using CnnMl.Demo.Commands.Bench.Serving;
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
@@ -43,6 +44,9 @@ public static class BenchSections
 
     /// <summary>Training from an image folder, streamed: batches prepared ahead (decoding overlaps training) vs on the training thread.</summary>
     public const string Streaming = "streaming";
+
+    /// <summary><c>cnnml serve</c> on loopback: load at 1, 8 and 32 clients, the raw ONNX Runtime ceiling, malformed requests.</summary>
+    public const string Serving = "serving";
 }
 
 /// <summary>Runs the sections of <c>cnnml bench</c> into a <see cref="BenchReport"/>.</summary>
@@ -88,6 +92,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchReport report, Ca
             case BenchSections.BatchScaling: BatchScaling(); break;
             case BenchSections.DataScaling: DataScaling(); break;
             case BenchSections.Streaming: Streaming(); break;
+            case BenchSections.Serving: Serving(); break;
             default: throw new ArgumentOutOfRangeException(nameof(section), section, "Unknown bench section.");
         }
     }
@@ -438,6 +443,23 @@ internal sealed class BenchRunner(BenchSettings settings, BenchReport report, Ca
     {
         cancellation.ThrowIfCancellationRequested();
         return value;
+    }
+
+    private void Serving()
+    {
+        var folder = Directory.CreateTempSubdirectory("cnnml-bench-serving-");
+        try
+        {
+            var model = ServingBench.TrainModel(settings.DataDirectory, settings.Images, folder.FullName);
+            var test = MnistDataset.Load(settings.DataDirectory, MnistSplit.Test, maxRows: 200);
+            var plan = new ServingBenchPlan(settings.ServingRequests, [1, 8, 32], settings.AbuseRequests, TimeSpan.FromSeconds(settings.ServingSeconds));
+            var result = ServingBench.RunAsync(model, test, plan, Progress, cancellation).GetAwaiter().GetResult();
+            ServingBenchLines.AddTo(report, result);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     private static void Progress(string line) => AnsiConsole.MarkupLineInterpolated($"  {line}");

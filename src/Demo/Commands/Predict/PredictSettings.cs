@@ -23,7 +23,7 @@ public sealed class PredictSettings : CnnmlSettings
     public int Top { get; init; } = 3;
 
     [CommandOption("--json <FILE>")]
-    [Description("Also write the predictions as JSON: a list of { path, label, top: list of { label, score } }.")]
+    [Description("Also write the predictions as JSON: a list of { path, label, top: list of { label, score } }. A FILE.jsonl streams a folder of any size instead: one such object per line, written as the files are classified (a progress bar in a terminal), a bad file as { path, error } (exit 1 at the end).")]
     public string? Json { get; init; }
 
     [CommandOption("--invert")]
@@ -40,6 +40,32 @@ public sealed class PredictSettings : CnnmlSettings
         if (unsupported is not null)
             return ValidationResult.Error($"'{unsupported}' is not an image cnnml predict reads; give {string.Join(", ", ImageFiles.Extensions)} files or a folder of them.");
         return ValidationResult.Success();
+    }
+
+    /// <summary>
+    /// The image files to classify, listed as they are reached (for a folder too large to list at once): each file
+    /// argument as given; a folder's image files in ordinal order by full path, then each sub-folder's the same way, in
+    /// ordinal order. A missing file is yielded as given (reading it reports it).
+    /// </summary>
+    public IEnumerable<string> StreamImageFiles()
+    {
+        foreach (var image in Images)
+        {
+            if (!Directory.Exists(image))
+            {
+                yield return image;
+                continue;
+            }
+            var folders = new Stack<string>([Path.GetFullPath(image)]);
+            while (folders.Count > 0)
+            {
+                var folder = folders.Pop();
+                foreach (var file in Directory.EnumerateFiles(folder).Where(CnnMl.Data.ImageFolder.IsImageFile).Order(StringComparer.Ordinal))
+                    yield return file;
+                foreach (var sub in Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal).Reverse())
+                    folders.Push(sub);
+            }
+        }
     }
 
     /// <summary>

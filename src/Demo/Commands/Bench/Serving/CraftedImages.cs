@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Hashing;
 
-namespace CnnMl.Demo.Benchmarks.Serving;
+namespace CnnMl.Demo.Commands.Bench.Serving;
 
 /// <summary>Hand-made image files for the abuse of <c>cnnml serve</c>: a decompression bomb, PNGs cut short.</summary>
 internal static class CraftedImages
