@@ -113,7 +113,7 @@ public sealed class NewUserFindingsConsoleTests
         var evaluate = CnnmlInProcess.Run("evaluate", "--model", model);
         Assert.AreEqual(1, evaluate.ExitCode, evaluate.ToString());
         StringAssert.Contains(evaluate.ErrorLines.Single(),
-            $"--model {model} was trained on an image folder: it reads image files (its 'ImagePath' column; classes bar, circle), not MNIST's digits. Give the test images with --images DIR");
+            $"--model {model} was trained on an image folder: it reads images (its 'ImageSource' column; classes bar, circle), not MNIST's digits. Give the test images with --images DIR");
 
         // predict answers the good files and reports each bad one, exit 1 at the end.
         var good = Path.Combine(images, "bar", "bar-003.png");

@@ -24,9 +24,9 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
 
         var ml = new MLContext();
         using var model = SavedModel.Load(ml, modelPath);
-        if (settings.Images is null && model.ImagePathInput() is { } pathColumn)
+        if (settings.Images is null && (model.EncodedImageInput() ?? model.ImagePathInput()) is { } imageColumn)
             throw new ArgumentException(
-                $"--model {settings.Model} was trained on an image folder: it reads image files (its '{pathColumn}' column{ClassesText(model)}), not MNIST's digits. " +
+                $"--model {settings.Model} was trained on an image folder: it reads images (its '{imageColumn}' column{ClassesText(model)}), not MNIST's digits. " +
                 "Give the test images with --images DIR, one sub-folder per label as in training.");
         var (test, source) = settings.Images is { } folder
             ? (model.ImageFolderRows(ml, folder), Path.GetFullPath(folder))
