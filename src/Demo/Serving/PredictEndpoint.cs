@@ -60,16 +60,10 @@ internal sealed class PredictEndpoint(ModelHost host, ServerOptions options)
         }
         catch (RequestProblem problem)
         {
-            // Refused before the body was read (413, 415): the connection ends with the answer, so that a client's
-            // connection pool does not send its next request down a connection Kestrel closes when it cannot drain
-            // the unread body (the client would see "the response ended prematurely" instead of an answer).
-            if (problem.Status is StatusCodes.Status413PayloadTooLarge or StatusCodes.Status415UnsupportedMediaType)
-                context.Response.Headers.Connection = "close";
             return problem.ToResult();
         }
         catch (BadHttpRequestException e)
         {
-            context.Response.Headers.Connection = "close";
             // Kestrel's own refusals while the body is read: 413 past MaxRequestBodySize, 400 for a malformed or too slow body.
             return (e.StatusCode == StatusCodes.Status413PayloadTooLarge ? BodyTooLarge(null) : RequestProblem.BadRequest($"The request body could not be read: {e.Message}")).ToResult();
         }
