@@ -172,6 +172,8 @@ def train(args):
                 correct = sum((model.module(x[i:i + 1000].to(device)).argmax(1).cpu() == y[i:i + 1000]).sum().item()
                               for i in range(0, len(x), 1000))
             print(f"test accuracy in PyTorch on the first {len(x)} test images: {correct / len(x):.2%} ({correct}/{len(x)})")
+    # Every rank waits here until rank 0 has saved and scored: no rank tears the process group down under another.
+    dist.barrier()
     dist.destroy_process_group()
 
 
