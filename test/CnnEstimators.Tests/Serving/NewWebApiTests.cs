@@ -73,6 +73,19 @@ public sealed class NewWebApiTests
         CollectionAssert.AreEqual(new[] { "nine.png", "one.bmp" }, files.EnumerateArray().Select(f => f.GetProperty("file").GetString()).ToArray());
         for (var i = 0; i < 2; i++) AssertPrediction(files[i], expected[i + 1], Best(i + 1), tolerance: 0f);
 
+        // 24 requests at once, each on an engine of its own from the pool: every answer is its own digit's.
+        var many = Enumerable.Range(10, 24).Select(i => models.Encoded(i)).ToArray();
+        var manyExpected = ServingModels.BytesScores(models.ImageModel, many);
+        var answers = await Task.WhenAll(many.Select(async bytes =>
+        {
+            await Task.Yield();
+            using var body = new ByteArrayContent(bytes);
+            body.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+            return await Json(await client.PostAsync("predict?top=10", body), HttpStatusCode.OK);
+        }));
+        for (var i = 0; i < many.Length; i++)
+            AssertPrediction(answers[i], manyExpected[i], Array.IndexOf(manyExpected[i], manyExpected[i].Max()).ToString(), tolerance: 0f);
+
         using var bomb = new ByteArrayContent(CraftedImages.DecompressionBomb());
         bomb.Headers.ContentType = new MediaTypeHeaderValue("image/png");
         Assert.AreEqual("The body declares 20,000 × 20,000 pixels (400 megapixels); the server decodes at most 16.8 megapixels. Scale the image down before sending it.",

@@ -10,8 +10,9 @@ using CnnMl.Inspection;
 namespace CnnMl.Tests.Serving;
 
 /// <summary>
-/// <c>cnnml serve</c>'s endpoints on a real Kestrel (127.0.0.1, a free port) serving a small MNIST-vector model and an
-/// image-folder model: every media type /predict reads gives exactly the scores plain ML.NET gives the same digit;
+/// <c>cnnml serve</c>'s endpoints on a real Kestrel (127.0.0.1, a free port) serving a small MNIST-vector model, an
+/// image-folder model (its zip reads the image's bytes) and a zip that loads image paths: every media type /predict
+/// reads gives exactly the scores plain ML.NET gives the same digit;
 /// every refusal is RFC 7807 problem+json with its status (400, 413, 415) and a sentence naming the problem.
 /// </summary>
 [TestClass]
