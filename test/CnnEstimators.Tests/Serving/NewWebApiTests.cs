@@ -15,7 +15,8 @@ namespace CnnMl.Tests.Serving;
 /// <c>cnnml new webapi</c>: the project it writes references ML.NET's packages only, builds (its packages come from the
 /// machine's package cache, as every restore here), starts as its own process on 127.0.0.1 and answers /predict with
 /// exactly the scores plain ML.NET gives the same input, in cnnml serve's shape; it refuses what cnnml serve refuses.
-/// One project for an MNIST-vector model (JSON pixels), one for an image-folder model (an image's bytes, multipart).
+/// One project for an MNIST-vector model (JSON pixels and image uploads), one for an image-folder model (an image's
+/// bytes, multipart).
 /// </summary>
 [TestClass]
 public sealed class NewWebApiTests
@@ -25,8 +26,8 @@ public sealed class NewWebApiTests
     {
         var models = ServingModels.Get();
         using var folder = new TemporaryFolder("cnnml-webapi");
-        var project = Scaffold(models.VectorModel, folder, "DigitApi", ["DigitApi.csproj", "Program.cs", "README.md", "model.zip"],
-            ["Microsoft.ML", "Microsoft.ML.OnnxTransformer", "Microsoft.ML.OnnxRuntime"]);
+        var project = Scaffold(models.VectorModel, folder, "DigitApi", ["DigitApi.csproj", "Program.cs", "ImageHeader.cs", "RequestProblem.cs", "README.md", "model.zip"],
+            ["Microsoft.ML", "Microsoft.ML.ImageAnalytics", "Microsoft.ML.OnnxTransformer", "Microsoft.ML.OnnxRuntime"]);
         await using var api = await WebApi.BuildAndStartAsync(project, "DigitApi");
         var client = api.Client;
         var expected = ServingModels.Scores(models.VectorModel, [models.Vector(7)])[0];
@@ -38,9 +39,15 @@ public sealed class NewWebApiTests
         using var wrongCount = new ByteArrayContent("{\"pixels\": [0.5]}"u8.ToArray());
         wrongCount.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         StringAssert.StartsWith(await Problem(await client.PostAsync("predict", wrongCount), HttpStatusCode.BadRequest), "\"pixels\" holds 1 values; this model reads 784");
+        // An uploaded digit goes through cnnml serve's steps (resize, grayscale, / 255): a PNG's pixels are the idx
+        // bytes, so its scores are plain ML.NET's on the digit's vector, as cnnml serve's are.
         using var png = new ByteArrayContent(models.Encoded(7));
         png.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-        Assert.AreEqual(HttpStatusCode.UnsupportedMediaType, (await client.PostAsync("predict", png)).StatusCode);
+        AssertPrediction(await Json(await client.PostAsync("predict?top=10", png), HttpStatusCode.OK), expected, Array.IndexOf(expected, expected.Max()).ToString());
+        using var text = new ByteArrayContent(models.Encoded(7));
+        text.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+        Assert.AreEqual("/predict does not read 'text/plain'; send application/json {\"pixels\": [784 values in [0, 1]]}, an image's bytes as image/png, image/jpeg or image/bmp, or files as multipart/form-data.",
+            await Problem(await client.PostAsync("predict", text), HttpStatusCode.UnsupportedMediaType));
     }
 
     [TestMethod]
