@@ -7,7 +7,8 @@ namespace CnnMl.Demo.Wizard;
 /// <summary>
 /// Part of step 5: the training controls most runs touch — optimizer, learning rate, schedule with warm-up,
 /// augmentation, early stopping, label smoothing — each with <c>cnnml train</c>'s default, so Enter keeps them all.
-/// The rest (class weights, mixed precision, the step schedule's settings) are on the command line.
+/// The rest (class weights, mixed precision, the step schedule's settings) are on the command line. When Escape comes
+/// back to this step, the earlier choices are the defaults.
 /// </summary>
 internal static class ControlsStep
 {
@@ -16,11 +17,14 @@ internal static class ControlsStep
 
     public static WizardAnswers Ask(WizardConsole wizard, WizardAnswers answers)
     {
-        var choice = wizard.Ask(new SelectionPrompt<string>().Title("Training controls?").AddChoices(Defaults, Choose));
+        var defaults = answers.WithDefaultControls();
+        var choice = wizard.Ask(new SelectionPrompt<string>().Title("Training controls?").AddChoices(Defaults, Choose)
+            .DefaultValue(answers == defaults ? Defaults : Choose));
         wizard.Console.MarkupLineInterpolated($"Training controls: [bold]{(choice == Defaults ? "the defaults" : "chosen")}[/]");
-        if (choice == Defaults) return answers;
+        if (choice == Defaults) return defaults;
 
         var optimizer = wizard.Ask(new SelectionPrompt<string>().Title("Optimizer?").AddChoices(TrainingControlSettings.OptimizerNames)
+            .DefaultValue(answers.Optimizer)
             .UseConverter(o => o switch
             {
                 "adam" => "adam (the source document's)",
@@ -32,13 +36,14 @@ internal static class ControlsStep
         if (optimizer == "sgd")
         {
             momentum = wizard.Ask(new TextPrompt<double>("Momentum?") { Culture = CultureInfo.InvariantCulture }
-                .DefaultValue(0.9).WithConverter(Text)
+                .DefaultValue(answers.Momentum ?? 0.9).WithConverter(Text)
                 .Validate(m => m is >= 0 and < 1 ? ValidationResult.Success() : ValidationResult.Error("[red]Give a momentum in [[0, 1), e.g. 0.9.[/]")));
         }
         var rate = wizard.Ask(new TextPrompt<double>("Learning rate? (cnnml lr-find suggests one)") { Culture = CultureInfo.InvariantCulture }
-            .DefaultValue(optimizer == "sgd" ? 0.01 : 1e-3).WithConverter(Text)
+            .DefaultValue(optimizer == answers.Optimizer ? answers.LearningRate : optimizer == "sgd" ? 0.01 : 1e-3).WithConverter(Text)
             .Validate(r => r > 0 && r <= 10 ? ValidationResult.Success() : ValidationResult.Error("[red]Give a rate above 0 and up to 10, e.g. 0.001.[/]")));
         var schedule = wizard.Ask(new SelectionPrompt<string>().Title("Learning-rate schedule?").AddChoices("constant", "cosine", "one-cycle", "step")
+            .DefaultValue(answers.Schedule)
             .UseConverter(s => s switch
             {
                 "constant" => "constant (the rate throughout)",
@@ -49,23 +54,25 @@ internal static class ControlsStep
         wizard.Console.MarkupLineInterpolated($"Schedule: [bold]{schedule}[/]");
         var warmup = answers.Epochs > 1
             ? wizard.Ask(new TextPrompt<double>("Warm-up epochs? (0: none)") { Culture = CultureInfo.InvariantCulture }
-                .DefaultValue(0.0).WithConverter(Text)
+                .DefaultValue(answers.WarmupEpochs < answers.Epochs ? answers.WarmupEpochs : 0.0).WithConverter(Text)
                 .Validate(w => w >= 0 && w < answers.Epochs ? ValidationResult.Success() : ValidationResult.Error($"[red]Give 0 or more epochs, fewer than the {answers.Epochs} to train.[/]")))
             : 0;
-        var augment = wizard.Ask(new MultiSelectionPrompt<string>().Title("Augmentation? (Space toggles, Enter confirms; none by default)")
+        var augmentPrompt = new MultiSelectionPrompt<string>().Title("Augmentation? (Space toggles, Enter confirms; none by default)")
             .NotRequired().AddChoices(TrainingControlSettings.AugmentationNames)
             .UseConverter(a => a switch
             {
                 "crop" => "crop (shift by up to an eighth of the side)",
                 "flip" => "flip (mirror; not for digits or text)",
                 _ => "affine (rotate ±10°, shift and scale ±10 %)",
-            }));
+            });
+        foreach (var earlier in answers.Augment?.Split(',') ?? []) augmentPrompt.Select(earlier);
+        var augment = wizard.Ask(augmentPrompt);
         wizard.Console.MarkupLineInterpolated($"Augmentation: [bold]{(augment.Count == 0 ? "none" : string.Join(", ", augment))}[/]");
         var patience = wizard.Ask(new TextPrompt<int>("Early stopping: epochs without improvement before stopping? (0: off)")
-            .DefaultValue(0)
+            .DefaultValue(answers.EarlyStopping ?? 0)
             .Validate(p => p is >= 0 and <= 100 ? ValidationResult.Success() : ValidationResult.Error("[red]Give 0 (off) to 100 epochs.[/]")));
         var smoothing = wizard.Ask(new TextPrompt<double>("Label smoothing? (0: none; 0.1 is common)") { Culture = CultureInfo.InvariantCulture }
-            .DefaultValue(0.0).WithConverter(Text)
+            .DefaultValue(answers.LabelSmoothing).WithConverter(Text)
             .Validate(e => e is >= 0 and < 1 ? ValidationResult.Success() : ValidationResult.Error("[red]Give a value in [[0, 1), e.g. 0.1.[/]")));
         return answers with
         {
