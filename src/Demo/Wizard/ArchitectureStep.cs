@@ -58,7 +58,7 @@ internal static class ArchitectureStep
         console.MarkupLineInterpolated($"Architecture: [bold]{chosen.Architecture.Name}[/], {SummaryFormat.Thousands(chosen.Parameters!.Value)} parameters, {SummaryFormat.Thousands(chosen.Macs!.Value)} MACs per {measuredAt} example.");
         // The input asked before is the default only for the same network: another one starts from its own.
         var earlierInput = chosen.Architecture.Name == answers.Architecture ? answers.Input : null;
-        answers = answers with { Architecture = chosen.Architecture.Name };
+        wizard.Progress = answers = answers with { Architecture = chosen.Architecture.Name };
         return answers.Images is null ? answers : answers with { Input = AskInput(wizard, answers, chosen.Architecture, earlierInput) };
     }
 

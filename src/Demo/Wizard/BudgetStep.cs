@@ -29,6 +29,10 @@ internal static class BudgetStep
             .DefaultValue(answers.MaxMinutes is null ? Kind.Epochs : Kind.Minutes)
             .UseConverter(k => k == Kind.Epochs ? "Epochs (passes over the training images)" : "Minutes (stop when the time is up, keep the model so far)"));
         wizard.Console.MarkupLine(kind == Kind.Epochs ? "Budget: [bold]epochs[/]" : "Budget: [bold]minutes[/]");
+        // The kind, kept should Escape start the step again: a minutes budget's default time, or no time.
+        wizard.Progress = kind == Kind.Epochs
+            ? answers with { MaxMinutes = null, Epochs = answers.MaxMinutes is null ? answers.Epochs : new WizardAnswers().Epochs }
+            : answers with { MaxMinutes = answers.MaxMinutes ?? 2.0, Epochs = WizardAnswers.EpochsUnderTimeBudget };
         if (kind == Kind.Epochs)
         {
             var epochs = wizard.Ask(new TextPrompt<int>("Epochs?")

@@ -32,6 +32,8 @@ internal static class ControlsStep
                 _ => "sgd (with momentum)",
             }));
         wizard.Console.MarkupLineInterpolated($"Optimizer: [bold]{optimizer}[/]");
+        // Each answer is kept as it is given, so that Escape starts the step again with it as the default.
+        var progress = answers;
         double? momentum = null;
         if (optimizer == "sgd")
         {
@@ -39,9 +41,11 @@ internal static class ControlsStep
                 .DefaultValue(answers.Momentum ?? 0.9).WithConverter(Text)
                 .Validate(m => m is >= 0 and < 1 ? ValidationResult.Success() : ValidationResult.Error("[red]Give a momentum in [[0, 1), e.g. 0.9.[/]")));
         }
+        wizard.Progress = progress = progress with { Optimizer = optimizer, Momentum = momentum };
         var rate = wizard.Ask(new TextPrompt<double>("Learning rate? (cnnml lr-find suggests one)") { Culture = CultureInfo.InvariantCulture }
             .DefaultValue(optimizer == answers.Optimizer ? answers.LearningRate : optimizer == "sgd" ? 0.01 : 1e-3).WithConverter(Text)
             .Validate(r => r > 0 && r <= 10 ? ValidationResult.Success() : ValidationResult.Error("[red]Give a rate above 0 and up to 10, e.g. 0.001.[/]")));
+        wizard.Progress = progress = progress with { LearningRate = rate };
         var schedule = wizard.Ask(new SelectionPrompt<string>().Title("Learning-rate schedule?").AddChoices("constant", "cosine", "one-cycle", "step")
             .DefaultValue(answers.Schedule)
             .UseConverter(s => s switch
@@ -52,11 +56,13 @@ internal static class ControlsStep
                 _ => "step (a tenth every epoch)",
             }));
         wizard.Console.MarkupLineInterpolated($"Schedule: [bold]{schedule}[/]");
+        wizard.Progress = progress = progress with { Schedule = schedule };
         var warmup = answers.Epochs > 1
             ? wizard.Ask(new TextPrompt<double>("Warm-up epochs? (0: none)") { Culture = CultureInfo.InvariantCulture }
                 .DefaultValue(answers.WarmupEpochs < answers.Epochs ? answers.WarmupEpochs : 0.0).WithConverter(Text)
                 .Validate(w => w >= 0 && w < answers.Epochs ? ValidationResult.Success() : ValidationResult.Error($"[red]Give 0 or more epochs, fewer than the {answers.Epochs} to train.[/]")))
             : 0;
+        wizard.Progress = progress = progress with { WarmupEpochs = warmup };
         var augmentPrompt = new MultiSelectionPrompt<string>().Title("Augmentation? (Space toggles, Enter confirms; none by default)")
             .NotRequired().AddChoices(TrainingControlSettings.AugmentationNames)
             .UseConverter(a => a switch
@@ -68,23 +74,15 @@ internal static class ControlsStep
         foreach (var earlier in answers.Augment?.Split(',') ?? []) augmentPrompt.Select(earlier);
         var augment = wizard.Ask(augmentPrompt);
         wizard.Console.MarkupLineInterpolated($"Augmentation: [bold]{(augment.Count == 0 ? "none" : string.Join(", ", augment))}[/]");
+        wizard.Progress = progress = progress with { Augment = augment.Count == 0 ? null : string.Join(',', augment) };
         var patience = wizard.Ask(new TextPrompt<int>("Early stopping: epochs without improvement before stopping? (0: off)")
             .DefaultValue(answers.EarlyStopping ?? 0)
             .Validate(p => p is >= 0 and <= 100 ? ValidationResult.Success() : ValidationResult.Error("[red]Give 0 (off) to 100 epochs.[/]")));
+        wizard.Progress = progress = progress with { EarlyStopping = patience == 0 ? null : patience };
         var smoothing = wizard.Ask(new TextPrompt<double>("Label smoothing? (0: none; 0.1 is common)") { Culture = CultureInfo.InvariantCulture }
             .DefaultValue(answers.LabelSmoothing).WithConverter(Text)
             .Validate(e => e is >= 0 and < 1 ? ValidationResult.Success() : ValidationResult.Error("[red]Give a value in [[0, 1), e.g. 0.1.[/]")));
-        return answers with
-        {
-            Optimizer = optimizer,
-            Momentum = momentum,
-            LearningRate = rate,
-            Schedule = schedule,
-            WarmupEpochs = warmup,
-            Augment = augment.Count == 0 ? null : string.Join(',', augment),
-            EarlyStopping = patience == 0 ? null : patience,
-            LabelSmoothing = smoothing,
-        };
+        return progress with { LabelSmoothing = smoothing };
     }
 
     private static string Text(double value) => value.ToString(CultureInfo.InvariantCulture);

@@ -32,12 +32,14 @@ internal static class DataStep
         wizard.Step(2, "Data");
         var console = wizard.Console;
         int? frames = null;
+        var progress = answers;
         if (answers.Scenario == Scenario.Volumes)
         {
             console.MarkupLine("Volumes: each MNIST digit becomes a clip whose frame [italic]d[/] is the digit shifted [italic]d[/] pixels right.");
             frames = wizard.Ask(new TextPrompt<int>("Frames per clip?")
                 .DefaultValue(answers.Frames ?? ShiftedFrames.DefaultFrames)
                 .Validate(n => n is >= 1 and <= 28 ? ValidationResult.Success() : ValidationResult.Error("[red]Give 1 to 28 frames.[/]")));
+            wizard.Progress = progress = progress with { Frames = frames };
         }
         else
         {
@@ -50,6 +52,7 @@ internal static class DataStep
                     : "my image folder (one sub-folder per label, .png/.jpg/.jpeg/.bmp)"));
             if (source == Source.ImageFolder) return AskImageFolder(wizard, answers);
             console.MarkupLine("Images: [bold]MNIST handwritten digits[/] (idx files, 10 classes, 1×28×28).");
+            wizard.Progress = progress = progress with { Images = null };
         }
 
         var defaultFolder = OutputFiles.MnistDirectory(null);
@@ -57,9 +60,11 @@ internal static class DataStep
             .DefaultValue(answers.DataDirectory ?? defaultFolder)
             .Validate(path => HasMnist(path) ? ValidationResult.Success()
                 : ValidationResult.Error($"[red]No MNIST idx files in {Markup.Escape(Path.GetFullPath(path))}; give the folder with {MnistDataset.FileNames(MnistSplit.Train).Images} (cnnml data mnist --data DIR fetches them).[/]")));
+        wizard.Progress = progress = progress with { DataDirectory = folder == defaultFolder ? null : folder };
         var trainImages = wizard.Ask(new TextPrompt<int>("Training images? (fewer: a quicker, weaker model)")
             .DefaultValue(answers.TrainLimit ?? WizardAnswers.MnistTrainImages)
             .Validate(n => n is >= 1 and <= WizardAnswers.MnistTrainImages ? ValidationResult.Success() : ValidationResult.Error($"[red]Give 1 to {WizardAnswers.MnistTrainImages:N0}.[/]")));
+        wizard.Progress = progress = progress with { TrainLimit = trainImages == WizardAnswers.MnistTrainImages ? null : trainImages };
         var testImages = wizard.Ask(new TextPrompt<int>("Test images?")
             .DefaultValue(answers.TestLimit ?? WizardAnswers.MnistTestImages)
             .Validate(n => n is >= 1 and <= WizardAnswers.MnistTestImages ? ValidationResult.Success() : ValidationResult.Error($"[red]Give 1 to {WizardAnswers.MnistTestImages:N0}.[/]")));

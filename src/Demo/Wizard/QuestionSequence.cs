@@ -5,8 +5,9 @@ namespace CnnMl.Demo.Wizard;
 /// <summary>
 /// The questions asked before training, as a list of steps the user can walk back with Escape. Escape at a step's
 /// first question returns to the previous step that asks something (the environment step asks nothing without CUDA);
-/// Escape after one of a step's questions is answered starts that step again. Every step shows the answers given so far
-/// as its defaults, so going back and pressing Enter keeps them. Escape at the first question asks whether to quit.
+/// Escape after one of a step's questions is answered starts that step again, with the answers it had (its
+/// <see cref="WizardConsole.Progress"/>). Every step shows the answers given so far as its defaults, so going back and
+/// pressing Enter keeps them. Escape at the first question asks whether to quit.
 /// </summary>
 internal sealed class QuestionSequence
 {
@@ -51,6 +52,7 @@ internal sealed class QuestionSequence
         while (index < _steps.Count)
         {
             var answeredBefore = _wizard.Answered;
+            _wizard.Progress = null;
             try
             {
                 answers = _steps[index](_wizard, answers);
@@ -61,6 +63,7 @@ internal sealed class QuestionSequence
             {
                 if (_wizard.Answered > answeredBefore)
                 {
+                    answers = _wizard.Progress ?? answers;
                     _wizard.Console.MarkupLine("[grey]Escape: this step again, from its first question.[/]");
                     continue;
                 }

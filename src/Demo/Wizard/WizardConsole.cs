@@ -15,6 +15,12 @@ internal sealed class WizardConsole(IAnsiConsole console, CancellationToken canc
     /// <summary>Canceled by Ctrl+C.</summary>
     public CancellationToken Cancellation { get; } = cancellation;
 
+    /// <summary>
+    /// The answers of the step in progress as far as they are given: a step of several questions records each answer
+    /// here, so that Escape after it starts the step again with it as the default (<see cref="QuestionSequence"/>).
+    /// </summary>
+    public WizardAnswers? Progress { get; set; }
+
     /// <summary>How many questions have been answered so far (Escape answers none): tells a step whether it asked anything.</summary>
     public int Answered { get; private set; }
 

@@ -76,7 +76,7 @@ public sealed class GuidedModeEscapeTests
     }
 
     [TestMethod]
-    public void Escape_after_one_of_a_steps_answers_starts_that_step_again_and_drops_the_typed_text()
+    public void Escape_after_one_of_a_steps_answers_starts_that_step_again_with_the_answers_given_and_drops_the_typed_text()
     {
         var mnist = TestPaths.RequireMnist();
         var console = GuidedModeStepTests.NewConsole();
@@ -89,8 +89,8 @@ public sealed class GuidedModeEscapeTests
         keys.PushText("12");                  //   test images: "12" typed, then Escape
         keys.PushKey(ConsoleKey.Escape);
         keys.PushKey(ConsoleKey.Enter);       // 2 data again, from its first question: MNIST
-        keys.PushTextWithEnter(mnist);
-        keys.PushTextWithEnter("1000");
+        keys.PushKey(ConsoleKey.Enter);       //   folder and training images: the answers given before Escape
+        keys.PushKey(ConsoleKey.Enter);
         keys.PushTextWithEnter("250");
         var wizard = new WizardConsole(console, CancellationToken.None);
 
@@ -101,6 +101,9 @@ public sealed class GuidedModeEscapeTests
         Assert.AreEqual(1000, answers.TrainLimit);
         Assert.AreEqual(250, answers.TestLimit, "the typed 12 was dropped with Escape");
         StringAssert.Contains(output, "Escape: this step again, from its first question.");
+        StringAssert.Contains(output, $"MNIST folder? ({mnist}): {mnist}");
+        StringAssert.Contains(output, "Training images? (fewer: a quicker, weaker model) (1000): 1000");
+        StringAssert.Contains(output, "Test images? (10000): 250", "the typed 12 is not a default");
         Assert.AreEqual(1, Count(output, "1/10 Scenario"), "the scenario is not asked again");
         Assert.AreEqual(2, Count(output, "2/10 Data"));
         Assert.AreEqual(8, wizard.Answered, "the scenario, the source, folder and training images twice, the test images once (Escape answers none)");
