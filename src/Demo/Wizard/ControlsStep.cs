@@ -41,9 +41,11 @@ internal static class ControlsStep
                 .DefaultValue(answers.Momentum ?? 0.9).WithConverter(Text)
                 .Validate(m => m is >= 0 and < 1 ? ValidationResult.Success() : ValidationResult.Error("[red]Give a momentum in [[0, 1), e.g. 0.9.[/]")));
         }
-        wizard.Progress = progress = progress with { Optimizer = optimizer, Momentum = momentum };
+        // The earlier rate is the default for the same optimizer; another starts from its own.
+        var rateDefault = optimizer == answers.Optimizer ? answers.LearningRate : optimizer == "sgd" ? 0.01 : 1e-3;
+        wizard.Progress = progress = progress with { Optimizer = optimizer, Momentum = momentum, LearningRate = rateDefault };
         var rate = wizard.Ask(new TextPrompt<double>("Learning rate? (cnnml lr-find suggests one)") { Culture = CultureInfo.InvariantCulture }
-            .DefaultValue(optimizer == answers.Optimizer ? answers.LearningRate : optimizer == "sgd" ? 0.01 : 1e-3).WithConverter(Text)
+            .DefaultValue(rateDefault).WithConverter(Text)
             .Validate(r => r > 0 && r <= 10 ? ValidationResult.Success() : ValidationResult.Error("[red]Give a rate above 0 and up to 10, e.g. 0.001.[/]")));
         wizard.Progress = progress = progress with { LearningRate = rate };
         var schedule = wizard.Ask(new SelectionPrompt<string>().Title("Learning-rate schedule?").AddChoices("constant", "cosine", "one-cycle", "step")

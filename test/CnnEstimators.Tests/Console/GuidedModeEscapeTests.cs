@@ -110,6 +110,33 @@ public sealed class GuidedModeEscapeTests
     }
 
     [TestMethod]
+    public void Escape_in_the_training_controls_starts_them_again_with_the_optimizer_and_momentum_given_and_sgds_rate()
+    {
+        var console = GuidedModeStepTests.NewConsole();
+        var keys = console.Input;
+        keys.PushKey(ConsoleKey.DownArrow);   // choose the controls
+        keys.PushKey(ConsoleKey.Enter);
+        keys.PushKey(ConsoleKey.DownArrow);   // sgd
+        keys.PushKey(ConsoleKey.DownArrow);
+        keys.PushKey(ConsoleKey.Enter);
+        keys.PushTextWithEnter("0.8");        // momentum
+        keys.PushText("0.05");                // learning rate: typed, then Escape
+        keys.PushKey(ConsoleKey.Escape);
+        for (var enter = 0; enter < 9; enter++) keys.PushKey(ConsoleKey.Enter); // again: every default, the earlier answers
+
+        var answers = new QuestionSequence(new WizardConsole(console, CancellationToken.None), [ControlsStep.Ask]).Run(new WizardAnswers { Epochs = 3 });
+        var output = console.Output;
+
+        Assert.IsNotNull(answers, output);
+        Assert.IsFalse(keys.IsKeyAvailable(), "every key was read");
+        StringAssert.Contains(output, "Escape: this step again, from its first question.");
+        StringAssert.Contains(output, "Momentum? (0.8): 0.8");
+        StringAssert.Contains(output, "Learning rate? (cnnml lr-find suggests one) (0.01): 0.01", "sgd's own rate, not adam's, and not the typed 0.05");
+        Assert.AreEqual(2, Count(output, "Training controls: chosen"), "'choose' is the default the second time");
+        Assert.AreEqual("cnnml train --arch mnist-cnn --epochs 3 --report-every 46 --optimizer sgd --momentum 0.8 --lr 0.01", answers.CommandLine());
+    }
+
+    [TestMethod]
     public void Escape_at_the_first_question_asks_whether_to_quit_no_stays_and_yes_quits_with_exit_code_0()
     {
         var console = GuidedModeStepTests.NewConsole();
