@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using CnnMl.Architectures;
 using CnnMl.Data;
 using CnnMl.Demo.Cli;
@@ -13,6 +14,9 @@ namespace CnnMl.Demo.Wizard;
 /// </summary>
 internal static class ArchitectureStep
 {
+    // The networks' figures depend only on the input and the class count; the process runs one guided mode.
+    private static readonly ConcurrentDictionary<(ImageShape? Input, int Classes), IReadOnlyList<Candidate>> Measured = new();
+
     /// <summary>One registry entry measured at the chosen input: its figures, or why it does not fit.</summary>
     public sealed record Candidate(CnnArchitecture Architecture, long? Parameters, long? Macs, string? Unfit)
     {
@@ -27,8 +31,13 @@ internal static class ArchitectureStep
         var input = answers.InputShape;
         // An image folder has no input of its own yet: each network is measured at its own input, the shape asked after.
         var at = input?.ToString() ?? "their own input";
-        var candidates = console.Status().Start($"Building each network for {at} to count its parameters and MACs...",
-            _ => Measure(input, answers.Classes, wizard.Cancellation));
+        // Measured once per input and class count: Escape back to this step does not build every network again.
+        if (!Measured.TryGetValue((input, answers.Classes), out var candidates))
+        {
+            candidates = console.Status().Start($"Building each network for {at} to count its parameters and MACs...",
+                _ => Measure(input, answers.Classes, wizard.Cancellation));
+            Measured[(input, answers.Classes)] = candidates;
+        }
 
         var table = new Table().Border(TableBorder.Rounded).Title($"[bold]Architectures at {at}, {answers.Classes} classes[/]");
         table.AddColumn("Name").AddColumn(new TableColumn("Parameters").RightAligned()).AddColumn(new TableColumn("MACs").RightAligned()).AddColumn("About");
