@@ -46,6 +46,7 @@ internal sealed class GuidedRun(WizardConsole wizard, bool? cudaAvailable = null
             Answers = answers;
             if (TrainAndFinish()) return true;
             // Back from "try it": the last questions (the training controls), the earlier answers as defaults.
+            console.MarkupLine("[grey]The trained model is discarded: back to the training controls of step 5.[/]");
             from = questions.Count - 1;
         }
     }
