@@ -1,5 +1,6 @@
 using System.Globalization;
 using CnnMl.Demo.Cli;
+using CnnMl.Optimizers;
 using Spectre.Console;
 
 namespace CnnMl.Demo.Wizard;
@@ -36,7 +37,7 @@ internal static class ControlsStep
                 .Validate(m => m is >= 0 and < 1 ? ValidationResult.Success() : ValidationResult.Error("[red]Give a momentum in [[0, 1), e.g. 0.9.[/]")));
         }
         var rate = wizard.Ask(new TextPrompt<double>("Learning rate? (cnnml lr-find suggests one)") { Culture = CultureInfo.InvariantCulture }
-            .DefaultValue(optimizer == "sgd" ? 0.01 : 1e-3).WithConverter(Text)
+            .DefaultValue(optimizer == "sgd" ? 0.01 : CnnOptimizer.DefaultLearningRate).WithConverter(Text)
             .Validate(r => r > 0 && r <= 10 ? ValidationResult.Success() : ValidationResult.Error("[red]Give a rate above 0 and up to 10, e.g. 0.001.[/]")));
         var schedule = wizard.Ask(new SelectionPrompt<string>().Title("Learning-rate schedule?").AddChoices("constant", "cosine", "one-cycle", "step")
             .UseConverter(s => s switch
