@@ -29,7 +29,7 @@ public sealed class Sgd : CnnOptimizer
         RequireFraction(Momentum, nameof(Momentum));
         RequireNonNegative(WeightDecay, nameof(WeightDecay));
         if (Nesterov && Momentum == 0)
-            throw new ArgumentException($"Nesterov momentum needs Momentum > 0 (got Sgd, Momentum {Momentum}).", "Optimizer.Nesterov");
+            throw new ArgumentException($"Sgd.Nesterov needs Momentum > 0, as in PyTorch (got Momentum {Momentum}).", "Optimizer.Nesterov");
     }
 
     /// <inheritdoc />

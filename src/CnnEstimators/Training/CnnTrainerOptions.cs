@@ -208,7 +208,7 @@ public sealed class CnnTrainerOptions
         RequireSet(Scoring, nameof(Scoring));
         if (Epochs < 1 && !(Epochs == 0 && TransferLearning.InitialWeights is not null && !TransferLearning.ReplaceClassifier))
             throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs,
-                "Epochs must be at least 1 (0 is allowed with TransferLearning.InitialWeights and without ReplaceClassifier: the transformer then scores the loaded weights as they are).");
+                "Epochs must be at least 1 (0 is allowed with InitialWeights and without ReplaceClassifier, both in TransferLearning: the transformer then scores the loaded weights as they are).");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
         Optimizer.Validate();
         if (ReportEveryBatches < 0) throw new ArgumentOutOfRangeException(nameof(ReportEveryBatches), ReportEveryBatches, "ReportEveryBatches must be 0 or more.");

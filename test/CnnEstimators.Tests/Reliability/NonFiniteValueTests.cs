@@ -1,3 +1,4 @@
+using CnnMl.Optimizers;
 using CnnMl.Scoring;
 using CnnMl.Tests.Support;
 using CnnMl.Training;
@@ -15,7 +16,7 @@ namespace CnnMl.Tests.Reliability;
 public sealed class NonFiniteValueTests
 {
     private static CnnTrainerOptions Options(double learningRate = 1e-3) =>
-        new() { Epochs = 1, BatchSize = 32, LearningRate = learningRate, ReportEveryBatches = 0, Seed = 1 };
+        new() { Epochs = 1, BatchSize = 32, Optimizer = new Adam { LearningRate = learningRate }, ReportEveryBatches = 0, Seed = 1 };
 
     [TestMethod]
     [DataRow(float.NaN, "NaN")]
