@@ -16,6 +16,7 @@ namespace CnnMl.Tests.Persistence;
 /// and registered under "test-rmsprop", is checkpointed and resumed by the unchanged checkpoint code. One epoch
 /// (2 batches of 32 synthetic images) written to a checkpoint and resumed for a second epoch gives bitwise the weights
 /// of two uninterrupted epochs; the checkpoint records the optimizer's kind, every setting and its state tensors.
+/// The built-in SGD, whose state appears only at the first step, resumes the same way.
 /// </summary>
 [TestClass]
 public sealed class CustomOptimizerCheckpointTests
@@ -45,7 +46,7 @@ public sealed class CustomOptimizerCheckpointTests
 
     private static RmsProp Settings() => new() { LearningRate = 2e-3, Alpha = 0.9, Momentum = 0.5, Centered = true };
 
-    private static CnnTrainerOptions Options(int epochs, RmsProp optimizer, string? checkpoint = null, string? resume = null) => new()
+    private static CnnTrainerOptions Options(int epochs, CnnOptimizer optimizer, string? checkpoint = null, string? resume = null) => new()
     {
         Architecture = CnnArchitectures.MnistCnn,
         Epochs = epochs,
@@ -93,6 +94,26 @@ public sealed class CustomOptimizerCheckpointTests
         CollectionAssert.AreEquivalent(uninterrupted.Keys.ToArray(), weights.Keys.ToArray());
         foreach (var (name, values) in uninterrupted)
             Assert.IsTrue(values.Select(BitConverter.SingleToInt32Bits).SequenceEqual(weights[name].Select(BitConverter.SingleToInt32Bits)), $"{name} differs from the uninterrupted run");
+    }
+
+    [TestMethod]
+    public void BuiltInSgdWhoseMomentumBufferAppearsAtTheFirstStepResumesBitwise()
+    {
+        // TorchSharp's SGD creates a momentum buffer at a parameter's first step: the fresh optimizer of the resumed
+        // run has none until the checkpoint's is put in.
+        static Sgd Sgd() => new() { LearningRate = 0.01, Momentum = 0.9, Nesterov = true };
+        Dictionary<string, float[]> uninterrupted;
+        using (var model = Fit(Options(2, Sgd()))) uninterrupted = Weights(model.Module);
+        var checkpoint = Path.Combine(_folder.Path, "sgd.ckpt");
+        using (Fit(Options(1, Sgd(), checkpoint))) { }
+        using (var contents = CnnCheckpoint.Read(checkpoint))
+        {
+            Assert.AreEqual("sgd", contents.Optimizer!.Document.Optimizer);
+            Assert.IsTrue(contents.Optimizer.Document.Parameters.All(p => p.State.SequenceEqual(["momentum_buffer"])), "one momentum buffer per parameter");
+        }
+        using var resumed = Fit(Options(2, Sgd(), resume: checkpoint));
+        foreach (var (name, values) in uninterrupted)
+            Assert.IsTrue(values.Select(BitConverter.SingleToInt32Bits).SequenceEqual(Weights(resumed.Module)[name].Select(BitConverter.SingleToInt32Bits)), $"{name} differs from the uninterrupted run");
     }
 
     [TestMethod]
