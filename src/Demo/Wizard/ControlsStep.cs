@@ -12,7 +12,8 @@ namespace CnnMl.Demo.Wizard;
 /// </summary>
 internal static class ControlsStep
 {
-    private const string Defaults = "the defaults (Adam at 0.001, constant rate, no augmentation, no early stopping)";
+    private static readonly string Defaults =
+        $"the defaults (Adam at {CnnOptimizer.DefaultLearningRate.ToString(CultureInfo.InvariantCulture)}, constant rate, no augmentation, no early stopping)";
     private const string Choose = "choose the optimizer, learning rate, schedule, augmentation, early stopping";
 
     public static WizardAnswers Ask(WizardConsole wizard, WizardAnswers answers)

@@ -79,7 +79,7 @@ public sealed class NonFiniteValueTests
         Assert.AreEqual(1e30, ex.LearningRate);
         Assert.IsFalse(double.IsFinite(ex.Loss));
         StringAssert.StartsWith(ex.Message, $"Training diverged: the loss became ");
-        StringAssert.Contains(ex.Message, $"at epoch 1, batch {ex.Batch} of 10 (learning rate 1E+30). Lower CnnTrainerOptions.LearningRate");
+        StringAssert.Contains(ex.Message, $"at epoch 1, batch {ex.Batch} of 10 (learning rate 1E+30). Lower CnnTrainerOptions.Optimizer.LearningRate");
         Assert.DoesNotContain("\n", ex.Message);
     }
 
