@@ -2,7 +2,8 @@
 # Replays one full run of cnnml's guided mode (`cnnml` with no arguments) in a real terminal, as a new user walks
 # it: tmux starts cnnml in a 120x40 terminal, keys are sent once the screen shows each question, and the whole
 # screen history is saved. The run: image classification on 2,000 MNIST training and 1,000 test images,
-# mnist-cnn, 1 epoch, one random test image tried, the model saved as model.zip (Enter everywhere else).
+# Escape at the network question (back to the data step, whose earlier answers Enter keeps), mnist-cnn, 1 epoch,
+# the default training controls, one random test image tried, the model saved as model.zip (Enter everywhere else).
 #
 #   scripts/wizard-replay.sh [SCREEN_FILE]     # default: screen.txt in the run's temporary folder
 #
@@ -46,6 +47,18 @@ wait_for() {
   done
 }
 keys() { tmx send-keys -t "$SESSION" "$@"; }
+# Waits until the screen history shows TEXT on COUNT lines (a text prompt's line stays after it is answered).
+wait_for_count() {
+  local count="$1" text="$2" waited=0
+  until [ "$(screen | grep -cF -- "$text")" -ge "$count" ]; do
+    if [ "$waited" -ge 120 ]; then
+      screen > "$SCREEN"
+      fail "waited 60s for '$text' $count times; the screen so far is in $SCREEN"
+    fi
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+}
 
 echo "wizard-replay: cnnml in tmux (120x40) in $WORK"
 wait_for "What do you want to train?";            keys Enter            # 1 scenario: image classification
@@ -53,9 +66,16 @@ wait_for "Which images?";                          keys Enter            # 2 dat
 wait_for "MNIST folder?";                         keys Enter            #   the folder $CNNML_DATA names
 wait_for "Training images?";                      keys 2000 Enter
 wait_for "Test images?";                          keys 1000 Enter
+wait_for "Which network?" 300;                    keys Escape           # 3 architecture: Escape, back to step 2
+# A list is erased once answered, so "Which images?" is on the screen again only when step 2 is asked again.
+wait_for "Which images?";                          keys Enter            # 2 data again: MNIST, the earlier answer
+wait_for_count 2 "MNIST folder?";                  keys Enter            #   the folder given before
+wait_for "Training images? (fewer: a quicker, weaker model) (2000):"; keys Enter   # the earlier answers as defaults
+wait_for "Test images? (1000):";                  keys Enter
 wait_for "Which network?" 300;                    keys Enter            # 3 architecture: mnist-cnn
 wait_for "Train for a number of epochs";          keys Enter            # 5 budget: epochs
 wait_for "Epochs? (3):";                          keys 1 Enter
+wait_for "Training controls?";                     keys Enter            #   the defaults
 wait_for "Try the model on:" 1800;                keys Enter            # 8 try it: a random test image
 wait_for "Try another?" 300;                      keys Enter            #   no more
 wait_for "Save the model";                        keys Enter            # 9 save: yes

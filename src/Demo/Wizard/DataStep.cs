@@ -9,7 +9,8 @@ namespace CnnMl.Demo.Wizard;
 /// <summary>
 /// Step 2: the data. Images: MNIST's digits, or an image folder in Model Builder's layout (one sub-folder per label,
 /// what <c>cnnml train --images</c> reads). Volumes: MNIST's digits as shifted-frame clips. For MNIST, then the folder
-/// and how many training and test images to use (all by default; fewer for a quick first run).
+/// and how many training and test images to use (all by default; fewer for a quick first run). Each question's default
+/// is the earlier answer when Escape comes back to this step.
 /// </summary>
 internal static class DataStep
 {
@@ -31,35 +32,41 @@ internal static class DataStep
         wizard.Step(2, "Data");
         var console = wizard.Console;
         int? frames = null;
+        var progress = answers;
         if (answers.Scenario == Scenario.Volumes)
         {
             console.MarkupLine("Volumes: each MNIST digit becomes a clip whose frame [italic]d[/] is the digit shifted [italic]d[/] pixels right.");
             frames = wizard.Ask(new TextPrompt<int>("Frames per clip?")
-                .DefaultValue(ShiftedFrames.DefaultFrames)
+                .DefaultValue(answers.Frames ?? ShiftedFrames.DefaultFrames)
                 .Validate(n => n is >= 1 and <= 28 ? ValidationResult.Success() : ValidationResult.Error("[red]Give 1 to 28 frames.[/]")));
+            wizard.Progress = progress = progress with { Frames = frames };
         }
         else
         {
             var source = wizard.Ask(new SelectionPrompt<Source>()
                 .Title("Which images?")
                 .AddChoices(Source.Mnist, Source.ImageFolder)
+                .DefaultValue(answers.Images is null ? Source.Mnist : Source.ImageFolder)
                 .UseConverter(s => s == Source.Mnist
                     ? "MNIST handwritten digits (idx files, 10 classes, 1×28×28)"
                     : "my image folder (one sub-folder per label, .png/.jpg/.jpeg/.bmp)"));
             if (source == Source.ImageFolder) return AskImageFolder(wizard, answers);
             console.MarkupLine("Images: [bold]MNIST handwritten digits[/] (idx files, 10 classes, 1×28×28).");
+            wizard.Progress = progress = progress with { Images = null };
         }
 
         var defaultFolder = OutputFiles.MnistDirectory(null);
         var folder = wizard.Ask(new TextPrompt<string>("MNIST folder?")
-            .DefaultValue(defaultFolder)
+            .DefaultValue(answers.DataDirectory ?? defaultFolder)
             .Validate(path => HasMnist(path) ? ValidationResult.Success()
                 : ValidationResult.Error($"[red]No MNIST idx files in {Markup.Escape(Path.GetFullPath(path))}; give the folder with {MnistDataset.FileNames(MnistSplit.Train).Images} (cnnml data mnist --data DIR fetches them).[/]")));
+        wizard.Progress = progress = progress with { DataDirectory = folder == defaultFolder ? null : folder };
         var trainImages = wizard.Ask(new TextPrompt<int>("Training images? (fewer: a quicker, weaker model)")
-            .DefaultValue(WizardAnswers.MnistTrainImages)
+            .DefaultValue(answers.TrainLimit ?? WizardAnswers.MnistTrainImages)
             .Validate(n => n is >= 1 and <= WizardAnswers.MnistTrainImages ? ValidationResult.Success() : ValidationResult.Error($"[red]Give 1 to {WizardAnswers.MnistTrainImages:N0}.[/]")));
+        wizard.Progress = progress = progress with { TrainLimit = trainImages == WizardAnswers.MnistTrainImages ? null : trainImages };
         var testImages = wizard.Ask(new TextPrompt<int>("Test images?")
-            .DefaultValue(WizardAnswers.MnistTestImages)
+            .DefaultValue(answers.TestLimit ?? WizardAnswers.MnistTestImages)
             .Validate(n => n is >= 1 and <= WizardAnswers.MnistTestImages ? ValidationResult.Success() : ValidationResult.Error($"[red]Give 1 to {WizardAnswers.MnistTestImages:N0}.[/]")));
 
         return answers with
@@ -84,7 +91,7 @@ internal static class DataStep
     {
         ImageFolder? loaded = null;
         var folder = wizard.Ask(new TextPrompt<string>("Image folder? (one sub-folder per label)")
-            .DefaultValue(DefaultImageFolder)
+            .DefaultValue(answers.Images ?? DefaultImageFolder)
             .Validate(path =>
             {
                 var problem = ImageFolderProblem(path, out loaded);

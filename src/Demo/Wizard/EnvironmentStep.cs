@@ -20,6 +20,7 @@ internal static class EnvironmentStep
         var device = wizard.Ask(new SelectionPrompt<TrainDevice>()
             .Title("Where to train?")
             .AddChoices(TrainDevice.Cuda, TrainDevice.Cpu)
+            .DefaultValue(answers.Device)
             .UseConverter(d => d == TrainDevice.Cuda ? $"CUDA (device 0 of {torch.cuda.device_count()})" : cpu));
         return answers with { Device = device };
     }

@@ -6,7 +6,8 @@ namespace CnnMl.Demo.Wizard;
 /// <summary>
 /// <c>cnnml</c> with no arguments: in a terminal, the guided mode asks scenario, data, architecture, environment and
 /// budget, then trains, evaluates, lets the user try the model, saves it and prints the consumption code and the
-/// equivalent <c>cnnml train</c> command line. Without a terminal it never prompts.
+/// equivalent <c>cnnml train</c> command line. Escape goes back a step (<see cref="GuidedRun"/>). Without a terminal it
+/// never prompts.
 /// </summary>
 internal static class GuidedMode
 {
@@ -30,7 +31,7 @@ internal static class GuidedMode
     /// Runs the guided mode on <paramref name="console"/>. The train command's phases write to
     /// <see cref="AnsiConsole.Console"/>, so it is <paramref name="console"/> for the run and put back afterwards.
     /// </summary>
-    /// <returns>The exit code: 0 when the run finished.</returns>
+    /// <returns>The exit code: 0 when the run finished, and 0 when the user quit at the first question (Escape, then yes).</returns>
     /// <exception cref="OperationCanceledException">Ctrl+C (the caller prints "canceled" and exits 130).</exception>
     public static int Run(IAnsiConsole console, CancellationToken cancellation)
     {
@@ -38,6 +39,7 @@ internal static class GuidedMode
         AnsiConsole.Console = console;
         try
         {
+            // Finished, or quit at the first question (nothing started): both succeed.
             new GuidedRun(new WizardConsole(console, cancellation)).Run();
             return ExitCodes.Success;
         }

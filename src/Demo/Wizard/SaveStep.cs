@@ -5,7 +5,8 @@ namespace CnnMl.Demo.Wizard;
 
 /// <summary>
 /// Step 9: whether and where to save the model zip. The path is checked as <c>train --out</c> checks it (folder
-/// exists, file writable, not a folder) before anything is written; the save itself is <c>train --out</c>'s.
+/// exists, file writable, not a folder) before anything is written; the save itself is <c>train --out</c>'s. Escape goes
+/// back to step 8 (<see cref="GuidedRun"/>).
 /// </summary>
 internal static class SaveStep
 {
@@ -19,7 +20,7 @@ internal static class SaveStep
         if (!wizard.Ask(new ConfirmationPrompt("Save the model as an ML.NET zip (with its consumption code)?") { DefaultValue = true }))
             return answers with { Out = null };
         var path = wizard.Ask(new TextPrompt<string>("Model file?")
-            .DefaultValue(DefaultFile)
+            .DefaultValue(answers.Out ?? DefaultFile)
             .Validate(p => Writable(p) is { } problem ? ValidationResult.Error($"[red]{Markup.Escape(problem)}[/]") : ValidationResult.Success()));
         return answers with { Out = path };
     }

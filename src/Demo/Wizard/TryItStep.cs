@@ -13,7 +13,8 @@ namespace CnnMl.Demo.Wizard;
 /// <summary>
 /// Step 8: try the model on a random test image (MNIST's, or a file of the image folder's test set) or on an image
 /// file (PNG, JPEG, BMP, read as <c>cnnml predict</c> reads it), as often as the user likes. Each prediction shows the label and top 3 classes; MNIST digits
-/// are drawn too.
+/// are drawn too. Escape at the file question returns to the menu; Escape at the menu throws
+/// <see cref="StepBackException"/> (<see cref="GuidedRun"/> offers to go back to the questions).
 /// </summary>
 internal static class TryItStep
 {
@@ -70,12 +71,20 @@ internal static class TryItStep
             }
             else
             {
-                var path = wizard.Ask(new TextPrompt<string>("Image file? (empty: back)")
-                    .AllowEmpty()
-                    .DefaultValue("")
-                    .HideDefaultValue()
-                    .Validate(p => p.Length == 0 || IsImageFile(p) ? ValidationResult.Success()
-                        : ValidationResult.Error($"[red]'{Markup.Escape(p)}' is not a PNG, JPEG or BMP file that exists.[/]")));
+                string path;
+                try
+                {
+                    path = wizard.Ask(new TextPrompt<string>("Image file? (empty or Escape: back)")
+                        .AllowEmpty()
+                        .DefaultValue("")
+                        .HideDefaultValue()
+                        .Validate(p => p.Length == 0 || IsImageFile(p) ? ValidationResult.Success()
+                            : ValidationResult.Error($"[red]'{Markup.Escape(p)}' is not a PNG, JPEG or BMP file that exists.[/]")));
+                }
+                catch (StepBackException)
+                {
+                    continue;
+                }
                 if (path.Length == 0) continue;
                 // An image-folder model reads the file through its saved input chain; an MNIST model reads a 28×28 digit.
                 if (settings.Images is not null)

@@ -104,6 +104,23 @@ internal sealed record WizardAnswers
     /// </summary>
     public int ReportEvery => Math.Max(1, (int)Math.Ceiling((TrainLimit ?? ImageFolderTrainImages ?? MnistTrainImages) / (double)BatchSize) / 20);
 
+    /// <summary>These answers with the training controls at <c>cnnml train</c>'s defaults (the controls step's first choice).</summary>
+    public WizardAnswers WithDefaultControls()
+    {
+        var defaults = new WizardAnswers();
+        return this with
+        {
+            Optimizer = defaults.Optimizer,
+            Momentum = defaults.Momentum,
+            LearningRate = defaults.LearningRate,
+            Schedule = defaults.Schedule,
+            WarmupEpochs = defaults.WarmupEpochs,
+            Augment = defaults.Augment,
+            EarlyStopping = defaults.EarlyStopping,
+            LabelSmoothing = defaults.LabelSmoothing,
+        };
+    }
+
     /// <summary>The train command's settings for these answers.</summary>
     public TrainSettings ToSettings() => new()
     {

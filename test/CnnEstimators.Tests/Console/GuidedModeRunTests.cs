@@ -49,8 +49,19 @@ public sealed partial class GuidedModeRunTests
         console.Input.PushKey(ConsoleKey.Enter);             // 8 try it: a random test image
         console.Input.PushKey(ConsoleKey.UpArrow);           //   then (the default is now "no more"): an image file
         console.Input.PushKey(ConsoleKey.Enter);
+        console.Input.PushKey(ConsoleKey.Escape);            //   Escape at the file question: back to the menu
+        console.Input.PushKey(ConsoleKey.UpArrow);           //   an image file again
+        console.Input.PushKey(ConsoleKey.Enter);
         console.Input.PushTextWithEnter(digitFile);
-        console.Input.PushKey(ConsoleKey.Enter);             //   then: no more
+        console.Input.PushKey(ConsoleKey.Escape);            //   Escape at the menu: discard the model and go back?
+        console.Input.PushKey(ConsoleKey.Enter);             //     Enter: no, step 8 again
+        console.Input.PushKey(ConsoleKey.DownArrow);         //   no more (the third choice)
+        console.Input.PushKey(ConsoleKey.DownArrow);
+        console.Input.PushKey(ConsoleKey.Enter);
+        console.Input.PushKey(ConsoleKey.Escape);            // 9 save: Escape, back to step 8
+        console.Input.PushKey(ConsoleKey.DownArrow);         //   no more
+        console.Input.PushKey(ConsoleKey.DownArrow);
+        console.Input.PushKey(ConsoleKey.Enter);
         console.Input.PushKey(ConsoleKey.Enter);             // 9 save: yes
         console.Input.PushTextWithEnter(model);              //   the file
 
@@ -63,6 +74,12 @@ public sealed partial class GuidedModeRunTests
         Assert.AreSame(previous, AnsiConsole.Console, "The guided mode puts the process's console back.");
         for (var step = 1; step <= GuidedRun.StepCount; step++)
             StringAssert.Contains(output, $"{step}/{GuidedRun.StepCount} ", $"step {step}'s heading");
+        // Escape after training: the file question back to the menu, the menu to a "discard?" question (no), saving back to step 8.
+        StringAssert.Contains(output, "Go back to the training controls? The trained model is discarded (not saved). [y/n] (n):");
+        StringAssert.Contains(output, "Escape: back to trying the model.");
+        Assert.AreEqual(3, Regex.Matches(output, "8/10 Try it").Count, "step 8 shown first, after 'no', and after Escape at saving");
+        Assert.AreEqual(1, Regex.Matches(output, "6/10 Training").Count, "trained once");
+        Assert.IsFalse(console.Input.IsKeyAvailable(), "every key was read");
         StringAssert.Contains(output, "Data: 600 training and 300 test images");
         StringAssert.Contains(output, "epoch 1/1");
         StringAssert.Contains(output, "Per class");

@@ -38,13 +38,13 @@ public sealed class GuidedModeStepTests
     {
         var enter = NewConsole();
         enter.Input.PushKey(ConsoleKey.Enter);
-        Assert.AreEqual(Scenario.ImageClassification, ScenarioStep.Ask(Wizard(enter)));
+        Assert.AreEqual(Scenario.ImageClassification, ScenarioStep.Ask(Wizard(enter), new WizardAnswers()).Scenario);
         StringAssert.Contains(enter.Output, "Scenario: image classification");
 
         var down = NewConsole();
         down.Input.PushKey(ConsoleKey.DownArrow);
         down.Input.PushKey(ConsoleKey.Enter);
-        Assert.AreEqual(Scenario.Volumes, ScenarioStep.Ask(Wizard(down)));
+        Assert.AreEqual(Scenario.Volumes, ScenarioStep.Ask(Wizard(down), new WizardAnswers()).Scenario);
     }
 
     [TestMethod]

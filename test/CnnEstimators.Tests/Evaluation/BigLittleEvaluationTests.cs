@@ -14,12 +14,15 @@ namespace CnnMl.Tests.Evaluation;
 /// <remarks>
 /// Two epochs, not one: after one epoch (oneDNN probe, one thread) seeds 1–3 gave 93.44%, 92.04% and 86.22%, the last
 /// below both 90% and the MLP's 90.28%. Micro-accuracy after two epochs (<c>CNNML_EVALUATION_SEED</c> 1–3; seed 1 is
-/// what the test runs); margin = half the smallest gap, rounded down to a tenth of a point:
+/// what the test runs):
 /// <code>
-///                          seed 1   seed 2   seed 3   smallest gap → margin
+///                          seed 1   seed 2   seed 3
 /// biglittle                96.20%   94.02%   93.44%
-/// 784-256-10 MLP           92.37%   92.42%   91.64%   1.60 points → 0.8
+/// 784-256-10 MLP           92.37%   92.42%   91.64%
+/// gap                       3.83     1.60     1.80    points
 /// </code>
+/// The margin is one point: every seed clears it (the smallest gap, 1.60 points, by 0.6), so the networks are
+/// separated by more than a point, not by a hair.
 /// The floor lies above the MLP's best seed and below biglittle's worst: 93 % (a fixed 90 % was passed by the MLP
 /// itself, 92.37 %); the MLP, the weaker model, fails it. The MLP trained further does not stay below: 3 epochs gave
 /// 93.18 %, 93.51 %, 93.39 % for seeds 1–3.
@@ -29,7 +32,7 @@ namespace CnnMl.Tests.Evaluation;
 public sealed class BigLittleEvaluationTests
 {
     private const double Floor = 0.93;
-    private const double Margin = 0.008;
+    private const double Margin = 0.010;
 
     [TestMethod]
     public void BigLittleTwoEpochsOnTenThousandImagesReaches93PercentAndBeatsTheMlp()

@@ -89,6 +89,7 @@ public sealed class FeatureExtractionTests
     /// LightGbm 1) and seeds fixed, so each run repeats.
     /// </summary>
     [TestMethod]
+    [TestCategory("Evaluation")]
     public void LightGbmOnTheFeaturesOfAMnistCnnTrainedTwoEpochsOn2000ImagesBeatsLightGbmOnRawPixelsOn10000TestImages()
     {
         var dir = TestPaths.RequireMnist();

@@ -25,6 +25,7 @@ public sealed class TransferLearningTests
     private const int BatchSize = 32;
 
     [TestMethod]
+    [TestCategory("Evaluation")]
     public void FineTuningFromDigits0To4ForTwoEpochsBeatsTrainingFromScratchForTwoEpochsBy3PointsOn500ImagesOfDigits5To9()
     {
         var dir = TestPaths.RequireMnist();

@@ -71,8 +71,8 @@ public sealed class ImageStagesAcrossMlNetTests
             inProcess.Add(PixelRows(model.Transform(data)));
             jobs.Add(new ConsumerJob(zip, rows, _folder.File($"{stage.Name}.json"), "Pixels"));
         }
-        var v6 = PlainConsumerProcess.Run(PlainMlNet.V6, jobs, _folder.Path);
-        var v5 = PlainConsumerProcess.Run(PlainMlNet.V5, jobs, _folder.Path);
+        var consumed = PlainConsumerProcess.RunOnEveryRelease(jobs, _folder.Path);
+        var (v6, v5) = (consumed[PlainMlNet.V6], consumed[PlainMlNet.V5]);
         for (var i = 0; i < StageList.Length; i++)
         {
             Stages[StageList[i].Name] = (inProcess[i], v6[i], v5[i]);

@@ -108,9 +108,8 @@ public sealed class PlainConsumerTests
             foreach (var transformer in trained) (transformer as IDisposable)?.Dispose();
         }
 
-        foreach (var version in Enum.GetValues<PlainMlNet>())
+        foreach (var (version, results) in PlainConsumerProcess.RunOnEveryRelease(jobs, _folder.Path))
         {
-            var results = PlainConsumerProcess.Run(version, jobs, _folder.Path);
             for (var i = 0; i < jobs.Count; i++) Consumed[(Path.GetFileNameWithoutExtension(jobs[i].Model), version)] = results[i];
         }
     }

@@ -37,9 +37,21 @@ internal static class PlainConsumerProcess
     /// <summary>The ML.NET release each build runs (its informational version starts with this).</summary>
     public static string ReleaseOf(PlainMlNet version) => version == PlainMlNet.V6 ? "6.0.0" : "5.0.1";
 
+    /// <summary>
+    /// Runs every job on each ML.NET release, one process per release, both at once (each writes its own results
+    /// files); fails the test unless both exit 0. Results in job order, by release.
+    /// </summary>
+    public static IReadOnlyDictionary<PlainMlNet, IReadOnlyList<ConsumerResult>> RunOnEveryRelease(IReadOnlyList<ConsumerJob> jobs, string workFolder)
+    {
+        var runs = Enum.GetValues<PlainMlNet>().ToDictionary(version => version, version => Task.Run(() => Run(version, jobs, workFolder)));
+        return runs.ToDictionary(run => run.Key, run => run.Value.GetAwaiter().GetResult());
+    }
+
     /// <summary>Runs every job in one new process on <paramref name="version"/>; fails the test unless it exits 0. Results in job order.</summary>
     public static IReadOnlyList<ConsumerResult> Run(PlainMlNet version, IReadOnlyList<ConsumerJob> jobs, string workFolder)
     {
+        // Each release's results in files of its own: two releases may score the same jobs at once.
+        jobs = jobs.Select(job => job with { Out = Path.Combine(Path.GetDirectoryName(job.Out)!, $"{Path.GetFileNameWithoutExtension(job.Out)}.{version}.json") }).ToList();
         var dll = DllPath(version);
         Assert.IsTrue(File.Exists(dll), $"The plain consumer was not built at {dll}; build CnnMl.sln first.");
         var jobsFile = Path.Combine(workFolder, $"consumer-jobs-{version}.json");
