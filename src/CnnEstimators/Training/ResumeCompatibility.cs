@@ -16,7 +16,7 @@ internal static class ResumeCompatibility
         IReadOnlyList<string>? classNames, int trainExamples, string trainDataSha256)
     {
         var training = checkpoint.Training
-            ?? throw Mismatch(checkpoint, "it is a model checkpoint (CnnTransformer.SaveCheckpoint), without optimizer state or progress; resume from a file written through CheckpointPath");
+            ?? throw Mismatch(checkpoint, "it is a model checkpoint (CnnTransformer.SaveCheckpoint), without optimizer state or progress; resume from a file written through Checkpoints.Path");
         var definition = checkpoint.Definition;
         Same(checkpoint, "Architecture", CnnArchitectures.Get(definition.Architecture).Name, CnnArchitectures.Get(options.Architecture).Name);
         Same(checkpoint, "ImageShape", definition.Shape.ToString(), shape.ToString());
