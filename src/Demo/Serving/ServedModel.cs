@@ -62,9 +62,17 @@ internal sealed class ServedModel
         {
             var classes = model.ClassNames() ?? throw new InvalidDataException(
                 $"'{path}' does not name its classes (its Score column has no slot names); cnnml serve answers with class names.");
+            if (model.EncodedImageInput() is { } sourceColumn)
+            {
+                // A model that reads an image's encoded bytes (cnnml train --images): each upload is decoded with
+                // MLImage.CreateFromStream into the zip's own input column, the route plain ML.NET's caller takes.
+                var images = new EnginePool<UploadedImage.Row>(ml, model.Transformer, UploadedImage.Definition(sourceColumn), engines);
+                var input = new ModelInput("image", sourceColumn, "encoded image", "", ImageMediaTypes.Append("multipart/form-data").ToArray());
+                return new ServedModel(model, version, null, null, images, classes, ModelDescription.Read(model, input, classes, version));
+            }
             if (model.ImagePathInput() is { } pathColumn)
             {
-                // An image-folder model: its pipeline starts with LoadImages on a path. Uploads enter right after it.
+                // A zip saved with LoadImages on a path at its start (CnnImageInput): uploads enter right after that step.
                 var (imageColumn, rest) = AfterImageLoading(model);
                 var images = new EnginePool<UploadedImage.Row>(ml, rest, UploadedImage.Definition(imageColumn), engines);
                 var input = new ModelInput("image", pathColumn, "encoded image", "", ImageMediaTypes.Append("multipart/form-data").ToArray());

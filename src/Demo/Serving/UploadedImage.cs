@@ -5,9 +5,10 @@ namespace CnnMl.Demo.Serving;
 
 /// <summary>
 /// The adapter from an upload's encoded bytes to what the pipeline reads: the bytes are decoded into an ML.NET
-/// <see cref="MLImage"/> (SkiaSharp, ML.NET's own decoder), which enters the saved pipeline right after its
-/// <c>LoadImages</c> step, so no upload is ever written to a file. Only bytes whose header
-/// <see cref="ImageHeader.Read"/> accepted get here.
+/// <see cref="MLImage"/> with <c>MLImage.CreateFromStream</c> (SkiaSharp, ML.NET's own decoder), which enters a model
+/// that reads encoded images through its own input column (<c>ImageSource</c>, as a plain ML.NET caller feeds it), a
+/// zip that starts with <c>LoadImages</c> right after that step, and a vector model through a grayscale chain; no
+/// upload is ever written to a file. Only bytes whose header <see cref="ImageHeader.Read"/> accepted get here.
 /// </summary>
 internal static class UploadedImage
 {

@@ -36,8 +36,14 @@ internal sealed class ServingModels
     /// <summary>The same network on the next 300 images, seed 2: other weights, the same input.</summary>
     public string OtherVectorModel => Path.Combine(Folder, "vector-b.zip");
 
-    /// <summary>mnist-cnn behind <c>CnnImageInput(1×28×28)</c>, trained on 300 digits written as PNGs: reads <c>ImagePath</c>.</summary>
+    /// <summary>
+    /// mnist-cnn behind <c>CnnImageInputFromImage(1×28×28)</c>, trained on 300 digits written as PNGs and saved as
+    /// <c>cnnml train --images</c> saves: reads <c>ImageSource</c>, an image's encoded bytes (decoded by the caller).
+    /// </summary>
     public string ImageModel => Path.Combine(Folder, "image.zip");
+
+    /// <summary>The same network behind <c>CnnImageInput(1×28×28)</c>, whose saved pipeline starts with <c>LoadImages</c>: reads <c>ImagePath</c>.</summary>
+    public string PathImageModel => Path.Combine(Folder, "image-path.zip");
 
     /// <summary>MNIST's test set (the digits sent in requests).</summary>
     public MnistDataset Test { get; }
@@ -109,6 +115,30 @@ internal sealed class ServingModels
         }
     }
 
+    /// <summary>
+    /// The scores plain ML.NET gives each of <paramref name="images"/> (encoded bytes) with the zip at <paramref name="path"/>,
+    /// as docs/image-bytes.md shows a web app doing it: <c>Model.Load</c> (not CnnMl's verified loader), the bytes decoded
+    /// with <c>MLImage.CreateFromStream</c>, one <c>PredictionEngine</c> call per image.
+    /// </summary>
+    public static float[][] BytesScores(string path, IEnumerable<byte[]> images)
+    {
+        var ml = new MLContext();
+        var model = ml.Model.Load(path, out _);
+        try
+        {
+            using var engine = ml.Model.CreatePredictionEngine<EncodedImageRow, ScoreRow>(model);
+            return images.Select(bytes =>
+            {
+                using var image = Microsoft.ML.Data.MLImage.CreateFromStream(new MemoryStream(bytes));
+                return engine.Predict(new EncodedImageRow { ImageSource = image }).Score;
+            }).ToArray();
+        }
+        finally
+        {
+            (model as IDisposable)?.Dispose();
+        }
+    }
+
     private static ServingModels Create()
     {
         var data = TestPaths.RequireMnist();
@@ -122,7 +152,9 @@ internal sealed class ServingModels
         var train = ml.Data.LoadMnist(data, MnistSplit.Train, 1_300);
         SaveVectorModel(ml, ml.Data.TakeRows(train, 1_000), seed: 1, models.VectorModel);
         SaveVectorModel(ml, ml.Data.SkipRows(train, 1_000), seed: 2, models.OtherVectorModel);
-        SaveImageModel(ml, MnistDataset.Load(data, MnistSplit.Train, maxRows: 300), folder, models.ImageModel);
+        var images = Path.Combine(folder, "train-images");
+        DigitImageFiles.WriteFolder(images, MnistDataset.Load(data, MnistSplit.Train, maxRows: 300), first: 0, count: 300, side: 28);
+        SaveImageModels(ml, images, models.ImageModel, models.PathImageModel);
         return models;
     }
 
@@ -140,18 +172,35 @@ internal sealed class ServingModels
         ml.Model.SaveAtomically(model, train.Schema, path);
     }
 
-    private static void SaveImageModel(MLContext ml, MnistDataset digits, string folder, string path)
+    private static void SaveImageModels(MLContext ml, string images, string bytesPath, string pathPath)
     {
-        var images = Path.Combine(folder, "train-images");
-        DigitImageFiles.WriteFolder(images, digits, first: 0, count: 300, side: 28);
         var rows = ImageFolder.Load(images).ToDataView(ml);
         var labels = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(rows);
         var train = labels.Transform(rows);
-        var pipeline = ml.Transforms.CnnImageInput(KnownInputs.Mnist)
+        // As cnnml train --images saves: ML.NET's LoadImages decodes the files into ImageSource and is left out of the
+        // zip, which starts at the decoded image (SaveAtomically records ImageSource as the encoded bytes).
+        var decoded = ml.Transforms.LoadImages(ImageInputCatalog.ImageSourceColumnName, "", ImageInputCatalog.ImagePathColumnName).Fit(train).Transform(train);
+        var fromBytes = ml.Transforms.CnnImageInputFromImage(KnownInputs.Mnist)
             .Append(ml.MulticlassClassification.Trainers.Cnn(Options(3, ImageInputCatalog.FeaturesColumnName)))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
-        using var model = pipeline.Fit(train);
-        ml.Model.SaveAtomically(model, train.Schema, path);
+        using (var model = fromBytes.Fit(decoded))
+            ml.Model.SaveAtomically(model, ml.Transforms.SelectColumns(ImageInputCatalog.ImageSourceColumnName).Fit(decoded).Transform(decoded).Schema, bytesPath);
+        var fromPaths = ml.Transforms.CnnImageInput(KnownInputs.Mnist)
+            .Append(ml.MulticlassClassification.Trainers.Cnn(Options(3, ImageInputCatalog.FeaturesColumnName)))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+        using (var model = fromPaths.Fit(train))
+            ml.Model.SaveAtomically(model, train.Schema, pathPath);
+    }
+
+    private sealed class EncodedImageRow
+    {
+        [Microsoft.ML.Transforms.Image.ImageType(1, 1)]
+        public Microsoft.ML.Data.MLImage? ImageSource { get; set; }
+    }
+
+    private sealed class ScoreRow
+    {
+        public float[] Score { get; set; } = [];
     }
 
     private sealed class ImageRow

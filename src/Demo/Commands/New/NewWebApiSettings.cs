@@ -9,7 +9,7 @@ namespace CnnMl.Demo.Commands.New;
 public sealed class NewWebApiSettings : CnnmlSettings
 {
     [CommandOption("--model <FILE>", isRequired: true)]
-    [Description("The model zip written by cnnml train --out (an MNIST-vector model); copied into the project.")]
+    [Description("The model zip written by cnnml train --out (an MNIST-vector model, or an image-folder model that reads the image's bytes); copied into the project.")]
     public string Model { get; init; } = "";
 
     [CommandOption("--output <DIR>", isRequired: true)]
