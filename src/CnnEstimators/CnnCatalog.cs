@@ -1,4 +1,5 @@
 using CnnMl.Architectures;
+using CnnMl.Optimizers;
 using CnnMl.Runtime;
 using CnnMl.Training;
 using Microsoft.ML;
@@ -19,10 +20,11 @@ public static class CnnCatalog
     /// <param name="architecture">Registry name (<see cref="CnnArchitectures"/>).</param>
     /// <param name="epochs">Passes over the data.</param>
     /// <param name="batchSize">Examples per step.</param>
-    /// <param name="learningRate">Adam's learning rate.</param>
+    /// <param name="learningRate">Adam's learning rate (<see cref="Adam"/>; the options overload takes any optimizer).</param>
     public static CnnTrainer Cnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Image", string architecture = CnnArchitectures.MnistCnn,
-        int epochs = 3, int batchSize = 64, double learningRate = 1e-3)
+        int epochs = CnnTrainerOptions.DefaultEpochs, int batchSize = CnnTrainerOptions.DefaultBatchSize,
+        double learningRate = CnnOptimizer.DefaultLearningRate)
         => Cnn(catalog, new CnnTrainerOptions
         {
             LabelColumnName = labelColumnName,
@@ -30,7 +32,7 @@ public static class CnnCatalog
             Architecture = architecture,
             Epochs = epochs,
             BatchSize = batchSize,
-            LearningRate = learningRate,
+            Optimizer = new Adam { LearningRate = learningRate },
         });
 
     /// <summary>A convolutional network trainer configured by <paramref name="options"/>.</summary>

@@ -4,7 +4,7 @@ namespace CnnMl.Abstractions;
 public sealed record TrainingSummary
 {
     /// <summary>
-    /// Epochs trained by this <c>Fit</c> (after <c>CnnTrainerOptions.ResumeFrom</c>, only the epochs it added; fewer than
+    /// Epochs trained by this <c>Fit</c> (after <c>CnnTrainerOptions.Checkpoints.ResumeFrom</c>, only the epochs it added; fewer than
     /// asked for when early stopping or the time limit ended training; an epoch cut by the time limit counts).
     /// </summary>
     public required int Epochs { get; init; }

@@ -48,9 +48,9 @@ public sealed class CnnArchitecture
     /// <summary>
     /// The state-dict prefix of the final classifier layer, the layer that maps the penultimate features to one logit
     /// per class (<c>fc</c> for torchvision's ResNets, <c>classifier.1</c> for MobileNetV2, <c>out</c> for the MNIST CNN).
-    /// Transfer learning re-creates this layer (<c>CnnTrainerOptions.ReplaceClassifier</c>), trains it alone while the
-    /// rest is frozen (<c>CnnTrainerOptions.FreezeBackboneEpochs</c>), and its input is the features column
-    /// (<c>CnnTrainerOptions.FeaturesColumnName</c>). Null: the architecture does not name one, and those options are
+    /// Transfer learning re-creates this layer (<c>CnnTrainerOptions.TransferLearning.ReplaceClassifier</c>), trains it alone while the
+    /// rest is frozen (<c>CnnTrainerOptions.TransferLearning.FreezeBackboneEpochs</c>), and its input is the features column
+    /// (<c>CnnTrainerOptions.TransferLearning.FeaturesColumnName</c>). Null: the architecture does not name one, and those options are
     /// refused for it.
     /// </summary>
     public string? ClassifierName { get; init; }

@@ -12,7 +12,7 @@ internal sealed class CheckpointContents : IDisposable
     private nn.Module<Tensor, Tensor>? _module;
 
     public CheckpointContents(string path, DefinitionDocument definition,
-        nn.Module<Tensor, Tensor> module, AdamState? optimizer, TrainingDocument? training, byte[]? generatorState)
+        nn.Module<Tensor, Tensor> module, CheckpointOptimizerState? optimizer, TrainingDocument? training, byte[]? generatorState)
     {
         Path = path;
         Definition = definition;
@@ -28,8 +28,8 @@ internal sealed class CheckpointContents : IDisposable
     /// <summary>Architecture, input, classes, columns, key values and scoring batch size, validated.</summary>
     public DefinitionDocument Definition { get; }
 
-    /// <summary>Adam's state (training checkpoints).</summary>
-    public AdamState? Optimizer { get; }
+    /// <summary>The optimizer's kind, settings and state (training checkpoints).</summary>
+    public CheckpointOptimizerState? Optimizer { get; }
 
     /// <summary>Progress, seed and data identity (training checkpoints).</summary>
     public TrainingDocument? Training { get; }

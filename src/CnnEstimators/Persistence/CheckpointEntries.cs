@@ -12,10 +12,10 @@ internal static class CheckpointEntries
     /// <summary>The module's state dict, PyTorch names (safetensors).</summary>
     public const string Weights = "weights.safetensors";
 
-    /// <summary>Adam's hyper-parameters and step counts (<see cref="OptimizerDocument"/>); training checkpoints only.</summary>
+    /// <summary>The optimizer's name, settings and step counts (<see cref="OptimizerDocument"/>); training checkpoints only.</summary>
     public const string OptimizerSettings = "optimizer.json";
 
-    /// <summary>Adam's moment estimates per parameter (safetensors); training checkpoints only.</summary>
+    /// <summary>The optimizer's state tensors per parameter (safetensors); training checkpoints only.</summary>
     public const string OptimizerState = "optimizer.safetensors";
 
     /// <summary>Progress, seed, data order and generator state (<see cref="TrainingDocument"/>); training checkpoints only.</summary>

@@ -7,7 +7,7 @@ namespace CnnMl.Persistence;
 /// </summary>
 internal static class CheckpointLimits
 {
-    /// <summary>The whole file (the largest registry network with its Adam state stays far below).</summary>
+    /// <summary>The whole file (the largest registry network with its optimizer state stays far below).</summary>
     public const long MaxFileBytes = 16L << 30;
 
     /// <summary>checkpoint.json, optimizer.json and training.json.</summary>

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using CnnMl.Architectures;
+using CnnMl.Optimizers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -32,18 +33,21 @@ internal static class CnnCheckpoint
         });
     }
 
-    /// <summary>Writes a training checkpoint: the model entries plus Adam's state and the training progress.</summary>
+    /// <summary>
+    /// Writes a training checkpoint: the model entries plus the optimizer's name, settings and state (<paramref name="optimizer"/>,
+    /// created by <paramref name="settings"/>) and the training progress.
+    /// </summary>
     public static void WriteTraining(string path, DefinitionDocument definition, nn.Module<Tensor, Tensor> module,
-        optim.Optimizer optimizer, TrainingDocument training, Func<Stream, Stream>? interpose = null)
+        CnnOptimizer settings, optim.Optimizer optimizer, TrainingDocument training, Func<Stream, Stream>? interpose = null)
     {
         var names = module.named_parameters().Select(p => p.name).ToArray();
-        var (settings, state) = AdamState.Describe(optimizer, names);
+        var (document, state) = CheckpointOptimizerState.Describe(settings, optimizer, names);
         Write(path, interpose, archive =>
         {
             archive.AddJson(CheckpointEntries.Manifest, ManifestDocument.Create(ManifestDocument.TrainingKind));
             archive.AddJson(CheckpointEntries.Definition, definition);
             archive.AddTensors(CheckpointEntries.Weights, module.state_dict().ToList(), WeightsMetadata);
-            archive.AddJson(CheckpointEntries.OptimizerSettings, settings);
+            archive.AddJson(CheckpointEntries.OptimizerSettings, document);
             archive.AddTensors(CheckpointEntries.OptimizerState, state);
             archive.AddJson(CheckpointEntries.Training, training);
         });
@@ -107,15 +111,13 @@ internal static class CnnCheckpoint
             progress = CheckpointJson.Deserialize<TrainingDocument>(archive.ReadAll(CheckpointEntries.Training), CheckpointEntries.Training);
             generator = progress.Validate(GeneratorStateLength.Value);
             settings = CheckpointJson.Deserialize<OptimizerDocument>(archive.ReadAll(CheckpointEntries.OptimizerSettings), CheckpointEntries.OptimizerSettings);
-            if (settings.LearningRate != progress.LearningRate)
-                throw new InvalidDataException($"{CheckpointEntries.OptimizerSettings} has learningRate {settings.LearningRate}; {CheckpointEntries.Training} has {progress.LearningRate}.");
         }
 
         // The weights header is checked against the entry before the network is built.
         using var weights = archive.OpenEntry(CheckpointEntries.Weights, out var weightsLength);
         var weightsHeader = SafetensorsReader.ReadHeader(weights, weightsLength, CheckpointEntries.Weights);
         var module = Build(definition);
-        AdamState? optimizer = null;
+        CheckpointOptimizerState? optimizer = null;
         try
         {
             SafetensorsReader.ReadInto(weights, weightsHeader, module.state_dict(), CheckpointEntries.Weights);
@@ -123,8 +125,10 @@ internal static class CnnCheckpoint
             if (settings is not null)
             {
                 var parameters = module.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToList();
-                settings.Validate(parameters.Select(p => p.name).ToArray(), progress!.StepsCompleted);
-                optimizer = AdamState.Allocate(settings, parameters);
+                var optimizerSettings = settings.Validate(parameters.Select(p => p.name).ToArray(), progress!.StepsCompleted);
+                if (optimizerSettings.LearningRate != progress.LearningRate)
+                    throw new InvalidDataException($"{CheckpointEntries.OptimizerSettings} has learningRate {optimizerSettings.LearningRate}; {CheckpointEntries.Training} has {progress.LearningRate}.");
+                optimizer = CheckpointOptimizerState.Allocate(settings, optimizerSettings, parameters);
                 using var state = archive.OpenEntry(CheckpointEntries.OptimizerState, out var stateLength);
                 var stateHeader = SafetensorsReader.ReadHeader(state, stateLength, CheckpointEntries.OptimizerState);
                 SafetensorsReader.ReadInto(state, stateHeader, optimizer.Tensors, CheckpointEntries.OptimizerState);

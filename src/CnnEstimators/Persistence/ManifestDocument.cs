@@ -9,8 +9,17 @@ internal sealed record ManifestDocument
     /// <summary>The value of <see cref="Format"/>.</summary>
     public const string FormatName = "cnnml-checkpoint";
 
-    /// <summary>The format version this code writes and reads.</summary>
-    public const int CurrentVersion = 1;
+    /// <summary>
+    /// The newest format version this code reads and the one it writes for training checkpoints. Version 2 records
+    /// any registered optimizer in optimizer.json (name, settings, state names); version 1 recorded Adam alone.
+    /// </summary>
+    public const int CurrentVersion = 2;
+
+    /// <summary>
+    /// The version written for model checkpoints: their entries are the same in versions 1 and 2, so they stay
+    /// version 1 and older readers keep loading them.
+    /// </summary>
+    public const int ModelVersion = 1;
 
     /// <summary><see cref="Kind"/> of a trained model (no optimizer or training entries).</summary>
     public const string ModelKind = "model";
@@ -38,7 +47,7 @@ internal sealed record ManifestDocument
     public static ManifestDocument Create(string kind) => new()
     {
         Format = FormatName,
-        Version = CurrentVersion,
+        Version = kind == TrainingKind ? CurrentVersion : ModelVersion,
         Kind = kind,
         Writer = $"CnnMl {typeof(ManifestDocument).Assembly.GetName().Version}",
     };
@@ -59,10 +68,10 @@ internal sealed record ManifestDocument
                 throw new InvalidDataException($"{entry} does not say \"format\": \"{FormatName}\" (not a CnnMl checkpoint).");
             if (!root.TryGetProperty("version", out var version) || !version.TryGetInt32(out var number))
                 throw new InvalidDataException($"{entry} has no integer \"version\".");
-            if (number != CurrentVersion)
+            if (number is < ModelVersion or > CurrentVersion)
                 throw new InvalidDataException(number > CurrentVersion
-                    ? $"{entry} says format version {number}; this CnnMl reads version {CurrentVersion}. Load it with a newer CnnMl."
-                    : $"{entry} says format version {number}; versions start at {CurrentVersion}.");
+                    ? $"{entry} says format version {number}; this CnnMl reads versions {ModelVersion} to {CurrentVersion}. Load it with a newer CnnMl."
+                    : $"{entry} says format version {number}; versions start at {ModelVersion}.");
         }
         catch (JsonException e)
         {
@@ -76,6 +85,10 @@ internal sealed record ManifestDocument
         var manifest = CheckpointJson.Deserialize<ManifestDocument>(utf8, entry);
         if (manifest.Kind is not (ModelKind or TrainingKind))
             throw new InvalidDataException($"{entry} has kind '{SafetensorsReader.Shorten(manifest.Kind)}'; expected '{ModelKind}' or '{TrainingKind}'.");
+        if (manifest.Kind == TrainingKind && manifest.Version != CurrentVersion)
+            throw new InvalidDataException(
+                $"{entry} says training checkpoint version {manifest.Version}, whose optimizer.json records Adam in a layout this CnnMl no longer reads; " +
+                $"training checkpoints are version {CurrentVersion}, so this one can be neither resumed nor loaded. Retrain, or load a model checkpoint (CnnTransformer.SaveCheckpoint).");
         if (manifest.Writer.Length > 256)
             throw new InvalidDataException($"{entry} has a writer string of {manifest.Writer.Length} characters; at most 256.");
         return manifest;

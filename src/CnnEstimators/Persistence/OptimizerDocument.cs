@@ -1,60 +1,43 @@
+using System.Text.Json.Nodes;
+using CnnMl.Optimizers;
+
 namespace CnnMl.Persistence;
 
 /// <summary>
-/// optimizer.json: Adam's hyper-parameters and, per parameter of the network (in <c>named_parameters()</c>
-/// order), the number of steps taken — PyTorch's <c>param_groups</c> and <c>state[i]["step"]</c>. The moment
-/// estimates are in optimizer.safetensors as <c>&lt;parameter&gt;.exp_avg</c> and <c>&lt;parameter&gt;.exp_avg_sq</c>.
+/// optimizer.json: the optimizer's registered name (<see cref="CnnOptimizers"/>), its settings (the public properties
+/// of its <see cref="CnnOptimizer"/>, learning rate included) and, per parameter of the network (in
+/// <c>named_parameters()</c> order), the steps taken and the names of its state tensors — PyTorch's
+/// <c>param_groups</c> and <c>state[i]</c>. The tensors are in optimizer.safetensors as <c>&lt;parameter&gt;.&lt;state&gt;</c>
+/// (Adam: <c>exp_avg</c>, <c>exp_avg_sq</c>).
 /// </summary>
 internal sealed record OptimizerDocument
 {
-    /// <summary>The only optimizer CnnMl trains with.</summary>
-    public const string Adam = "adam";
-
-    /// <summary>Always <see cref="Adam"/>.</summary>
+    /// <summary>The registered name of the optimizer.</summary>
     public required string Optimizer { get; init; }
 
-    /// <summary>Step size.</summary>
-    public required double LearningRate { get; init; }
-
-    /// <summary>Decay of the first-moment estimate.</summary>
-    public required double Beta1 { get; init; }
-
-    /// <summary>Decay of the second-moment estimate.</summary>
-    public required double Beta2 { get; init; }
-
-    /// <summary>Added to the denominator.</summary>
-    public required double Eps { get; init; }
-
-    /// <summary>L2 penalty.</summary>
-    public required double WeightDecay { get; init; }
-
-    /// <summary>AMSGrad variant (adds <c>&lt;parameter&gt;.max_exp_avg_sq</c> tensors).</summary>
-    public required bool Amsgrad { get; init; }
-
-    /// <summary>Maximize instead of minimize.</summary>
-    public required bool Maximize { get; init; }
+    /// <summary>Its settings, every public property of its <see cref="CnnOptimizer"/> type.</summary>
+    public required JsonObject Settings { get; init; }
 
     /// <summary>One entry per parameter of the network, in order.</summary>
-    public required IReadOnlyList<ParameterSteps> Parameters { get; init; }
+    public required IReadOnlyList<ParameterState> Parameters { get; init; }
 
-    /// <summary>A parameter's name and Adam's step count for it.</summary>
+    /// <summary>A parameter's name, the optimizer's step count for it, and the names of its state tensors.</summary>
     /// <param name="Name">The parameter's state-dict name.</param>
-    /// <param name="Step">Steps that updated it (those where it had a gradient).</param>
-    internal sealed record ParameterSteps(string Name, long Step);
+    /// <param name="Step">Steps that updated it (those where it had a gradient); 0 for optimizers that count none.</param>
+    /// <param name="State">Its state tensors' names (TorchSharp's state fields, PyTorch's state keys), e.g. exp_avg.</param>
+    internal sealed record ParameterState(string Name, long Step, IReadOnlyList<string> State);
 
-    /// <summary>Checks the values against Adam's domain and the parameters against the network and the step total.</summary>
+    /// <summary>
+    /// Checks the settings through the registry (known name, every setting present and in range), and the parameters
+    /// against the network and the step total. Returns the optimizer the settings describe.
+    /// </summary>
     /// <exception cref="InvalidDataException">Names the field and the rule.</exception>
-    public void Validate(IReadOnlyList<string> parameterNames, long stepsCompleted)
+    public CnnOptimizer Validate(IReadOnlyList<string> parameterNames, long stepsCompleted)
     {
         const string entry = CheckpointEntries.OptimizerSettings;
-        if (Optimizer != Adam)
-            throw new InvalidDataException($"{entry}: optimizer '{SafetensorsReader.Shorten(Optimizer)}' is not supported; CnnMl trains with '{Adam}'.");
-        if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
-            throw new InvalidDataException($"{entry}: learningRate {LearningRate} must be a positive finite number.");
-        if (Beta1 is < 0 or >= 1 || Beta2 is < 0 or >= 1 || double.IsNaN(Beta1) || double.IsNaN(Beta2))
-            throw new InvalidDataException($"{entry}: beta1 {Beta1} and beta2 {Beta2} must lie in [0, 1).");
-        if (!(Eps >= 0) || double.IsInfinity(Eps) || !(WeightDecay >= 0) || double.IsInfinity(WeightDecay))
-            throw new InvalidDataException($"{entry}: eps {Eps} and weightDecay {WeightDecay} must be finite and non-negative.");
+        if (!CnnOptimizers.All.Contains(Optimizer))
+            throw new InvalidDataException($"{entry}: optimizer '{SafetensorsReader.Shorten(Optimizer)}' is not registered; registered: {string.Join(", ", CnnOptimizers.All)}.");
+        var optimizer = CheckpointJson.ToOptimizer(Optimizer, Settings, entry);
         if (Parameters.Count != parameterNames.Count)
             throw new InvalidDataException($"{entry}: lists {Parameters.Count} parameters; the network has {parameterNames.Count}.");
         for (var i = 0; i < Parameters.Count; i++)
@@ -64,6 +47,11 @@ internal sealed record OptimizerDocument
                 throw new InvalidDataException($"{entry}: parameters[{i}] is '{SafetensorsReader.Shorten(parameter?.Name ?? "null")}'; the network's parameter {i} is '{parameterNames[i]}'.");
             if (parameter.Step < 0 || parameter.Step > stepsCompleted)
                 throw new InvalidDataException($"{entry}: parameters[{i}] ('{parameter.Name}') has step {parameter.Step}; steps lie in 0..{stepsCompleted} (the steps completed in training.json).");
+            if (parameter.State.Count > 16 || parameter.State.Distinct().Count() != parameter.State.Count
+                || parameter.State.Any(s => s is null || s.Length is 0 or > 64 || !s.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')))
+                throw new InvalidDataException($"{entry}: parameters[{i}] ('{parameter.Name}') has state names [{string.Join(", ", parameter.State.Select(s => SafetensorsReader.Shorten(s ?? "null")))}]; " +
+                                               "expected at most 16 distinct identifiers (letters, digits, '_').");
         }
+        return optimizer;
     }
 }

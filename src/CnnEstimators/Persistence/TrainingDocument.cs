@@ -22,7 +22,7 @@ internal sealed record TrainingDocument
     /// <summary>Examples per step.</summary>
     public required int BatchSize { get; init; }
 
-    /// <summary>Adam's learning rate.</summary>
+    /// <summary>The optimizer's (base) learning rate.</summary>
     public required double LearningRate { get; init; }
 
     /// <summary>Seed of the weight initialization and of the data order.</summary>

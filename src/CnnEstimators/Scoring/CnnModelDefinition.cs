@@ -31,7 +31,7 @@ public sealed record CnnModelDefinition
     /// <summary>The predicted-label column the transformer adds (the label's key type). Default "PredictedLabel".</summary>
     public string PredictedLabelColumnName { get; init; } = OutputColumns.DefaultPredictedLabel;
 
-    /// <summary>The column of penultimate features the transformer adds, or null (<see cref="Training.CnnTrainerOptions.FeaturesColumnName"/>).</summary>
+    /// <summary>The column of penultimate features the transformer adds, or null (<see cref="Training.TransferLearningOptions.FeaturesColumnName"/>).</summary>
     public string? FeaturesColumnName { get; init; }
 
     /// <summary>True when the module is the architecture's inference form (<see cref="IConvertibleAfterTraining"/>).</summary>

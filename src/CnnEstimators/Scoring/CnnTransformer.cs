@@ -126,7 +126,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
     /// (<c>safetensors.torch.load_file</c>). Names, shapes and order are those of PyTorch's <c>state_dict()</c> for the
     /// same definition (the source document's classes, torchvision's builders, the official CondenseNet code; a condensed
     /// CondenseNet under the official converted model's names). The file also loads back as
-    /// <see cref="CnnTrainerOptions.InitialWeights"/>.
+    /// <see cref="Training.TransferLearningOptions.InitialWeights"/>.
     /// </summary>
     /// <param name="path">Target file; its folder must exist; an existing file is replaced atomically (on failure it is left untouched).</param>
     /// <exception cref="ArgumentException">The extension is neither .pt, .pth, .bin nor .safetensors.</exception>
@@ -192,7 +192,7 @@ public sealed class CnnTransformer : ITransformer, IDisposable
 
     /// <summary>
     /// Loads a transformer from a checkpoint written by <see cref="SaveCheckpoint(string)"/> (or, through
-    /// <see cref="CnnTrainerOptions.CheckpointPath"/>, during training). It scores with TorchSharp on the CPU, gives
+    /// <see cref="Training.CheckpointOptions.Path"/>, during training). It scores with TorchSharp on the CPU, gives
     /// bitwise the scores of the saved transformer, and has the same output schema (<c>Score</c>, and
     /// <c>PredictedLabel</c> with the same key values). <see cref="TrainingSummary"/> is null.
     /// </summary>

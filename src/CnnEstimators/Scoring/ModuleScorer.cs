@@ -9,7 +9,7 @@ namespace CnnMl.Scoring;
 /// memory. Thread-safe: the module is in eval mode, each call has its own dispose scope and inference
 /// mode, and any number of calls run at once under a shared lock that <see cref="Dispose"/> takes
 /// exclusively, so the module is never freed under a running forward pass. Each forward pass runs with the
-/// scoring thread count (<c>CnnTrainerOptions.ScoringThreads</c>) set on the calling thread, and puts the thread's count back.
+/// scoring thread count (<c>CnnTrainerOptions.Scoring.NumberOfThreads</c>) set on the calling thread, and puts the thread's count back.
 /// </summary>
 internal sealed class ModuleScorer : IDisposable
 {

@@ -33,7 +33,7 @@ internal sealed class OnnxRowScorer : IDisposable
     /// <param name="module">The network, in eval mode; the caller owns it and keeps it alive.</param>
     /// <param name="shape">One image's shape.</param>
     /// <param name="classes">Number of classes (the length of the probabilities).</param>
-    /// <param name="threads">ONNX Runtime intra-op threads (ScoringThreads, or 1 for one row).</param>
+    /// <param name="threads">ONNX Runtime intra-op threads (ScoringOptions.NumberOfThreads, or 1 for one row).</param>
     /// <param name="log">Hears, once, which engine one-row passes use and why (the trainer's <c>MLContext.Log</c>), or null.</param>
     public OnnxRowScorer(nn.Module<Tensor, Tensor> module, ImageShape shape, int classes, int threads, Action<string>? log = null)
     {

@@ -5,12 +5,12 @@ using static TorchSharp.torch;
 namespace CnnMl.Training;
 
 /// <summary>
-/// The two phases of fine-tuning a pretrained network (<see cref="CnnTrainerOptions.FreezeBackboneEpochs"/>): for
+/// The two phases of fine-tuning a pretrained network (<see cref="TransferLearningOptions.FreezeBackboneEpochs"/>): for
 /// the first K epochs only the classifier layer learns — every other parameter has <c>requires_grad = false</c>
 /// (Adam skips parameters without a gradient) and the backbone's BatchNorm layers run in eval mode so their running
 /// statistics stay those of the pretrained weights, as Keras does for a frozen base model — then everything learns,
-/// at <see cref="CnnTrainerOptions.UnfrozenLearningRateFactor"/> times the learning rate.
-/// <see cref="CnnTrainerOptions.FreezeBatchNormStatistics"/> keeps every BatchNorm layer's statistics fixed for the
+/// at <see cref="TransferLearningOptions.UnfrozenLearningRateFactor"/> times the learning rate.
+/// <see cref="TransferLearningOptions.FreezeBatchNormStatistics"/> keeps every BatchNorm layer's statistics fixed for the
 /// whole run. The training loop calls <see cref="BeforeBatch"/> before every step.
 /// </summary>
 internal sealed class BackboneFreezing
@@ -25,9 +25,9 @@ internal sealed class BackboneFreezing
 
     private BackboneFreezing(nn.Module module, string? classifier, CnnTrainerOptions options)
     {
-        _frozenEpochs = options.FreezeBackboneEpochs;
-        _unfrozenFactor = options.UnfrozenLearningRateFactor;
-        _freezeStatistics = options.FreezeBatchNormStatistics;
+        _frozenEpochs = options.TransferLearning.FreezeBackboneEpochs;
+        _unfrozenFactor = options.TransferLearning.UnfrozenLearningRateFactor;
+        _freezeStatistics = options.TransferLearning.FreezeBatchNormStatistics;
         bool InBackbone(string name) => classifier is null || !StateDictLoader.IsUnder(name, classifier);
         _backbone = module.named_parameters().Where(p => InBackbone(p.name)).Select(p => p.parameter).ToArray();
         var norms = module.named_modules().Where(m => m.module is BatchNorm).ToArray();
@@ -37,13 +37,13 @@ internal sealed class BackboneFreezing
 
     /// <summary>The phases for <paramref name="options"/>, or null when neither freezing option is set.</summary>
     /// <param name="module">The network being trained.</param>
-    /// <param name="classifier">The architecture's classifier layer (required when <see cref="CnnTrainerOptions.FreezeBackboneEpochs"/> &gt; 0).</param>
+    /// <param name="classifier">The architecture's classifier layer (required when <see cref="TransferLearningOptions.FreezeBackboneEpochs"/> &gt; 0).</param>
     /// <param name="options">The trainer's options.</param>
     public static BackboneFreezing? Create(nn.Module module, string? classifier, CnnTrainerOptions options)
     {
-        if (options.FreezeBackboneEpochs == 0 && !options.FreezeBatchNormStatistics) return null;
-        if (options.FreezeBackboneEpochs > 0 && classifier is null)
-            throw new InvalidOperationException($"{nameof(CnnTrainerOptions.FreezeBackboneEpochs)} needs the architecture's classifier layer (CnnArchitecture.ClassifierName).");
+        if (options.TransferLearning.FreezeBackboneEpochs == 0 && !options.TransferLearning.FreezeBatchNormStatistics) return null;
+        if (options.TransferLearning.FreezeBackboneEpochs > 0 && classifier is null)
+            throw new InvalidOperationException($"TransferLearning.FreezeBackboneEpochs needs the architecture's classifier layer (CnnArchitecture.ClassifierName).");
         return new BackboneFreezing(module, classifier, options);
     }
 
@@ -60,7 +60,7 @@ internal sealed class BackboneFreezing
 
     /// <summary>
     /// The factor on the learning rate (or on the schedule's rate) in epoch <paramref name="epoch"/> (0-based):
-    /// <see cref="CnnTrainerOptions.UnfrozenLearningRateFactor"/> once a frozen backbone has been unfrozen, 1 otherwise.
+    /// <see cref="TransferLearningOptions.UnfrozenLearningRateFactor"/> once a frozen backbone has been unfrozen, 1 otherwise.
     /// A function of the epoch alone, so a resumed run trains at the rate the interrupted one would have used.
     /// </summary>
     public double LearningRateFactor(int epoch) => _frozenEpochs > 0 && epoch >= _frozenEpochs ? _unfrozenFactor : 1;

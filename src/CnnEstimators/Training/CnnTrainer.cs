@@ -58,7 +58,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
         ArgumentNullException.ThrowIfNull(inputSchema);
         InputSchemaValidator.Check(inputSchema, Options.LabelColumnName, Options.FeatureColumnName, Architecture.Name, ImageShape);
         var label = inputSchema.First(c => c.Name == Options.LabelColumnName);
-        return OutputColumns.Promise(inputSchema, label, Options.ScoreColumnName, Options.PredictedLabelColumnName, Options.FeaturesColumnName);
+        return OutputColumns.Promise(inputSchema, label, Options.ScoreColumnName, Options.PredictedLabelColumnName, Options.TransferLearning.FeaturesColumnName);
     }
 
     /// <summary>The option, else the image column's dimensions (C×H×W, as ExtractPixels sets them), else the architecture's default.</summary>
@@ -87,9 +87,9 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     private InMemoryExamples CheckpointExamples(TrainingData train)
     {
         if (train.Examples is { } examples) return examples;
-        if (Options.CheckpointPath is null && Options.ResumeFrom is null) return InMemoryExamples.Empty(checked((int)ImageShape.ElementCount));
+        if (Options.Checkpoints.Path is null && Options.Checkpoints.ResumeFrom is null) return InMemoryExamples.Empty(checked((int)ImageShape.ElementCount));
         throw new NotSupportedException(
-            $"CheckpointPath and ResumeFrom need the training data in memory (they fingerprint it), but it is streamed: {train.Description} " +
+            $"Checkpoints.Path and Checkpoints.ResumeFrom need the training data in memory (they fingerprint it), but it is streamed: {train.Description} " +
             "Raise MaxInMemoryBytes above the data's size, or train without checkpoints.");
     }
 
@@ -117,13 +117,13 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
         return train;
     }
 
-    /// <summary>A new network with the weights training starts from: the seeded initialization, or <see cref="CnnTrainerOptions.InitialWeights"/>.</summary>
+    /// <summary>A new network with the weights training starts from: the seeded initialization, or <see cref="TransferLearningOptions.InitialWeights"/>.</summary>
     private nn.Module<Tensor, Tensor> CreateStartingNetwork(CnnArchitecture architecture, ImageShape shape, int classes, IChannel channel)
     {
         var module = architecture.Create(shape, classes);
         try
         {
-            if (Options.InitialWeights is not null) channel.Info(MessageSensitivity.None, InitialWeights.Load(module, architecture, shape, classes, Options));
+            if (Options.TransferLearning.InitialWeights is not null) channel.Info(MessageSensitivity.None, InitialWeights.Load(module, architecture, shape, classes, Options));
             return module;
         }
         catch
@@ -136,8 +136,8 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     /// <summary>The fine-tuning phases on <paramref name="module"/> (after its move to the device: to(device) may replace the parameter objects they hold).</summary>
     private BackboneFreezing? CreateFreezing(nn.Module<Tensor, Tensor> module, CnnArchitecture architecture, IChannel channel)
     {
-        var freezing = BackboneFreezing.Create(module, Options.FreezeBackboneEpochs > 0
-            ? InitialWeights.RequireClassifier(architecture, module, nameof(CnnTrainerOptions.FreezeBackboneEpochs)) : null, Options);
+        var freezing = BackboneFreezing.Create(module, Options.TransferLearning.FreezeBackboneEpochs > 0
+            ? InitialWeights.RequireClassifier(architecture, module, "TransferLearning.FreezeBackboneEpochs") : null, Options);
         if (freezing is not null) channel.Info(MessageSensitivity.None, freezing.Description);
         return freezing;
     }
@@ -146,7 +146,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     private OneDnnLayerPolicy? ApplyOneDnnPolicy(OneDnnGuard oneDnn, nn.Module<Tensor, Tensor> module, Device device, ImageShape shape, long examples, IChannel channel)
     {
         channel.Info(MessageSensitivity.None, oneDnn.Reason);
-        channel.Info(MessageSensitivity.None, OptimizerFactory.Describe(Options));
+        channel.Info(MessageSensitivity.None, Options.DescribeOptimizer());
         var oneDnnLayers = OneDnnLayerPolicy.ForTraining(Options.OneDnn, oneDnn.Enabled, device, module, shape, examples, Options.BatchSize);
         if (oneDnnLayers is not null) channel.Info(MessageSensitivity.None, oneDnnLayers.Description);
         return oneDnnLayers;
@@ -209,7 +209,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             ScoreColumnName = Options.ScoreColumnName,
             PredictedLabelColumnName = Options.PredictedLabelColumnName,
             IsConvertedForInference = converted,
-            FeaturesColumnName = Options.FeaturesColumnName,
+            FeaturesColumnName = Options.TransferLearning.FeaturesColumnName,
         };
         using var checkpoints = TrainingCheckpoints.Open(Options, Definition(converted: false), label.Annotations, CheckpointExamples(train), seed);
         seed = checkpoints.Seed;
@@ -259,8 +259,8 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
             }
 
             var definition = Definition(converted);
-            return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.ScoringBatchSize, _environment, Options.ScoringThreads,
-                architecture.ClassifierName, Options.OneRowScoring);
+            return new CnnTransformer(definition, module, device, label.Annotations, summary, Options.Scoring.BatchSize, _environment, Options.Scoring.NumberOfThreads,
+                architecture.ClassifierName, Options.Scoring.OneRowScoring);
         }
         catch
         {
@@ -271,10 +271,10 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
 
     /// <summary>
     /// The learning-rate range test (Smith 2015; fastai's <c>lr_find</c>): trains a throw-away copy of the network
-    /// <see cref="Fit"/> would start from — same architecture, initialization or <see cref="CnnTrainerOptions.InitialWeights"/>,
+    /// <see cref="Fit"/> would start from — same architecture, initialization or <see cref="TransferLearningOptions.InitialWeights"/>,
     /// optimizer, loss, augmentation and mixed precision — for <see cref="LearningRateFinderOptions.Steps"/> batches
     /// with the rate rising geometrically, and suggests a rate from the smoothed loss. Set
-    /// <see cref="CnnTrainerOptions.LearningRate"/> to <see cref="LearningRateFinderResult.SuggestedLearningRate"/> and
+    /// <see cref="Optimizers.CnnOptimizer.LearningRate"/> to <see cref="LearningRateFinderResult.SuggestedLearningRate"/> and
     /// create a new trainer to train with it.
     /// </summary>
     /// <remarks>
@@ -282,7 +282,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
     /// unset the test draws its seed from the <c>MLContext</c> apart from the stream <see cref="Fit"/> draws from, so
     /// a later <c>Fit</c> trains exactly the weights it would have trained without the test. The test ignores the
     /// schedule, validation, early stopping, checkpoints and the time limit; a frozen backbone
-    /// (<see cref="CnnTrainerOptions.FreezeBackboneEpochs"/>) stays frozen, so the rate found is for the first phase.
+    /// (<see cref="TransferLearningOptions.FreezeBackboneEpochs"/>) stays frozen, so the rate found is for the first phase.
     /// </remarks>
     /// <param name="input">The training data (the same columns <see cref="Fit"/> takes).</param>
     /// <param name="options">The range and the stopping rule; null for fastai's defaults.</param>
@@ -325,7 +325,7 @@ public sealed class CnnTrainer : IEstimator<CnnTransformer>
         var result = new LearningRateFinderResult
         {
             Architecture = architecture.Name,
-            Optimizer = OptimizerFactory.Describe(Options),
+            Optimizer = Options.DescribeOptimizer(),
             BatchSize = Options.BatchSize,
             SuggestedLearningRate = Math.Min(steepest, lowest / 10),
             SteepestLearningRate = steepest,

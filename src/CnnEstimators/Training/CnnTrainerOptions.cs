@@ -1,13 +1,16 @@
 using CnnMl.Abstractions;
 using CnnMl.Architectures;
+using CnnMl.Optimizers;
 using CnnMl.Scoring;
 using Microsoft.ML;
 
 namespace CnnMl.Training;
 
 /// <summary>
-/// Options for <see cref="CnnTrainer"/>. Defaults are the source document's MNIST settings:
-/// Adam, learning rate 1e-3, batch 64, 3 epochs, a report every 100 batches.
+/// Options for <see cref="CnnTrainer"/>, grouped by concern: the data columns and the network, then
+/// <see cref="Optimizer"/>, <see cref="Schedule"/>, <see cref="EarlyStopping"/>, <see cref="Augmentation"/>,
+/// <see cref="TransferLearning"/>, <see cref="Checkpoints"/> and <see cref="Scoring"/>. Defaults are the source
+/// document's MNIST settings: Adam, learning rate 1e-3, batch 64, 3 epochs, a report every 100 batches.
 /// </summary>
 public sealed class CnnTrainerOptions
 {
@@ -50,36 +53,32 @@ public sealed class CnnTrainerOptions
     /// </summary>
     public bool AllowNonFiniteFeatures { get; set; }
 
-    /// <summary>Passes over the training data. Default 3.</summary>
-    public int Epochs { get; set; } = 3;
+    /// <summary>The default of <see cref="Epochs"/>: 3, the source document's.</summary>
+    public const int DefaultEpochs = 3;
 
-    /// <summary>Examples per training step. Default 64.</summary>
-    public int BatchSize { get; set; } = 64;
+    /// <summary>The default of <see cref="BatchSize"/>: 64, the source document's.</summary>
+    public const int DefaultBatchSize = 64;
 
-    /// <summary>The optimizer's (base) learning rate. Default 1e-3.</summary>
-    public double LearningRate { get; set; } = 1e-3;
+    /// <summary>Passes over the training data. Default <see cref="DefaultEpochs"/>.</summary>
+    public int Epochs { get; set; } = DefaultEpochs;
 
-    /// <summary>The optimizer. Default <see cref="CnnOptimizer.Adam"/>, the source document's.</summary>
-    public CnnOptimizer Optimizer { get; set; } = CnnOptimizer.Adam;
+    /// <summary>Examples per training step. Default <see cref="DefaultBatchSize"/>.</summary>
+    public int BatchSize { get; set; } = DefaultBatchSize;
 
     /// <summary>
-    /// Weight decay. Null (default): the optimizer's PyTorch default — 0 for Adam and SGD, 0.01 for AdamW. Adam and SGD
-    /// add decay × weight to the gradient; AdamW shrinks the weights directly (see <see cref="CnnOptimizer"/>).
+    /// The optimizer and its settings: <see cref="Adam"/> (default, the source document's, learning rate
+    /// <see cref="CnnOptimizer.DefaultLearningRate"/>), <see cref="AdamW"/>, <see cref="Sgd"/>, or your own
+    /// <see cref="CnnOptimizer"/>, e.g. <c>new AdamW { LearningRate = 1e-3, WeightDecay = 0.01 }</c>.
     /// </summary>
-    public double? WeightDecay { get; set; }
-
-    /// <summary>SGD's momentum, in [0, 1). Default 0 (PyTorch's: plain SGD). Ignored by Adam and AdamW.</summary>
-    public double Momentum { get; set; }
-
-    /// <summary>SGD with Nesterov momentum (needs <see cref="Momentum"/> &gt; 0, as in PyTorch). Default false.</summary>
-    public bool Nesterov { get; set; }
+    public CnnOptimizer Optimizer { get; set; } = new Adam();
 
     /// <summary>
     /// The learning rate per step: <see cref="ConstantLearningRate"/>, <see cref="StepLearningRate"/>,
-    /// <see cref="CosineLearningRate"/> or <see cref="OneCycleLearningRate"/>, each with optional warm-up. Null (default):
-    /// <see cref="LearningRate"/> at every step.
+    /// <see cref="CosineLearningRate"/> or <see cref="OneCycleLearningRate"/>, each with optional warm-up, scaling the
+    /// optimizer's learning rate. Null (default): the optimizer's learning rate at every step.
     /// </summary>
-    public LearningRateSchedule? LearningRateSchedule { get; set; }
+    public LearningRateSchedule? Schedule { get; set; }
+
 
     /// <summary>Stop when the validation metric stops improving and keep the best weights (needs <see cref="ValidationSet"/> or <see cref="ValidationSetFraction"/>). Null (default): train every epoch.</summary>
     public EarlyStopping? EarlyStopping { get; set; }
@@ -142,12 +141,9 @@ public sealed class CnnTrainerOptions
     /// training stops after the batch in progress, measures the validation set once more, and <c>Fit</c> returns the
     /// model as trained so far (<see cref="TrainingSummary.TimeLimitReached"/> is true); <see cref="Epochs"/> stays the
     /// upper bound. Unlike <see cref="CancellationToken"/>, which throws and keeps nothing. A partly trained epoch is
-    /// not written to <see cref="CheckpointPath"/>, which keeps the last finished one. Null (default): no limit.
+    /// not written to <see cref="CheckpointOptions.Path"/>, which keeps the last finished one. Null (default): no limit.
     /// </summary>
     public TimeSpan? TimeLimit { get; set; }
-
-    /// <summary>Rows per forward pass when scoring. Default 256.</summary>
-    public int ScoringBatchSize { get; set; } = 256;
 
     /// <summary>
     /// libtorch intra-op threads while <c>Fit</c> runs, set on the calling thread and put back when <c>Fit</c> returns.
@@ -158,86 +154,19 @@ public sealed class CnnTrainerOptions
     public int? NumberOfThreads { get; set; }
 
     /// <summary>
-    /// libtorch intra-op threads for each scoring forward pass (set on the scoring thread for that pass, then put back),
-    /// and ONNX Runtime's intra-op threads for one-row passes (<see cref="OneRowScoring"/>). Null (default): one thread
-    /// for one-row passes, as a prediction engine makes them (parallel regions cost more than they save for one image,
-    /// and much more on a busy machine), and the thread's own count for batches.
-    /// </summary>
-    public int? ScoringThreads { get; set; }
-
-    /// <summary>
-    /// What computes a one-row pass on the CPU (a <c>PredictionEngine</c>'s <c>Predict</c>): by default
-    /// <see cref="Scoring.OneRowScoring.OnnxRuntime"/>, the network exported to ONNX in ONNX Runtime — what a saved
-    /// model scores with, several times faster than libtorch for one image; <see cref="Scoring.OneRowScoring.LibTorch"/>
-    /// runs the TorchSharp module as <c>Transform</c> does. Like <see cref="ScoringThreads"/>, a setting of the trained
-    /// transformer that a checkpoint does not keep.
-    /// </summary>
-    public OneRowScoring OneRowScoring { get; set; } = OneRowScoring.OnnxRuntime;
-
-    /// <summary>
     /// Whether training uses libtorch's oneDNN convolutions. Default <see cref="OneDnnMode.Auto"/>: each convolution
     /// configuration is probed against float64 once per process, and only layers where oneDNN is wrong avoid it.
     /// </summary>
     public OneDnnMode OneDnn { get; set; } = OneDnnMode.Auto;
 
-    /// <summary>
-    /// Start from these weights instead of a random initialization: a PyTorch <c>state_dict</c> saved with
-    /// <c>torch.save(model.state_dict(), path)</c> (<c>.pt</c>/<c>.pth</c>) or a <c>.safetensors</c> file, e.g. torchvision's
-    /// ImageNet weights or <see cref="Scoring.CnnTransformer.SaveWeights"/> output. Names and shapes must match the
-    /// network exactly; a <see cref="Interop.StateDictMismatchException"/> lists every difference. Null (default): random.
-    /// </summary>
-    public string? InitialWeights { get; set; }
+    /// <summary>Starting from trained weights (fine-tuning, linear probes) and reading the penultimate features.</summary>
+    public TransferLearningOptions TransferLearning { get; set; } = new();
 
-    /// <summary>
-    /// With <see cref="InitialWeights"/>: keep the architecture's classifier layer (<see cref="CnnArchitecture.ClassifierName"/>)
-    /// freshly initialized for the label's class count and ignore the file's, so weights trained for other classes
-    /// (1,000 ImageNet classes, digits 0–4) start a new task. Default false.
-    /// </summary>
-    public bool ReplaceClassifier { get; set; }
+    /// <summary>Where to write a checkpoint every epoch, and which one to resume from. Default: none.</summary>
+    public CheckpointOptions Checkpoints { get; set; } = new();
 
-    /// <summary>
-    /// With <see cref="InitialWeights"/>: train only the classifier layer for this many epochs, with the backbone's
-    /// weights and BatchNorm statistics frozen, then the whole network (a number ≥ <see cref="Epochs"/> trains the
-    /// classifier alone: a linear probe). Default 0.
-    /// </summary>
-    public int FreezeBackboneEpochs { get; set; }
-
-    /// <summary>
-    /// The learning rate of the epochs after <see cref="FreezeBackboneEpochs"/>, as a multiple of <see cref="LearningRate"/>
-    /// (e.g. 0.1 to fine-tune the pretrained layers gently). Default 1.
-    /// </summary>
-    public double UnfrozenLearningRateFactor { get; set; } = 1.0;
-
-    /// <summary>
-    /// Keep every BatchNorm layer in eval mode while training, so its running mean and variance stay those of
-    /// <see cref="InitialWeights"/> (its affine weights still learn unless frozen). Default false.
-    /// </summary>
-    public bool FreezeBatchNormStatistics { get; set; }
-
-    /// <summary>
-    /// Also output the penultimate features — the input of the classifier layer, flattened — as a known-size
-    /// <c>vector&lt;float&gt;</c> column of this name, for any ML.NET trainer to use (LightGbm, SDCA) with the CNN as a
-    /// feature extractor. Not to be confused with <see cref="FeatureColumnName"/>, the image column read. Null (default): off.
-    /// </summary>
-    public string? FeaturesColumnName { get; set; }
-
-    /// <summary>
-    /// Where to write a training checkpoint at the end of every epoch (null: none). The file is replaced atomically
-    /// (a temporary file in the same folder, flushed to disk, renamed over it), so it always holds the last finished
-    /// epoch: the weights, Adam's state, the epoch and step counts, the seed and libtorch's generator state. Its folder
-    /// must exist. Format: docs/checkpoint-format.md.
-    /// </summary>
-    public string? CheckpointPath { get; set; }
-
-    /// <summary>
-    /// A checkpoint written through <see cref="CheckpointPath"/> to continue training from (null: start afresh).
-    /// <see cref="Epochs"/> counts every epoch of the run, those already done included: a run of 3 epochs stopped
-    /// after 2 resumes with <c>Epochs = 3</c> and trains one more. The options (architecture, shape, columns, batch
-    /// size, learning rate, seed if set) and the training data must be those of the interrupted run; <c>Fit</c>
-    /// throws <see cref="InvalidOperationException"/> naming the first difference. On the CPU with one thread the
-    /// result is bitwise the weights of the uninterrupted run. A damaged file throws <see cref="InvalidDataException"/>.
-    /// </summary>
-    public string? ResumeFrom { get; set; }
+    /// <summary>How the trained transformer scores: batch size, threads, what computes one-row passes.</summary>
+    public ScoringOptions Scoring { get; set; } = new();
 
     /// <summary>The default of <see cref="MaxInMemoryBytes"/>: 2 GiB (2,147,483,648 bytes).</summary>
     public const long DefaultMaxInMemoryBytes = 2L << 30;
@@ -273,32 +202,27 @@ public sealed class CnnTrainerOptions
 
     internal void Validate()
     {
-        if (Epochs < 1 && !(Epochs == 0 && InitialWeights is not null && !ReplaceClassifier))
+        RequireSet(Optimizer, nameof(Optimizer));
+        RequireSet(TransferLearning, nameof(TransferLearning));
+        RequireSet(Checkpoints, nameof(Checkpoints));
+        RequireSet(Scoring, nameof(Scoring));
+        if (Epochs < 1 && !(Epochs == 0 && TransferLearning.InitialWeights is not null && !TransferLearning.ReplaceClassifier))
             throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs,
-                "Epochs must be at least 1 (0 is allowed with InitialWeights and without ReplaceClassifier: the transformer then scores the loaded weights as they are).");
+                "Epochs must be at least 1 (0 is allowed with InitialWeights and without ReplaceClassifier, both in TransferLearning: the transformer then scores the loaded weights as they are).");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
-        if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
-            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a positive finite number.");
+        Optimizer.Validate();
         if (ReportEveryBatches < 0) throw new ArgumentOutOfRangeException(nameof(ReportEveryBatches), ReportEveryBatches, "ReportEveryBatches must be 0 or more.");
         if (ValidateEveryBatches < 0) throw new ArgumentOutOfRangeException(nameof(ValidateEveryBatches), ValidateEveryBatches, "ValidateEveryBatches must be 0 or more.");
         if (TimeLimit is { } limit && limit <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(TimeLimit), TimeLimit, "TimeLimit must be positive (or null for no limit).");
-        if (ScoringBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(ScoringBatchSize), ScoringBatchSize, "ScoringBatchSize must be at least 1.");
+        Scoring.Validate();
         if (MaxInMemoryBytes < 0) throw new ArgumentOutOfRangeException(nameof(MaxInMemoryBytes), MaxInMemoryBytes, "MaxInMemoryBytes must be 0 (always stream) or more.");
         if (ShuffleBufferRows is < 1) throw new ArgumentOutOfRangeException(nameof(ShuffleBufferRows), ShuffleBufferRows, "ShuffleBufferRows must be at least 1 (or null for the default).");
         if (PrefetchBatches is < 0 or > 64) throw new ArgumentOutOfRangeException(nameof(PrefetchBatches), PrefetchBatches, "PrefetchBatches must be between 0 and 64.");
         if (NumberOfThreads is < 1) throw new ArgumentOutOfRangeException(nameof(NumberOfThreads), NumberOfThreads, "NumberOfThreads must be at least 1.");
-        if (ScoringThreads is < 1) throw new ArgumentOutOfRangeException(nameof(ScoringThreads), ScoringThreads, "ScoringThreads must be at least 1.");
-        RequireDefined(Optimizer, nameof(Optimizer));
-        RequireDefined(OneRowScoring, nameof(OneRowScoring));
         RequireDefined(OneDnn, nameof(OneDnn));
         RequireDefined(MixedPrecision, nameof(MixedPrecision));
         if (EarlyStopping is { } stopping) RequireDefined(stopping.Metric, $"{nameof(EarlyStopping)}.{nameof(Training.EarlyStopping.Metric)}");
-        if (WeightDecay is { } decay && (!(decay >= 0) || double.IsInfinity(decay)))
-            throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be a finite number, 0 or more.");
-        if (!(Momentum >= 0 && Momentum < 1)) throw new ArgumentOutOfRangeException(nameof(Momentum), Momentum, "Momentum must be in [0, 1).");
-        if (Nesterov && (Optimizer != CnnOptimizer.Sgd || Momentum == 0))
-            throw new ArgumentException($"Nesterov momentum needs Optimizer = Sgd and Momentum > 0 (got {Optimizer}, Momentum {Momentum}).", nameof(Nesterov));
         if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), LabelSmoothing, "LabelSmoothing must be in [0, 1).");
         if (ClassWeights is { } weights)
         {
@@ -317,16 +241,15 @@ public sealed class CnnTrainerOptions
         }
         if (EarlyStopping is not null && ValidationSet is null && ValidationSetFraction is null)
             throw new ArgumentException("EarlyStopping watches the validation set: set ValidationSet or ValidationSetFraction too.", nameof(EarlyStopping));
-        if (EarlyStopping is not null && ResumeFrom is not null)
+        Checkpoints.Validate();
+        if (EarlyStopping is not null && Checkpoints.ResumeFrom is not null)
             throw new ArgumentException("EarlyStopping cannot continue a resumed run: a checkpoint does not hold its best epoch and weights. Resume without EarlyStopping.", nameof(EarlyStopping));
-        if (Optimizer != CnnOptimizer.Adam && (CheckpointPath is not null || ResumeFrom is not null))
-            throw new ArgumentException($"Checkpoints hold Adam's state; Optimizer = {Optimizer} cannot be checkpointed or resumed. Use Adam, or train without CheckpointPath and ResumeFrom.", nameof(Optimizer));
-        if (CustomArchitecture is not null && ResumeFrom is not null)
-            throw new ArgumentException($"ResumeFrom rebuilds the network from the registry by name; CustomArchitecture '{CustomArchitecture.Name}' is not in it. Register it, or train without ResumeFrom.", nameof(ResumeFrom));
-        if (CheckpointPath is not null && string.IsNullOrWhiteSpace(CheckpointPath))
-            throw new ArgumentException("CheckpointPath must be a file path or null.", nameof(CheckpointPath));
-        if (ResumeFrom is not null && string.IsNullOrWhiteSpace(ResumeFrom))
-            throw new ArgumentException("ResumeFrom must be a file path or null.", nameof(ResumeFrom));
+        if ((Checkpoints.Path is not null || Checkpoints.ResumeFrom is not null) && CnnOptimizers.NameOf(Optimizer) is null)
+            throw new ArgumentException(
+                $"Checkpoints record the optimizer by its registered name; {Optimizer.GetType().Name} is not registered. Call CnnOptimizers.Register<{Optimizer.GetType().Name}>(name) first, " +
+                "or train without Checkpoints.Path and Checkpoints.ResumeFrom.", nameof(Optimizer));
+        if (CustomArchitecture is not null && Checkpoints.ResumeFrom is not null)
+            throw new ArgumentException($"Checkpoints.ResumeFrom rebuilds the network from the registry by name; CustomArchitecture '{CustomArchitecture.Name}' is not in it. Register it, or train without ResumeFrom.", "Checkpoints.ResumeFrom");
         foreach (var (name, value) in new[]
                  {
                      (nameof(LabelColumnName), LabelColumnName), (nameof(FeatureColumnName), FeatureColumnName),
@@ -343,14 +266,19 @@ public sealed class CnnTrainerOptions
             throw new ArgumentException($"{output} and {nameof(FeatureColumnName)} are both '{FeatureColumnName}': the output column would hide the image column, " +
                 $"and the model could not be saved (its ONNX graph reads the image column by name). Name the output column otherwise.", output);
         }
-        if (MlNetScoringChain.ColumnNameProblem(FeatureColumnName, ScoreColumnName, PredictedLabelColumnName, FeaturesColumnName) is { } problem)
+        if (MlNetScoringChain.ColumnNameProblem(FeatureColumnName, ScoreColumnName, PredictedLabelColumnName, TransferLearning.FeaturesColumnName) is { } problem)
             throw new ArgumentException(problem);
         if (CustomArchitecture is null)
         {
             if (string.IsNullOrWhiteSpace(Architecture)) throw new ArgumentException($"{nameof(Architecture)} must not be empty.", nameof(Architecture));
             CnnArchitectures.Get(Architecture);
         }
-        TransferLearningOptions.Validate(this);
+        TransferLearning.Validate(this);
+    }
+
+    private static void RequireSet(object? value, string name)
+    {
+        if (value is null) throw new ArgumentNullException(name, $"{name} must not be null.");
     }
 
     // An enum property set to a number outside its names (a cast, a deserialized int) would silently act as the default.
@@ -359,6 +287,9 @@ public sealed class CnnTrainerOptions
         if (!Enum.IsDefined(value))
             throw new ArgumentOutOfRangeException(name, value, $"{name} is {Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)}, not one of its values: {string.Join(", ", Enum.GetNames<T>())}.");
     }
+
+    /// <summary>One line for the console and the training log: the optimizer and the schedule, e.g. "Adam lr 0.001, cosine".</summary>
+    internal string DescribeOptimizer() => Schedule is { } schedule ? $"{Optimizer}, {schedule}" : Optimizer.ToString();
 
     /// <summary>The network trained: <see cref="CustomArchitecture"/>, else the registry's <see cref="Architecture"/>.</summary>
     internal CnnArchitecture ResolveArchitecture() => CustomArchitecture ?? CnnArchitectures.Get(Architecture);

@@ -5,9 +5,9 @@ using static TorchSharp.torch;
 namespace CnnMl.Training;
 
 /// <summary>
-/// Starts training from a state dict (<see cref="CnnTrainerOptions.InitialWeights"/>): a PyTorch <c>.pt</c>/<c>.pth</c>
+/// Starts training from a state dict (<see cref="TransferLearningOptions.InitialWeights"/>): a PyTorch <c>.pt</c>/<c>.pth</c>
 /// file or <c>.safetensors</c>, checked strictly against the network; with
-/// <see cref="CnnTrainerOptions.ReplaceClassifier"/> the classifier layer keeps its fresh initialization for the
+/// <see cref="TransferLearningOptions.ReplaceClassifier"/> the classifier layer keeps its fresh initialization for the
 /// label's class count and the file's classifier is ignored.
 /// </summary>
 internal static class InitialWeights
@@ -15,8 +15,8 @@ internal static class InitialWeights
     /// <summary>Loads the file into <paramref name="module"/> (still on the CPU) and returns a line for the training log.</summary>
     public static string Load(nn.Module module, CnnArchitecture architecture, ImageShape shape, int classes, CnnTrainerOptions options)
     {
-        var path = options.InitialWeights ?? throw new InvalidOperationException("No InitialWeights set.");
-        var replaced = options.ReplaceClassifier ? RequireClassifier(architecture, module, nameof(CnnTrainerOptions.ReplaceClassifier)) : null;
+        var path = options.TransferLearning.InitialWeights ?? throw new InvalidOperationException("No InitialWeights set.");
+        var replaced = options.TransferLearning.ReplaceClassifier ? RequireClassifier(architecture, module, "TransferLearning.ReplaceClassifier") : null;
         // The file's tensors live only until they are copied.
         using var scope = NewDisposeScope();
         var file = StateDictFile.Read(path);

@@ -1,3 +1,4 @@
+using CnnMl.Optimizers;
 using System.Globalization;
 
 namespace CnnMl.Training;
@@ -19,7 +20,7 @@ public sealed class NonFiniteLossException : InvalidOperationException
     public NonFiniteLossException(double loss, int epoch, int batch, int batchesPerEpoch, double learningRate, string what = "the loss")
         : base(string.Create(CultureInfo.InvariantCulture,
             $"Training diverged: {what} became {Describe(loss)} at epoch {epoch}, batch {batch} of {batchesPerEpoch} (learning rate {learningRate:G4}). " +
-            $"Lower CnnTrainerOptions.LearningRate (cnnml --lr; default 1e-3) or look for extreme pixel values."))
+            $"Lower CnnTrainerOptions.Optimizer.LearningRate (cnnml --lr; default {CnnOptimizer.DefaultLearningRate:0e0}) or look for extreme pixel values."))
     {
         Loss = loss;
         Epoch = epoch;

@@ -1,11 +1,12 @@
 using CnnMl.Architectures;
+using CnnMl.Optimizers;
 using CnnMl.Persistence;
 
 namespace CnnMl.Training;
 
 /// <summary>
 /// Checks that a training checkpoint continues the run the options and data describe: same network, input,
-/// classes, columns, batch size, learning rate, seed and training data, and epochs left to train. A resumed
+/// classes, columns, batch size, optimizer and its settings, seed and training data, and epochs left to train. A resumed
 /// run that differs in any of these would not be the interrupted run.
 /// </summary>
 internal static class ResumeCompatibility
@@ -15,14 +16,14 @@ internal static class ResumeCompatibility
         IReadOnlyList<string>? classNames, int trainExamples, string trainDataSha256)
     {
         var training = checkpoint.Training
-            ?? throw Mismatch(checkpoint, "it is a model checkpoint (CnnTransformer.SaveCheckpoint), without optimizer state or progress; resume from a file written through CheckpointPath");
+            ?? throw Mismatch(checkpoint, "it is a model checkpoint (CnnTransformer.SaveCheckpoint), without optimizer state or progress; resume from a file written through Checkpoints.Path");
         var definition = checkpoint.Definition;
         Same(checkpoint, "Architecture", CnnArchitectures.Get(definition.Architecture).Name, CnnArchitectures.Get(options.Architecture).Name);
         Same(checkpoint, "ImageShape", definition.Shape.ToString(), shape.ToString());
         Same(checkpoint, "FeatureColumnName", definition.FeatureColumnName, options.FeatureColumnName);
         Same(checkpoint, "LabelColumnName", definition.LabelColumnName, options.LabelColumnName);
         Same(checkpoint, "BatchSize", training.BatchSize, options.BatchSize);
-        Same(checkpoint, "LearningRate", training.LearningRate, options.LearningRate);
+        SameOptimizer(checkpoint, options.Optimizer);
         if (options.Seed is { } seed) Same(checkpoint, "Seed", training.Seed, seed);
         if (definition.ClassCount != classes)
             throw Mismatch(checkpoint, $"it has {definition.ClassCount} classes; the training data's label has {classes}");
@@ -31,8 +32,6 @@ internal static class ResumeCompatibility
         if (training.TrainExamples != trainExamples || training.TrainDataSha256 != trainDataSha256)
             throw Mismatch(checkpoint, $"it was trained on other data ({training.TrainExamples:N0} examples, SHA-256 {training.TrainDataSha256[..12]}…; " +
                                        $"now {trainExamples:N0} examples, {trainDataSha256[..12]}…); resume with the same training rows in the same order");
-        if (checkpoint.Optimizer!.Settings is { Amsgrad: true } or { Maximize: true })
-            throw Mismatch(checkpoint, "its Adam uses AMSGrad or maximizes; CnnMl trains with plain Adam");
         if (options.Epochs <= training.EpochsCompleted)
             throw Mismatch(checkpoint, $"it has already completed {training.EpochsCompleted} epoch(s) and Epochs is {options.Epochs}; Epochs counts all epochs of the run, so set it above {training.EpochsCompleted}");
     }
@@ -41,6 +40,16 @@ internal static class ResumeCompatibility
     {
         if (!EqualityComparer<T>.Default.Equals(saved, now))
             throw Mismatch(checkpoint, $"it was trained with {option} = {saved}; the options say {now}. Use the interrupted run's {option}");
+    }
+
+    // The kind by registered name, then every setting, each named: the optimizer a resumed run creates must be the interrupted run's.
+    private static void SameOptimizer(CheckpointContents checkpoint, CnnOptimizer now)
+    {
+        var saved = checkpoint.Optimizer!;
+        Same(checkpoint, "Optimizer", saved.Document.Optimizer, CnnOptimizers.NameOf(now));
+        var nowSettings = CheckpointJson.ToSettings(now);
+        foreach (var (name, value) in CheckpointJson.ToSettings(saved.Settings))
+            Same(checkpoint, $"Optimizer.{char.ToUpperInvariant(name[0])}{name[1..]}", value?.ToJsonString(), nowSettings[name]?.ToJsonString());
     }
 
     private static string Names(IReadOnlyList<string> names) => $"[{string.Join(", ", names.Take(5))}{(names.Count > 5 ? ", …" : "")}]";

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace CnnMl.Training;
 
 /// <summary>
-/// Writes <see cref="CnnTrainerOptions.CheckpointPath"/> at the end of every epoch: the network, Adam's state and
+/// Writes <see cref="CheckpointOptions.Path"/> at the end of every epoch: the network, the optimizer's kind, settings and state, and
 /// where training stands, atomically, so an interrupted run can continue from its last finished epoch.
 /// </summary>
 internal sealed class TrainingCheckpointWriter
@@ -38,13 +38,13 @@ internal sealed class TrainingCheckpointWriter
             StepsCompleted = (long)epochsCompleted * TrainingDocument.BatchesPerEpoch(_trainExamples, _options.BatchSize),
             Epochs = _options.Epochs,
             BatchSize = _options.BatchSize,
-            LearningRate = _options.LearningRate,
+            LearningRate = _options.Optimizer.LearningRate,
             Seed = _seed,
             DataOrder = TrainingDocument.ShuffleEachEpoch,
             TrainExamples = _trainExamples,
             TrainDataSha256 = _trainDataSha256,
             TorchGeneratorState = CnnCheckpoint.CurrentGeneratorState(),
         };
-        CnnCheckpoint.WriteTraining(_path, _definition, module, optimizer, training, Interpose);
+        CnnCheckpoint.WriteTraining(_path, _definition, module, _options.Optimizer, optimizer, training, Interpose);
     }
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using CnnMl.Data;
+using CnnMl.Optimizers;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -26,8 +27,8 @@ public abstract class DataAndTrainingSettings : TrainingControlSettings, IDataOp
     /// <summary><c>--lr</c>.</summary>
     [CommandOption("--lr <RATE>")]
     [Description("The optimizer's learning rate (with --schedule: its base, the one-cycle's peak).")]
-    [DefaultValue(1e-3)]
-    public double LearningRate { get; init; } = 1e-3;
+    [DefaultValue(CnnOptimizer.DefaultLearningRate)]
+    public double LearningRate { get; init; } = CnnOptimizer.DefaultLearningRate;
 
     /// <inheritdoc />
     public abstract int Seed { get; init; }

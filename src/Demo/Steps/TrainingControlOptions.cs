@@ -1,6 +1,7 @@
 using System.Globalization;
 using CnnMl.Data;
 using CnnMl.Demo.Cli;
+using CnnMl.Optimizers;
 using CnnMl.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -20,23 +21,16 @@ internal static class TrainingControlOptions
 
     /// <summary>
     /// Sets the training controls of <paramref name="settings"/> on <paramref name="options"/> (whose
-    /// <see cref="CnnTrainerOptions.BatchSize"/> and <see cref="CnnTrainerOptions.ValidationSetFraction"/> are already set).
+    /// <see cref="CnnTrainerOptions.BatchSize"/> and <see cref="CnnTrainerOptions.ValidationSetFraction"/> are already set):
+    /// the optimizer with <c>--lr</c>, the schedule, early stopping, label smoothing, class weights, augmentation.
     /// </summary>
     /// <param name="settings">The options given.</param>
     /// <param name="options">The trainer's options, changed in place and returned.</param>
     /// <param name="train">The rows the network trains on, with the key-typed label column.</param>
     /// <param name="shape">The network's input shape (the crop pads an eighth of its side).</param>
-    public static CnnTrainerOptions ApplyTo(TrainingControlSettings settings, CnnTrainerOptions options, IDataView train, ImageShape shape)
+    public static CnnTrainerOptions ApplyTo(DataAndTrainingSettings settings, CnnTrainerOptions options, IDataView train, ImageShape shape)
     {
-        options.Optimizer = settings.Optimizer.ToLowerInvariant() switch
-        {
-            "adamw" => CnnOptimizer.AdamW,
-            "sgd" => CnnOptimizer.Sgd,
-            _ => CnnOptimizer.Adam,
-        };
-        options.Momentum = settings.Momentum ?? 0;
-        options.Nesterov = settings.Nesterov;
-        options.WeightDecay = settings.WeightDecay;
+        options.Optimizer = Optimizer(settings, settings.LearningRate);
         options.LabelSmoothing = settings.LabelSmoothing;
         options.MixedPrecision = settings.MixedPrecision.ToLowerInvariant() switch
         {
@@ -51,7 +45,7 @@ internal static class TrainingControlOptions
         var warmupSteps = settings.WarmupEpochs > 0
             ? Math.Max(1, (int)Math.Round(settings.WarmupEpochs * StepsPerEpoch(counts.Value, options.BatchSize, options.ValidationSetFraction)))
             : 0;
-        options.LearningRateSchedule = settings.Schedule.ToLowerInvariant() switch
+        options.Schedule = settings.Schedule.ToLowerInvariant() switch
         {
             "step" => new StepLearningRate(settings.StepEpochs ?? 1, settings.StepGamma ?? 0.1) { WarmupSteps = warmupSteps },
             "cosine" => new CosineLearningRate { WarmupSteps = warmupSteps },
@@ -67,6 +61,26 @@ internal static class TrainingControlOptions
             options.ClassWeights = listed;
         }
         return options;
+    }
+
+    /// <summary>
+    /// The optimizer of <c>--optimizer</c> at <paramref name="learningRate"/>, with <c>--momentum</c> and <c>--nesterov</c>
+    /// (SGD's) and <c>--weight-decay</c> when given (else the optimizer's own default).
+    /// </summary>
+    public static CnnOptimizer Optimizer(TrainingControlSettings settings, double learningRate)
+    {
+        switch (settings.Optimizer.ToLowerInvariant())
+        {
+            case "sgd":
+                var sgd = new Sgd { LearningRate = learningRate, Momentum = settings.Momentum ?? 0, Nesterov = settings.Nesterov };
+                if (settings.WeightDecay is { } sgdDecay) sgd.WeightDecay = sgdDecay;
+                return sgd;
+            default:
+                var adam = settings.Optimizer.Equals("adamw", StringComparison.OrdinalIgnoreCase) ? new AdamW() : new Adam();
+                adam.LearningRate = learningRate;
+                if (settings.WeightDecay is { } decay) adam.WeightDecay = decay;
+                return adam;
+        }
     }
 
     /// <summary>scikit-learn's balanced weights: rows / (classes × the class's rows); 0 for a class with no rows.</summary>
@@ -91,10 +105,14 @@ internal static class TrainingControlOptions
     /// <summary>How <paramref name="options"/> trains, for the console's "Training:" line; <paramref name="withRate"/>: the learning rate too.</summary>
     public static string Describe(CnnTrainerOptions options, bool withRate = true)
     {
-        var text = withRate ? string.Create(CultureInfo.InvariantCulture, $"{options.Optimizer} lr {options.LearningRate:G4}") : options.Optimizer.ToString();
-        if (options.Momentum > 0) text += string.Create(CultureInfo.InvariantCulture, $", momentum {options.Momentum:G4}{(options.Nesterov ? " (Nesterov)" : "")}");
-        if (options.WeightDecay is { } decay) text += string.Create(CultureInfo.InvariantCulture, $", weight decay {decay:G4}");
-        if (options.LearningRateSchedule is { } schedule) text += $", {schedule}";
+        var optimizer = options.Optimizer;
+        var text = withRate ? string.Create(CultureInfo.InvariantCulture, $"{optimizer.GetType().Name} lr {optimizer.LearningRate:G4}") : optimizer.GetType().Name;
+        if (optimizer is Sgd { Momentum: > 0 } sgd) text += string.Create(CultureInfo.InvariantCulture, $", momentum {sgd.Momentum:G4}{(sgd.Nesterov ? " (Nesterov)" : "")}");
+        // Weight decay when --weight-decay changed it from the optimizer's own default.
+        var decay = optimizer switch { Adam adam => adam.WeightDecay, Sgd sgdDecay => sgdDecay.WeightDecay, _ => (double?)null };
+        var defaultDecay = optimizer switch { AdamW => AdamW.DefaultWeightDecay, _ => 0 };
+        if (decay is { } d && d != defaultDecay) text += string.Create(CultureInfo.InvariantCulture, $", weight decay {d:G4}");
+        if (options.Schedule is { } schedule) text += $", {schedule}";
         if (options.EarlyStopping is { } stopping) text += $", {stopping}";
         if (options.LabelSmoothing > 0) text += string.Create(CultureInfo.InvariantCulture, $", label smoothing {options.LabelSmoothing:G3}");
         if (options.ClassWeights is { } weights) text += $", class weights {string.Join("/", weights.Select(w => w.ToString("G3", CultureInfo.InvariantCulture)))}";

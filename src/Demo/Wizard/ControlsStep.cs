@@ -1,5 +1,6 @@
 using System.Globalization;
 using CnnMl.Demo.Cli;
+using CnnMl.Optimizers;
 using Spectre.Console;
 
 namespace CnnMl.Demo.Wizard;
@@ -12,7 +13,8 @@ namespace CnnMl.Demo.Wizard;
 /// </summary>
 internal static class ControlsStep
 {
-    private const string Defaults = "the defaults (Adam at 0.001, constant rate, no augmentation, no early stopping)";
+    private static readonly string Defaults =
+        $"the defaults (Adam at {CnnOptimizer.DefaultLearningRate.ToString(CultureInfo.InvariantCulture)}, constant rate, no augmentation, no early stopping)";
     private const string Choose = "choose the optimizer, learning rate, schedule, augmentation, early stopping";
 
     public static WizardAnswers Ask(WizardConsole wizard, WizardAnswers answers)
@@ -42,7 +44,7 @@ internal static class ControlsStep
                 .Validate(m => m is >= 0 and < 1 ? ValidationResult.Success() : ValidationResult.Error("[red]Give a momentum in [[0, 1), e.g. 0.9.[/]")));
         }
         // The earlier rate is the default for the same optimizer; another starts from its own.
-        var rateDefault = optimizer == answers.Optimizer ? answers.LearningRate : optimizer == "sgd" ? 0.01 : 1e-3;
+        var rateDefault = optimizer == answers.Optimizer ? answers.LearningRate : optimizer == "sgd" ? 0.01 : CnnOptimizer.DefaultLearningRate;
         wizard.Progress = progress = progress with { Optimizer = optimizer, Momentum = momentum, LearningRate = rateDefault };
         var rate = wizard.Ask(new TextPrompt<double>("Learning rate? (cnnml lr-find suggests one)") { Culture = CultureInfo.InvariantCulture }
             .DefaultValue(rateDefault).WithConverter(Text)

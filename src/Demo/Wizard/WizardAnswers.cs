@@ -2,6 +2,7 @@ using System.Globalization;
 using CnnMl.Architectures;
 using CnnMl.Data;
 using CnnMl.Demo.Commands.Train;
+using CnnMl.Optimizers;
 
 namespace CnnMl.Demo.Wizard;
 
@@ -69,7 +70,7 @@ internal sealed record WizardAnswers
     public double? Momentum { get; init; }
 
     /// <summary><c>--lr</c>.</summary>
-    public double LearningRate { get; init; } = 1e-3;
+    public double LearningRate { get; init; } = CnnOptimizer.DefaultLearningRate;
 
     /// <summary><c>--schedule</c>.</summary>
     public string Schedule { get; init; } = "constant";

@@ -18,7 +18,7 @@ public sealed class DivergingTrainingTests
         var line = run.ErrorLines.Single();
         StringAssert.StartsWith(line, "cnnml: error: Training diverged: the loss became ");
         StringAssert.Contains(line, "at epoch 1, batch ");
-        StringAssert.Contains(line, " of 938 (learning rate 1E+30). Lower CnnTrainerOptions.LearningRate (cnnml --lr; default 1e-3)");
+        StringAssert.Contains(line, " of 938 (learning rate 1E+30). Lower CnnTrainerOptions.Optimizer.LearningRate (cnnml --lr; default 1e-3)");
         Assert.DoesNotContain("(100%)", run.StandardOutput, "training stopped within the first epoch");
     }
 }

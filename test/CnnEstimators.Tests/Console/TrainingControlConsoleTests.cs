@@ -4,6 +4,7 @@ using CnnMl.Demo.Cli;
 using CnnMl.Demo.Commands.Compare;
 using CnnMl.Demo.Commands.Train;
 using CnnMl.Demo.Steps;
+using CnnMl.Optimizers;
 using CnnMl.Tests.Support;
 using CnnMl.Training;
 using Microsoft.ML;
@@ -44,31 +45,37 @@ public sealed class TrainingControlConsoleTests
     public void Without_controls_the_trainer_gets_the_library_defaults()
     {
         var options = TrainOptions();
-        Assert.AreEqual(CnnOptimizer.Adam, options.Optimizer);
-        Assert.IsNull(options.LearningRateSchedule);
+        var adam = Assert.IsInstanceOfType<Adam>(options.Optimizer);
+        Assert.AreEqual(typeof(Adam), adam.GetType());
+        Assert.AreEqual(CnnOptimizer.DefaultLearningRate, adam.LearningRate);
+        Assert.IsNull(options.Schedule);
         Assert.IsNull(options.EarlyStopping);
         Assert.IsNull(options.ClassWeights);
         Assert.IsNull(options.Augmentation);
-        Assert.IsNull(options.WeightDecay);
+        Assert.AreEqual(0, adam.WeightDecay);
         Assert.AreEqual(0, options.LabelSmoothing);
         Assert.AreEqual(MixedPrecision.None, options.MixedPrecision);
     }
 
     [TestMethod]
-    [DataRow("adam", CnnOptimizer.Adam)]
-    [DataRow("adamw", CnnOptimizer.AdamW)]
-    [DataRow("SGD", CnnOptimizer.Sgd)]
-    public void Optimizer_reaches_the_trainer(string name, CnnOptimizer expected) =>
-        Assert.AreEqual(expected, TrainOptions("--optimizer", name).Optimizer);
+    [DataRow("adam", typeof(Adam))]
+    [DataRow("adamw", typeof(AdamW))]
+    [DataRow("SGD", typeof(Sgd))]
+    public void Optimizer_reaches_the_trainer(string name, Type expected)
+    {
+        var optimizer = TrainOptions("--optimizer", name, "--lr", "0.02").Optimizer;
+        Assert.AreEqual(expected, optimizer.GetType());
+        Assert.AreEqual(0.02, optimizer.LearningRate, "--lr reaches the optimizer");
+    }
 
     [TestMethod]
     public void Momentum_nesterov_and_weight_decay_reach_the_trainer()
     {
         var options = TrainOptions("--optimizer", "sgd", "--momentum", "0.9", "--nesterov", "--weight-decay", "5e-4");
-        Assert.AreEqual(CnnOptimizer.Sgd, options.Optimizer);
-        Assert.AreEqual(0.9, options.Momentum);
-        Assert.IsTrue(options.Nesterov);
-        Assert.AreEqual(5e-4, options.WeightDecay);
+        var sgd = Assert.IsInstanceOfType<Sgd>(options.Optimizer);
+        Assert.AreEqual(0.9, sgd.Momentum);
+        Assert.IsTrue(sgd.Nesterov);
+        Assert.AreEqual(5e-4, sgd.WeightDecay);
     }
 
     [TestMethod]
@@ -76,7 +83,7 @@ public sealed class TrainingControlConsoleTests
     {
         // 200 digits in batches of 32: 7 steps per epoch; 2 warm-up epochs are 14 steps.
         var options = TrainOptions("--epochs", "5", "--batch-size", "32", "--schedule", "step", "--step-epochs", "2", "--step-gamma", "0.5", "--warmup-epochs", "2");
-        var step = options.LearningRateSchedule as StepLearningRate ?? throw new AssertFailedException($"got {options.LearningRateSchedule}");
+        var step = options.Schedule as StepLearningRate ?? throw new AssertFailedException($"got {options.Schedule}");
         Assert.AreEqual(2, step.StepSizeEpochs);
         Assert.AreEqual(0.5, step.Gamma);
         Assert.AreEqual(14, step.WarmupSteps);
@@ -89,8 +96,8 @@ public sealed class TrainingControlConsoleTests
         var counts = DigitCounts();
         var trained = counts.Sum(c => c - Math.Clamp(StratifiedHoldOut.HeldCount((int)c, 0.5), 1, (int)c - 1));
         var options = TrainOptions("--epochs", "3", "--batch-size", "10", "--validation-fraction", "0.5", "--warmup-epochs", "1");
-        Assert.AreEqual((int)((trained + 9) / 10), options.LearningRateSchedule!.WarmupSteps);
-        Assert.IsInstanceOfType<ConstantLearningRate>(options.LearningRateSchedule, "warm-up alone: the constant schedule after it");
+        Assert.AreEqual((int)((trained + 9) / 10), options.Schedule!.WarmupSteps);
+        Assert.IsInstanceOfType<ConstantLearningRate>(options.Schedule, "warm-up alone: the constant schedule after it");
     }
 
     [TestMethod]
@@ -98,7 +105,7 @@ public sealed class TrainingControlConsoleTests
     [DataRow("one-cycle", typeof(OneCycleLearningRate))]
     [DataRow("constant", null)]
     public void Schedule_reaches_the_trainer(string name, Type? expected) =>
-        Assert.AreEqual(expected, TrainOptions("--schedule", name).LearningRateSchedule?.GetType());
+        Assert.AreEqual(expected, TrainOptions("--schedule", name).Schedule?.GetType());
 
     [TestMethod]
     public void Early_stopping_reaches_the_trainer_with_its_patience()
@@ -169,8 +176,8 @@ public sealed class TrainingControlConsoleTests
         {
             var options = CompareCommand.TrainerOptions(name, data, settings, CancellationToken.None);
             Assert.AreEqual(name, options.Architecture);
-            Assert.AreEqual(CnnOptimizer.AdamW, options.Optimizer);
-            Assert.IsInstanceOfType<CosineLearningRate>(options.LearningRateSchedule);
+            Assert.IsInstanceOfType<AdamW>(options.Optimizer);
+            Assert.IsInstanceOfType<CosineLearningRate>(options.Schedule);
             Assert.AreEqual(1, options.EarlyStopping!.Patience);
             Assert.IsNotNull(options.ValidationSet, "early stopping watches the test images");
             Assert.AreEqual(0.05, options.LabelSmoothing);
@@ -199,7 +206,7 @@ public sealed class TrainingControlConsoleTests
     [DataRow("--augment crop,rotate", "--augment: 'rotate' is not one of crop, flip, affine")]
     [DataRow("--augment flip,flip", "--augment names 'flip' twice")]
     [DataRow("--mixed-precision fp8", "--mixed-precision expects one of none, bf16, fp16, got 'fp8'")]
-    [DataRow("--optimizer sgd --checkpoint c.ckpt", "--checkpoint and --resume keep Adam's state; --optimizer sgd cannot be checkpointed")]
+    [DataRow("--optimizer sgd --checkpoint c.ckpt --early-stopping 1 --resume c.ckpt", "--early-stopping cannot continue a resumed run (a checkpoint does not keep the best epoch); resume without it.")]
     public void Bad_control_exits_2_with_one_line_naming_the_option_and_value(string arguments, string expected)
     {
         var run = CnnmlInProcess.Run(["train", .. arguments.Split(' ')]);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CnnMl.Architectures;
+using CnnMl.Optimizers;
 using CnnMl.Tests.Support;
 using CnnMl.Training;
 using Microsoft.ML;
@@ -36,11 +37,11 @@ public sealed class LearningRateFinderEvaluationTests
         Architecture = CnnArchitectures.MnistCnn,
         Epochs = 1,
         BatchSize = 64,
-        LearningRate = learningRate,
+        Optimizer = new Adam { LearningRate = learningRate },
         Seed = seed,
         ReportEveryBatches = 0,
         NumberOfThreads = 1,
-        ScoringThreads = 1,
+        Scoring = { NumberOfThreads = 1 },
     };
 
     private static double Accuracy(MnistEvaluation.Data data, int seed, double learningRate)

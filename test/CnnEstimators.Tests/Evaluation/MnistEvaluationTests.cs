@@ -57,7 +57,7 @@ public sealed class MnistEvaluationTests
         void Protocol(CnnTrainerOptions options)
         {
             options.BatchSize = 32;
-            options.LearningRate = 3e-3;
+            options.Optimizer.LearningRate = 3e-3;
         }
         var accuracy = MnistEvaluation.MicroAccuracy(data, CnnArchitectures.Get(CnnArchitectures.LeNet5), epochs: 50, Protocol);
         var baseline = MnistEvaluation.MicroAccuracy(data, NoConvolutionBaselines.Mlp, epochs: 50, Protocol);

@@ -35,7 +35,7 @@ public sealed partial class DistributedTrainingTests
         var test = ml.Data.LoadMnist(mnist, MnistSplit.Test, maxRows: TestImages);
         using var model = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
-            Architecture = CnnArchitectures.MnistCnn, InitialWeights = weights, Epochs = 0,
+            Architecture = CnnArchitectures.MnistCnn, TransferLearning = { InitialWeights = weights }, Epochs = 0,
         }).Fit(test);
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
         var cnnmlCorrect = (int)Math.Round(metrics.MicroAccuracy * TestImages);

@@ -47,7 +47,7 @@ public sealed class FeatureExtractionTests
         var data = SyntheticImages.Create(96, classes: 4);
         var estimator = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
-            Epochs = 1, BatchSize = 32, ReportEveryBatches = 0, ScoringBatchSize = 40, FeaturesColumnName = Features,
+            Epochs = 1, BatchSize = 32, ReportEveryBatches = 0, Scoring = { BatchSize = 40 }, TransferLearning = { FeaturesColumnName = Features },
         });
         // ML.NET's estimator contract: the promised schema (features column included) is the delivered one, and
         // GetOutputSchema, the row mapper and Transform agree.
@@ -98,8 +98,8 @@ public sealed class FeatureExtractionTests
         var test = ml.Data.LoadMnist(dir, MnistSplit.Test);
         using var cnn = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
-            Architecture = CnnArchitectures.MnistCnn, Epochs = 2, BatchSize = 64, ReportEveryBatches = 0, FeaturesColumnName = Features,
-            NumberOfThreads = 1, ScoringThreads = 1,
+            Architecture = CnnArchitectures.MnistCnn, Epochs = 2, BatchSize = 64, ReportEveryBatches = 0, TransferLearning = { FeaturesColumnName = Features },
+            NumberOfThreads = 1, Scoring = { NumberOfThreads = 1 },
         }).Fit(train);
 
         IDataView Featurize(IDataView data)
@@ -150,7 +150,7 @@ public sealed class FeatureExtractionTests
         var data = SyntheticImages.Create(96, classes: 4);
         using var cnn = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
-            Epochs = 1, BatchSize = 32, ReportEveryBatches = 0, FeaturesColumnName = Features,
+            Epochs = 1, BatchSize = 32, ReportEveryBatches = 0, TransferLearning = { FeaturesColumnName = Features },
         }).Fit(data);
         float[][] Column(IDataView view, string name) => view.GetColumn<VBuffer<float>>(name).Select(v => v.DenseValues().ToArray()).ToArray();
         var features = Column(cnn.Transform(data), Features);

@@ -29,9 +29,7 @@ public sealed class InitialWeightsTests
         {
             Architecture = CnnArchitectures.ResNet18,
             ImageShape = shape,
-            InitialWeights = weights,
-            ReplaceClassifier = true,
-            FreezeBackboneEpochs = 1,
+            TransferLearning = { InitialWeights = weights, ReplaceClassifier = true, FreezeBackboneEpochs = 1 },
             Epochs = 1,
             BatchSize = 10,
             ReportEveryBatches = 0,
@@ -83,7 +81,7 @@ public sealed class InitialWeightsTests
         {
             Architecture = architecture,
             ImageShape = shape,
-            InitialWeights = TestPaths.Fixture($"{architecture}.pt"),
+            TransferLearning = { InitialWeights = TestPaths.Fixture($"{architecture}.pt") },
             Epochs = 0,
         }).Fit(data);
 
@@ -108,7 +106,7 @@ public sealed class InitialWeightsTests
         var error = Assert.ThrowsExactly<StateDictMismatchException>(() => ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
             Architecture = CnnArchitectures.LeNet5,
-            InitialWeights = weights,
+            TransferLearning = { InitialWeights = weights },
             Epochs = 1,
         }).Fit(SyntheticImages.Create(64, classes: 10)));
 
@@ -130,7 +128,7 @@ public sealed class InitialWeightsTests
         var error = Assert.ThrowsExactly<StateDictMismatchException>(() => ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
             Architecture = CnnArchitectures.MnistCnn,
-            InitialWeights = TestPaths.Fixture("mnist-cnn.pt"),
+            TransferLearning = { InitialWeights = TestPaths.Fixture("mnist-cnn.pt") },
             Epochs = 1,
         }).Fit(SyntheticImages.Create(64, classes: 4)));
 
@@ -144,8 +142,7 @@ public sealed class InitialWeightsTests
         using var replaced = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
             Architecture = CnnArchitectures.MnistCnn,
-            InitialWeights = TestPaths.Fixture("mnist-cnn.pt"),
-            ReplaceClassifier = true,
+            TransferLearning = { InitialWeights = TestPaths.Fixture("mnist-cnn.pt"), ReplaceClassifier = true },
             Epochs = 1,
             ReportEveryBatches = 0,
         }).Fit(SyntheticImages.Create(64, classes: 4));
@@ -161,8 +158,7 @@ public sealed class InitialWeightsTests
         {
             Architecture = CnnArchitectures.ResNet18,
             ImageShape = shape,
-            InitialWeights = TestPaths.Fixture("resnet18.pt"),
-            ReplaceClassifier = true,
+            TransferLearning = { InitialWeights = TestPaths.Fixture("resnet18.pt"), ReplaceClassifier = true },
             Epochs = 1,
         }).Fit(ShapedImages.Noise(ml, 4, shape, 2, seed: 1)));
 
@@ -186,7 +182,7 @@ public sealed class InitialWeightsTests
             var data = SyntheticImages.Create(8, classes: 10);
             using var model = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
             {
-                Architecture = CnnArchitectures.MnistCnn, InitialWeights = path, Epochs = 0,
+                Architecture = CnnArchitectures.MnistCnn, TransferLearning = { InitialWeights = path }, Epochs = 0,
             }).Fit(data);
             foreach (var (name, tensor) in source.state_dict())
                 Assert.IsTrue(TensorAssert.Identical(tensor, model.Module.state_dict()[name]), $"{name} loaded from 'module.{name}'");
@@ -201,20 +197,20 @@ public sealed class InitialWeightsTests
     public void OptionsThatNeedPretrainedWeightsAreRefusedWithoutThem()
     {
         var ml = new MLContext(seed: 1);
-        var replace = Assert.ThrowsExactly<ArgumentException>(() => ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions { ReplaceClassifier = true }));
+        var replace = Assert.ThrowsExactly<ArgumentException>(() => ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions { TransferLearning = { ReplaceClassifier = true } }));
         StringAssert.Contains(replace.Message, "ReplaceClassifier applies to InitialWeights");
-        var freeze = Assert.ThrowsExactly<ArgumentException>(() => ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions { FreezeBackboneEpochs = 1 }));
+        var freeze = Assert.ThrowsExactly<ArgumentException>(() => ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions { TransferLearning = { FreezeBackboneEpochs = 1 } }));
         StringAssert.Contains(freeze.Message, "set InitialWeights");
         var epochs = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions { Epochs = 0 }));
         StringAssert.Contains(epochs.Message, "0 is allowed with InitialWeights");
         var factor = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
-            InitialWeights = "w.pt", FreezeBackboneEpochs = 1, UnfrozenLearningRateFactor = 0,
+            TransferLearning = { InitialWeights = "w.pt", FreezeBackboneEpochs = 1, UnfrozenLearningRateFactor = 0 },
         }));
         StringAssert.Contains(factor.Message, "UnfrozenLearningRateFactor must be a positive finite number");
         var missing = Assert.ThrowsExactly<FileNotFoundException>(() => ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
-            InitialWeights = "no-such-weights.pt", Epochs = 0,
+            TransferLearning = { InitialWeights = "no-such-weights.pt" }, Epochs = 0,
         }).Fit(SyntheticImages.Create(8, classes: 10)));
         StringAssert.Contains(missing.Message, "no-such-weights.pt' does not exist");
     }

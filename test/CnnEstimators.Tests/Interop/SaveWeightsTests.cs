@@ -53,7 +53,7 @@ public sealed class SaveWeightsTests
         var shape = new ImageShape(3, 32, 32);
         using var model = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
-            Architecture = architecture, ImageShape = shape, InitialWeights = fixture, Epochs = 1, BatchSize = 4, ReportEveryBatches = 0,
+            Architecture = architecture, ImageShape = shape, TransferLearning = { InitialWeights = fixture }, Epochs = 1, BatchSize = 4, ReportEveryBatches = 0,
         }).Fit(ShapedImages.Noise(ml, 4, shape, classes: 1000, seed: 3));
         using var pt = new TemporaryFile(".pt");
         using var safetensors = new TemporaryFile(".safetensors");

@@ -1,5 +1,6 @@
 using CnnMl.Architectures;
 using CnnMl.Data;
+using CnnMl.Optimizers;
 using CnnMl.Scoring;
 using CnnMl.Tests.Support;
 using CnnMl.Training;
@@ -73,15 +74,15 @@ public sealed class TransferLearningTests
 
     private static CnnTrainerOptions Options(int seed, int epochs = Epochs) => new()
     {
-        Architecture = CnnArchitectures.MnistCnn, Epochs = epochs, BatchSize = BatchSize, LearningRate = 1e-3, ReportEveryBatches = 0, Seed = seed,
+        Architecture = CnnArchitectures.MnistCnn, Epochs = epochs, BatchSize = BatchSize, Optimizer = new Adam { LearningRate = 1e-3 }, ReportEveryBatches = 0, Seed = seed,
     };
 
     private static CnnTransformer FineTune(MLContext ml, IDataView data, string weights, int seed, int epochs)
     {
         var options = Options(seed, epochs);
-        options.InitialWeights = weights;
-        options.ReplaceClassifier = true;
-        options.FreezeBackboneEpochs = FrozenEpochs;
+        options.TransferLearning.InitialWeights = weights;
+        options.TransferLearning.ReplaceClassifier = true;
+        options.TransferLearning.FreezeBackboneEpochs = FrozenEpochs;
         return ml.MulticlassClassification.Trainers.Cnn(options).Fit(data);
     }
 

@@ -24,7 +24,7 @@ public sealed class MnistInterpretationTests
         var dir = TestPaths.RequireMnist();
         var options = new CnnTrainerOptions
         {
-            Architecture = CnnArchitectures.MnistCnn, Epochs = 1, BatchSize = 64, ReportEveryBatches = 0, NumberOfThreads = 1, ScoringThreads = 1,
+            Architecture = CnnArchitectures.MnistCnn, Epochs = 1, BatchSize = 64, ReportEveryBatches = 0, NumberOfThreads = 1, Scoring = { NumberOfThreads = 1 },
         };
         _model = _ml.MulticlassClassification.Trainers.Cnn(options).Fit(_ml.Data.LoadMnist(dir, MnistSplit.Train, 6000));
         _test = _ml.Data.TakeRows(_ml.Data.LoadMnist(dir, MnistSplit.Test), 2000);

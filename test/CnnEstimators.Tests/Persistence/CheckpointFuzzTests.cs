@@ -33,7 +33,7 @@ public sealed class CheckpointFuzzTests
             Epochs = 1,
             BatchSize = 32,
             ReportEveryBatches = 0,
-            CheckpointPath = trainingPath,
+            Checkpoints = { Path = trainingPath },
         }).Fit(SyntheticImages.Create(64, seed: 5));
         var modelPath = _folder.File("valid-model.ckpt");
         model.SaveCheckpoint(modelPath);

@@ -41,7 +41,7 @@ public sealed class CheckpointRoundTripTests
             Epochs = 1,
             BatchSize = 32,
             ReportEveryBatches = 0,
-            ScoringBatchSize = scoringBatchSize,
+            Scoring = { BatchSize = scoringBatchSize },
         }).Fit(train);
 
     [ClassCleanup]

@@ -1,5 +1,6 @@
 using CnnMl.Architectures;
 using CnnMl.Data;
+using CnnMl.Optimizers;
 using CnnMl.Persistence;
 using CnnMl.Tests.Support;
 using CnnMl.Training;
@@ -73,7 +74,7 @@ public sealed class PlainConsumerTests
             var train = ml.Data.LoadMnist(_mnist, MnistSplit.Train, TrainingImages);
             using var model = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
             {
-                Architecture = architecture, Epochs = epochs, LearningRate = learningRate, BatchSize = batchSize, ReportEveryBatches = 0,
+                Architecture = architecture, Epochs = epochs, Optimizer = new Adam { LearningRate = learningRate }, BatchSize = batchSize, ReportEveryBatches = 0,
             }).Fit(train);
             jobs.Add(Save(ml, architecture, model, train.Schema, vectorRows));
         }

@@ -1,5 +1,6 @@
 using CnnMl.Architectures;
 using CnnMl.Data;
+using CnnMl.Optimizers;
 using CnnMl.Persistence;
 using CnnMl.Scoring;
 using CnnMl.Tests.Support;
@@ -46,12 +47,11 @@ public sealed class TrainingResumeTests
         Architecture = CnnArchitectures.MnistCnn,
         Epochs = epochs,
         BatchSize = 64,
-        LearningRate = 1e-3,
+        Optimizer = new Adam { LearningRate = 1e-3 },
         Seed = 17,
         NumberOfThreads = 1,
         ReportEveryBatches = 0,
-        CheckpointPath = checkpoint,
-        ResumeFrom = resume,
+        Checkpoints = { Path = checkpoint, ResumeFrom = resume },
     };
 
     private static CnnTransformer Fit(int epochs, string? checkpoint = null, string? resume = null) =>
@@ -66,7 +66,7 @@ public sealed class TrainingResumeTests
         {
             Assert.AreEqual(2, contents.Training!.EpochsCompleted);
             Assert.AreEqual(2L * Images / 64, contents.Training.StepsCompleted);
-            Assert.IsTrue(contents.Optimizer!.Settings.Parameters.All(p => p.Step == 16), "every parameter took 16 Adam steps");
+            Assert.IsTrue(contents.Optimizer!.Document.Parameters.All(p => p.Step == 16), "every parameter took 16 Adam steps");
             using var module = contents.TakeModule();
             var afterTwo = Weights(module);
             var differing = afterTwo.Keys.Count(k => !BitwiseEqual(afterTwo[k], _threeEpochs[k]));

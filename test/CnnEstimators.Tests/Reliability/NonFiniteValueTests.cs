@@ -1,3 +1,4 @@
+using CnnMl.Optimizers;
 using CnnMl.Scoring;
 using CnnMl.Tests.Support;
 using CnnMl.Training;
@@ -15,7 +16,7 @@ namespace CnnMl.Tests.Reliability;
 public sealed class NonFiniteValueTests
 {
     private static CnnTrainerOptions Options(double learningRate = 1e-3) =>
-        new() { Epochs = 1, BatchSize = 32, LearningRate = learningRate, ReportEveryBatches = 0, Seed = 1 };
+        new() { Epochs = 1, BatchSize = 32, Optimizer = new Adam { LearningRate = learningRate }, ReportEveryBatches = 0, Seed = 1 };
 
     [TestMethod]
     [DataRow(float.NaN, "NaN")]
@@ -78,7 +79,7 @@ public sealed class NonFiniteValueTests
         Assert.AreEqual(1e30, ex.LearningRate);
         Assert.IsFalse(double.IsFinite(ex.Loss));
         StringAssert.StartsWith(ex.Message, $"Training diverged: the loss became ");
-        StringAssert.Contains(ex.Message, $"at epoch 1, batch {ex.Batch} of 10 (learning rate 1E+30). Lower CnnTrainerOptions.LearningRate");
+        StringAssert.Contains(ex.Message, $"at epoch 1, batch {ex.Batch} of 10 (learning rate 1E+30). Lower CnnTrainerOptions.Optimizer.LearningRate");
         Assert.DoesNotContain("\n", ex.Message);
     }
 

@@ -30,7 +30,7 @@ public sealed class CnnTransformerTests
             BatchSize = 32,
             ReportEveryBatches = 5,
             ValidationSet = _test,
-            ScoringBatchSize = 64,
+            Scoring = { BatchSize = 64 },
             Progress = new SynchronousProgress<TrainingReport>(Reports.Add),
         }).Fit(_train);
     }

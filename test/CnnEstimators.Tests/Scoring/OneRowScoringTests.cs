@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 namespace CnnMl.Tests.Scoring;
 
 /// <summary>
-/// <see cref="CnnTrainerOptions.OneRowScoring"/>: a prediction engine's one-row passes run in ONNX Runtime by default
+/// <see cref="ScoringOptions.OneRowScoring"/>: a prediction engine's one-row passes run in ONNX Runtime by default
 /// (the module's forward never runs for them) and in the TorchSharp module with <see cref="OneRowScoring.LibTorch"/>;
 /// either way they agree with <c>Transform</c>.
 /// </summary>
@@ -46,7 +46,7 @@ public sealed class OneRowScoringTests
         var data = SyntheticImages.Create(128, names: Names, seed: 4);
         using var model = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
-            Epochs = 1, BatchSize = 32, ReportEveryBatches = 0, Seed = 1, OneRowScoring = oneRowScoring, CustomArchitecture = custom,
+            Epochs = 1, BatchSize = 32, ReportEveryBatches = 0, Seed = 1, Scoring = { OneRowScoring = oneRowScoring }, CustomArchitecture = custom,
         }).Fit(data);
         lock (log) log.Clear();
         var scored = model.Transform(data);
@@ -119,9 +119,9 @@ public sealed class OneRowScoringTests
     {
         var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new MLContext(seed: 1).MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
-            Epochs = 1, OneRowScoring = (OneRowScoring)7,
+            Epochs = 1, Scoring = { OneRowScoring = (OneRowScoring)7 },
         }).Fit(SyntheticImages.Create(32)));
-        Assert.AreEqual(nameof(CnnTrainerOptions.OneRowScoring), error.ParamName);
+        Assert.AreEqual("Scoring.OneRowScoring", error.ParamName);
         StringAssert.Contains(error.Message, "OneRowScoring is 7, not one of its values: OnnxRuntime, LibTorch.");
     }
 }

@@ -53,7 +53,7 @@ public sealed class ScoringThreadsTests
         var data = SyntheticImages.Create(64);
         using var model = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
-            CustomArchitecture = architecture, Epochs = 1, BatchSize = 32, ScoringThreads = scoringThreads, ScoringBatchSize = 64,
+            CustomArchitecture = architecture, Epochs = 1, BatchSize = 32, Scoring = { NumberOfThreads = scoringThreads, BatchSize = 64 },
         }).Fit(data);
         recorder!.Seen.Clear();
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using CnnMl.Architectures;
 using CnnMl.Data;
+using CnnMl.Optimizers;
 using CnnMl.Persistence;
 using CnnMl.Tests.Support;
 using CnnMl.Training;
@@ -159,7 +160,7 @@ internal sealed class ServingModels
 
     private static CnnTrainerOptions Options(int seed, string features = "Image") => new()
     {
-        Architecture = CnnArchitectures.MnistCnn, Epochs = 1, BatchSize = 32, LearningRate = 1e-3, Seed = seed, ReportEveryBatches = 0,
+        Architecture = CnnArchitectures.MnistCnn, Epochs = 1, BatchSize = 32, Optimizer = new Adam { LearningRate = 1e-3 }, Seed = seed, ReportEveryBatches = 0,
         FeatureColumnName = features,
     };
 

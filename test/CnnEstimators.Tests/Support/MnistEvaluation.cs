@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CnnMl.Architectures;
 using CnnMl.Data;
+using CnnMl.Optimizers;
 using CnnMl.Scoring;
 using CnnMl.Training;
 using Microsoft.ML;
@@ -63,7 +64,7 @@ internal static class MnistEvaluation
             ImageShape = data.Shape,
             Epochs = epochs,
             BatchSize = 64,
-            LearningRate = 1e-3,
+            Optimizer = new Adam { LearningRate = 1e-3 },
             ReportEveryBatches = 0,
             NumberOfThreads = 1,
         };

@@ -112,7 +112,7 @@ public sealed class LearningRateFinderTests
         var trainer = new MLContext(seed: 7).MulticlassClassification.Trainers.Cnn(SmallRun());
         var found = trainer.FindLearningRate(data, new LearningRateFinderOptions { Steps = 30 });
         Assert.AreNotEqual(found.Curve[0].Loss, found.Curve[^1].Loss, "the test trained");
-        Assert.AreEqual(1e-3, trainer.Options.LearningRate);
+        Assert.AreEqual(1e-3, trainer.Options.Optimizer.LearningRate);
         Assert.IsNull(trainer.Options.Seed);
         Assert.AreEqual(untouched, FitDigest(trainer));
     }

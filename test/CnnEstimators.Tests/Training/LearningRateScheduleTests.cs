@@ -1,3 +1,4 @@
+using CnnMl.Optimizers;
 using CnnMl.Tests.Support;
 using CnnMl.Training;
 using Microsoft.ML;
@@ -84,7 +85,7 @@ public sealed class LearningRateScheduleTests
         var ml = new MLContext(seed: 1);
         using var model = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
-            Epochs = 2, BatchSize = 16, LearningRate = Base, LearningRateSchedule = schedule, ReportEveryBatches = 1,
+            Epochs = 2, BatchSize = 16, Optimizer = new Adam { LearningRate = Base }, Schedule = schedule, ReportEveryBatches = 1,
             NumberOfThreads = 1, Progress = new SynchronousProgress<TrainingReport>(reports.Add),
         }).Fit(SyntheticImages.Create(64));
         var perStep = reports.Where(r => r.Kind is TrainingReportKind.Batch or TrainingReportKind.EpochEnd).Select(r => r.LearningRate).ToArray();
@@ -96,7 +97,7 @@ public sealed class LearningRateScheduleTests
     [TestMethod]
     public void AnSgdStepMovesTheWeightsByTheScheduledRateTimesTheGradient()
     {
-        var options = new CnnTrainerOptions { Optimizer = CnnOptimizer.Sgd, LearningRate = Base, LearningRateSchedule = new StepLearningRate(1, gamma: 0.5) };
+        var options = new CnnTrainerOptions { Optimizer = new Sgd { LearningRate = Base }, Schedule = new StepLearningRate(1, gamma: 0.5) };
         using var controls = new TrainingControls(options, seed: 1, stepsPerEpoch: 2, epochs: 3, device: CPU);
         using var layer = nn.Linear(2, 1, hasBias: false);
         using (no_grad()) layer.weight!.copy_(tensor(new float[,] { { 1f, -2f } }));

@@ -1,3 +1,4 @@
+using CnnMl.Optimizers;
 using CnnMl.Training;
 using static TorchSharp.torch;
 
@@ -14,7 +15,7 @@ public sealed class OptimizerTests
     {
         using var layer = nn.Linear(2, 1, hasBias: false);
         using (no_grad()) layer.weight!.copy_(tensor(new float[,] { { 1f, -2f } }));
-        using var optimizer = OptimizerFactory.Create(layer.parameters(), options);
+        using var optimizer = options.Optimizer.Create(layer.parameters());
         using var x = tensor(new float[,] { { 3f, 0.5f } });
         for (var step = 0; step < 2; step++)
         {
@@ -37,7 +38,7 @@ public sealed class OptimizerTests
         //   g = ∇ + λw;  buf = g (first step) or μ·buf + g;  w −= lr · (g + μ·buf)
         // step 1: g = [3.01, 0.48], buf = g, w = [1, −2] − 0.1·[5.719, 0.912] = [0.4281, −2.0912]
         // step 2: g = [3.004281, 0.479088], buf = [5.713281, 0.911088], w −= 0.1·[8.1462339, 1.2990672]
-        var w = TwoSteps(new CnnTrainerOptions { Optimizer = CnnOptimizer.Sgd, LearningRate = 0.1, Momentum = 0.9, Nesterov = true, WeightDecay = 0.01 });
+        var w = TwoSteps(new CnnTrainerOptions { Optimizer = new Sgd { LearningRate = 0.1, Momentum = 0.9, Nesterov = true, WeightDecay = 0.01 } });
         AssertWeights([-0.38652339, -2.22110672], w, "SGD Nesterov");
     }
 
@@ -45,17 +46,17 @@ public sealed class OptimizerTests
     public void SgdWithPlainMomentum()
     {
         // momentum 0.9, no decay: buf₁ = [3, 0.5], w₁ = [0.7, −2.05]; buf₂ = [5.7, 0.95], w₂ = [0.13, −2.145].
-        var w = TwoSteps(new CnnTrainerOptions { Optimizer = CnnOptimizer.Sgd, LearningRate = 0.1, Momentum = 0.9 });
+        var w = TwoSteps(new CnnTrainerOptions { Optimizer = new Sgd { LearningRate = 0.1, Momentum = 0.9 } });
         AssertWeights([0.13, -2.145], w, "SGD momentum");
     }
 
     [TestMethod]
     public void AdamWDecaysTheWeightsApartFromTheGradientWithPyTorchsDefaultDecay()
     {
-        // torch.optim.AdamW(lr=0.1, weight_decay=0.01 — PyTorch's default, applied when WeightDecay is null):
+        // torch.optim.AdamW(lr=0.1, weight_decay=0.01 — PyTorch's default, AdamW's default WeightDecay):
         //   w ← w·(1 − lr·λ), then w −= lr · m̂ / (√v̂ + ε). With a constant gradient m̂/√v̂ = 1 at every step, so
         //   step 1: [1, −2]·0.999 − 0.1 = [0.899, −2.098];  step 2: [0.899, −2.098]·0.999 − 0.1 = [0.798101, −2.195902].
-        var w = TwoSteps(new CnnTrainerOptions { Optimizer = CnnOptimizer.AdamW, LearningRate = 0.1 });
+        var w = TwoSteps(new CnnTrainerOptions { Optimizer = new AdamW { LearningRate = 0.1 } });
         AssertWeights([0.798101, -2.195902], w, "AdamW");
     }
 
@@ -67,7 +68,7 @@ public sealed class OptimizerTests
         // step 1: g = [3.01, 0.48], m̂/√v̂ = 1 → w = [0.9, −2.1] (AdamW gives [0.899, −2.098]: there the decay bypasses m̂/√v̂)
         // step 2: g = [3.009, 0.479], m = [0.5718, 0.0911], v = [0.01810512, 0.00045961]
         //         → w = [0.9 − 0.0999991, −2.1 − 0.0999945] = [0.8000009, −2.1999945]
-        var w = TwoSteps(new CnnTrainerOptions { Optimizer = CnnOptimizer.Adam, LearningRate = 0.1, WeightDecay = 0.01 });
+        var w = TwoSteps(new CnnTrainerOptions { Optimizer = new Adam { LearningRate = 0.1, WeightDecay = 0.01 } });
         AssertWeights([0.8000009, -2.1999945], w, "Adam L2");
     }
 
@@ -75,15 +76,21 @@ public sealed class OptimizerTests
     public void DefaultsAreThoseOfTheSourceDocument()
     {
         var options = new CnnTrainerOptions();
-        Assert.AreEqual(CnnOptimizer.Adam, options.Optimizer);
-        Assert.AreEqual(0.0, OptimizerFactory.WeightDecay(options));
-        Assert.AreEqual(0.01, OptimizerFactory.WeightDecay(new CnnTrainerOptions { Optimizer = CnnOptimizer.AdamW }));
-        Assert.AreEqual("Adam lr 0.001", OptimizerFactory.Describe(options));
+        var adam = Assert.IsInstanceOfType<Adam>(options.Optimizer);
+        Assert.AreEqual(typeof(Adam), adam.GetType());
+        Assert.AreEqual(1e-3, adam.LearningRate);
+        Assert.AreEqual(0.0, adam.WeightDecay);
+        Assert.AreEqual((0.9, 0.999, 1e-8), (adam.Beta1, adam.Beta2, adam.Eps), "PyTorch's Adam defaults");
+        Assert.AreEqual(0.01, new AdamW().WeightDecay);
+        Assert.AreEqual(1e-3, new AdamW().LearningRate);
+        Assert.AreEqual(1e-3, new Sgd().LearningRate);
+        Assert.AreEqual("Adam lr 0.001", options.DescribeOptimizer());
+        Assert.AreEqual("AdamW lr 0.001, weight decay 0.01", new CnnTrainerOptions { Optimizer = new AdamW() }.DescribeOptimizer());
         Assert.AreEqual("Sgd lr 0.1, momentum 0.9 (Nesterov), weight decay 0.0005, cosine annealing to 0",
-            OptimizerFactory.Describe(new CnnTrainerOptions
+            new CnnTrainerOptions
             {
-                Optimizer = CnnOptimizer.Sgd, LearningRate = 0.1, Momentum = 0.9, Nesterov = true, WeightDecay = 5e-4,
-                LearningRateSchedule = new CosineLearningRate(),
-            }));
+                Optimizer = new Sgd { LearningRate = 0.1, Momentum = 0.9, Nesterov = true, WeightDecay = 5e-4 },
+                Schedule = new CosineLearningRate(),
+            }.DescribeOptimizer());
     }
 }

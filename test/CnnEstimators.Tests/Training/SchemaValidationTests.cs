@@ -116,7 +116,8 @@ public sealed class SchemaValidationTests
         var arch = Assert.ThrowsExactly<ArgumentException>(() => ml.MulticlassClassification.Trainers.Cnn(architecture: "alexnet"));
         StringAssert.StartsWith(arch.Message, "Unknown architecture 'alexnet'. Known architectures: mnist-cnn, lenet5");
         var lr = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.Cnn(learningRate: double.NaN));
-        StringAssert.Contains(lr.Message, "LearningRate must be a positive finite number.");
+        StringAssert.Contains(lr.Message, "Adam.LearningRate must be a positive finite number; got NaN.");
+        Assert.AreEqual("Optimizer.LearningRate", lr.ParamName);
     }
 
     [TestMethod]

@@ -1,6 +1,7 @@
 using CnnMl.Architectures;
 using CnnMl.Data;
 using CnnMl.Inspection;
+using CnnMl.Optimizers;
 using CnnMl.Tests.Support;
 using CnnMl.Training;
 using Microsoft.ML;
@@ -101,7 +102,7 @@ public sealed class StreamingTrainingTests
     {
         var error = Assert.ThrowsExactly<NotSupportedException>(() => new MLContext(seed: 1).MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
-            Epochs = 1, MaxInMemoryBytes = 0, CheckpointPath = Path.Combine(Path.GetTempPath(), "cnnml-streamed.ckpt"),
+            Epochs = 1, MaxInMemoryBytes = 0, Checkpoints = { Path = Path.Combine(Path.GetTempPath(), "cnnml-streamed.ckpt") },
         }).Fit(SyntheticImages.Create(32)));
         StringAssert.Contains(error.Message, "Raise MaxInMemoryBytes above the data's size, or train without checkpoints.");
     }
@@ -145,7 +146,7 @@ public sealed class StreamingTrainingTests
         using var model = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
             Architecture = TinyNetwork, Epochs = 1, BatchSize = 64, ReportEveryBatches = 25, MaxInMemoryBytes = 64L << 20, Progress = progress,
-            LearningRate = 1e-2,
+            Optimizer = new Adam { LearningRate = 1e-2 },
         }).Fit(data);
 
         var summary = model.TrainingSummary!;

@@ -1,4 +1,5 @@
 using CnnMl.Inspection;
+using CnnMl.Optimizers;
 using CnnMl.Runtime;
 using CnnMl.Tests.Support;
 using CnnMl.Training;
@@ -113,16 +114,20 @@ public sealed class TrainerOptionsTests
         {
             (o => o.Epochs = 0, "Epochs must be at least 1 (0 is allowed with InitialWeights"),
             (o => o.BatchSize = 0, "BatchSize must be at least 1."),
-            (o => o.LearningRate = 0, "LearningRate must be a positive finite number."),
-            (o => o.LearningRate = double.PositiveInfinity, "LearningRate must be a positive finite number."),
+            (o => o.Optimizer.LearningRate = 0, "Adam.LearningRate must be a positive finite number; got 0."),
+            (o => o.Optimizer.LearningRate = double.PositiveInfinity, "Adam.LearningRate must be a positive finite number; got Infinity."),
+            (o => o.Optimizer = new AdamW { LearningRate = double.NaN }, "AdamW.LearningRate must be a positive finite number; got NaN."),
+            (o => o.Optimizer = new Adam { Beta1 = 1 }, "Adam.Beta1 must be in [0, 1); got 1."),
+            (o => o.Optimizer = new Adam { Eps = -1e-8 }, "Adam.Eps must be a finite number, 0 or more; got -1E-08."),
             (o => o.ReportEveryBatches = -1, "ReportEveryBatches must be 0 or more."),
             (o => o.ValidateEveryBatches = -1, "ValidateEveryBatches must be 0 or more."),
-            (o => o.ScoringBatchSize = 0, "ScoringBatchSize must be at least 1."),
+            (o => o.Scoring.BatchSize = 0, "Scoring.BatchSize must be at least 1; got 0."),
             (o => o.NumberOfThreads = 0, "NumberOfThreads must be at least 1."),
-            (o => o.ScoringThreads = 0, "ScoringThreads must be at least 1."),
-            (o => o.WeightDecay = -0.1, "WeightDecay must be a finite number, 0 or more."),
-            (o => o.Momentum = 1, "Momentum must be in [0, 1)."),
-            (o => o.Nesterov = true, "Nesterov momentum needs Optimizer = Sgd and Momentum > 0 (got Adam, Momentum 0)."),
+            (o => o.Scoring.NumberOfThreads = 0, "Scoring.NumberOfThreads must be at least 1; got 0."),
+            (o => o.Optimizer = new Adam { WeightDecay = -0.1 }, "Adam.WeightDecay must be a finite number, 0 or more; got -0.1."),
+            (o => o.Optimizer = new Sgd { WeightDecay = double.PositiveInfinity }, "Sgd.WeightDecay must be a finite number, 0 or more; got Infinity."),
+            (o => o.Optimizer = new Sgd { Momentum = 1 }, "Sgd.Momentum must be in [0, 1); got 1."),
+            (o => o.Optimizer = new Sgd { Nesterov = true }, "Sgd.Nesterov needs Momentum > 0, as in PyTorch (got Momentum 0)."),
             (o => o.LabelSmoothing = 1, "LabelSmoothing must be in [0, 1)."),
             (o => o.ClassWeights = [0f, 0f], "ClassWeights must be finite, 0 or more, and not all 0 (got 0, 0)."),
             (o => o.ClassWeights = [1f, -1f], "ClassWeights must be finite, 0 or more, and not all 0 (got 1, -1)."),
@@ -140,25 +145,30 @@ public sealed class TrainerOptionsTests
             {
                 o.ValidationSet = SyntheticImages.Create(4);
                 o.EarlyStopping = new EarlyStopping();
-                o.ResumeFrom = "run.ckpt";
+                o.Checkpoints.ResumeFrom = "run.ckpt";
             }, "EarlyStopping cannot continue a resumed run: a checkpoint does not hold its best epoch and weights."),
             (o =>
             {
-                o.Optimizer = CnnOptimizer.Sgd;
-                o.CheckpointPath = "run.ckpt";
-            }, "Checkpoints hold Adam's state; Optimizer = Sgd cannot be checkpointed or resumed."),
+                o.Optimizer = new UnregisteredOptimizer();
+                o.Checkpoints.Path = "run.ckpt";
+            }, "Checkpoints record the optimizer by its registered name; UnregisteredOptimizer is not registered."),
+            (o => o.Checkpoints.Path = " ", "Checkpoints.Path must be a file path or null (got ' ')."),
+            (o => o.Checkpoints.ResumeFrom = "", "Checkpoints.ResumeFrom must be a file path or null (got '')."),
             (o =>
             {
                 o.CustomArchitecture = new CnnMl.Architectures.CnnArchitecture("mine", "", new ImageShape(1, 28, 28), 2, (_, _) => null!);
-                o.ResumeFrom = "run.ckpt";
-            }, "ResumeFrom rebuilds the network from the registry by name; CustomArchitecture 'mine' is not in it."),
+                o.Checkpoints.ResumeFrom = "run.ckpt";
+            }, "Checkpoints.ResumeFrom rebuilds the network from the registry by name; CustomArchitecture 'mine' is not in it."),
             (o => o.LabelColumnName = " ", "LabelColumnName must not be empty."),
             (o => o.FeatureColumnName = "", "FeatureColumnName must not be empty."),
             (o => o.ScoreColumnName = "Image", "ScoreColumnName and FeatureColumnName are both 'Image': the output column would hide the image column"),
             (o => o.PredictedLabelColumnName = "Image", "PredictedLabelColumnName and FeatureColumnName are both 'Image'"),
             (o => o.ScoreColumnName = "CnnMl.Probabilities", "Column name 'CnnMl.Probabilities' is reserved for the saved chain's temporary columns"),
-            (o => o.Optimizer = (CnnOptimizer)99, "Optimizer is 99, not one of its values: Adam, AdamW, Sgd."),
-            (o => o.OneRowScoring = (CnnMl.Scoring.OneRowScoring)(-1), "OneRowScoring is -1, not one of its values: OnnxRuntime, LibTorch."),
+            (o => o.Optimizer = null!, "Optimizer must not be null."),
+            (o => o.Scoring = null!, "Scoring must not be null."),
+            (o => o.Checkpoints = null!, "Checkpoints must not be null."),
+            (o => o.TransferLearning = null!, "TransferLearning must not be null."),
+            (o => o.Scoring.OneRowScoring = (CnnMl.Scoring.OneRowScoring)(-1), "Scoring.OneRowScoring is -1, not one of its values: OnnxRuntime, LibTorch."),
             (o => o.OneDnn = (OneDnnMode)99, "OneDnn is 99, not one of its values: Auto, On, Off."),
             (o => o.MixedPrecision = (MixedPrecision)99, "MixedPrecision is 99, not one of its values: None, BFloat16, Float16."),
             (o =>
@@ -253,4 +263,11 @@ public sealed class TrainerOptionsTests
         Assert.ThrowsExactly<ObjectDisposedException>(() => model.Transform(data));
         Assert.ThrowsExactly<ObjectDisposedException>(() => model.GetRowToRowMapper(data.Schema));
     }
+}
+
+/// <summary>An optimizer nobody registered: it trains, but a checkpoint cannot record it.</summary>
+internal sealed class UnregisteredOptimizer : CnnOptimizer
+{
+    public override TorchSharp.torch.optim.Optimizer Create(IEnumerable<TorchSharp.Modules.Parameter> parameters) =>
+        TorchSharp.torch.optim.SGD(parameters, LearningRate);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using CnnMl.Data;
+using CnnMl.Optimizers;
 using CnnMl.Tests.Support;
 using CnnMl.Training;
 using Microsoft.ML;
@@ -84,7 +85,7 @@ public sealed partial class ValidationSetFractionTests
         var reports = new List<TrainingReport>();
         using var model = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
         {
-            Epochs = 20, BatchSize = 32, LearningRate = 3e-3, ValidationSetFraction = 0.25, ReportEveryBatches = 0, NumberOfThreads = 1, Seed = 1,
+            Epochs = 20, BatchSize = 32, Optimizer = new Adam { LearningRate = 3e-3 }, ValidationSetFraction = 0.25, ReportEveryBatches = 0, NumberOfThreads = 1, Seed = 1,
             EarlyStopping = new EarlyStopping { Metric = EarlyStoppingMetric.ValidationLoss, Patience = 1 },
             Progress = new SynchronousProgress<TrainingReport>(reports.Add),
         }).Fit(data);

@@ -4,13 +4,13 @@ namespace CnnMl.Training;
 
 /// <summary>
 /// A learning rate for every optimizer step, as a pure function of the step: what <c>torch.optim.lr_scheduler</c>
-/// computes, without the scheduler's mutable state. Set <see cref="CnnTrainerOptions.LearningRateSchedule"/> to one of
+/// computes, without the scheduler's mutable state. Set <see cref="CnnTrainerOptions.Schedule"/> to one of
 /// <see cref="ConstantLearningRate"/>, <see cref="StepLearningRate"/>, <see cref="CosineLearningRate"/> or
 /// <see cref="OneCycleLearningRate"/>; the trainer writes the rate into every parameter group before each step.
 /// </summary>
 /// <remarks>
 /// Steps count optimizer steps (batches) from 0 over the whole run: step = epoch × batches per epoch + batch. The
-/// base rate is <see cref="CnnTrainerOptions.LearningRate"/>. With <see cref="WarmupSteps"/> = W, steps 0 … W−1 ramp
+/// base rate is the optimizer's <see cref="Optimizers.CnnOptimizer.LearningRate"/>. With <see cref="WarmupSteps"/> = W, steps 0 … W−1 ramp
 /// linearly from <see cref="WarmupStartFactor"/> × base towards base, and the schedule then runs from its own step 0
 /// over the remaining steps — PyTorch's <c>SequentialLR([LinearLR(start_factor, total_iters=W), schedule], milestones=[W])</c>.
 /// </remarks>

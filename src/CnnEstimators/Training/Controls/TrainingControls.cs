@@ -38,7 +38,7 @@ internal sealed class TrainingControls : IDisposable
     public int? BestEpoch => _monitor?.BestEpoch;
 
     /// <summary>A new optimizer over <paramref name="parameters"/>.</summary>
-    public optim.Optimizer CreateOptimizer(IEnumerable<Parameter> parameters) => OptimizerFactory.Create(parameters, _options);
+    public optim.Optimizer CreateOptimizer(IEnumerable<Parameter> parameters) => _options.Optimizer.Create(parameters);
 
     /// <summary>
     /// The learning rate for step (<paramref name="epoch"/>, <paramref name="batch"/>) — the schedule's rate, or the
@@ -46,11 +46,17 @@ internal sealed class TrainingControls : IDisposable
     /// </summary>
     public double SetLearningRate(optim.Optimizer optimizer, int epoch, int batch, double factor = 1)
     {
-        if (_options.LearningRateSchedule is null && factor == 1) return _options.LearningRate;
-        var rate = factor * (_options.LearningRateSchedule?.LearningRateAt((long)epoch * _stepsPerEpoch + batch, _totalSteps, _stepsPerEpoch, _options.LearningRate)
-                             ?? _options.LearningRate);
-        OptimizerFactory.SetLearningRate(optimizer, rate);
+        var baseRate = _options.Optimizer.LearningRate;
+        if (_options.Schedule is null && factor == 1) return baseRate;
+        var rate = factor * (_options.Schedule?.LearningRateAt((long)epoch * _stepsPerEpoch + batch, _totalSteps, _stepsPerEpoch, baseRate) ?? baseRate);
+        SetLearningRate(optimizer, rate);
         return rate;
+    }
+
+    /// <summary>Sets every parameter group's learning rate (what <c>torch.optim.lr_scheduler</c> does on <c>step()</c>).</summary>
+    public static void SetLearningRate(optim.Optimizer optimizer, double learningRate)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
     }
 
     /// <summary>The batch after the augmentation hook (unchanged without one), drawing from the epoch's generator.</summary>

@@ -37,7 +37,7 @@ internal static class LearningRateRangeTest
                     if (!pending.MoveNext()) throw new InvalidOperationException("The training data yielded no batch.");
                 }
                 freezing?.BeforeBatch(0);
-                OptimizerFactory.SetLearningRate(optimizer, rate);
+                TrainingControls.SetLearningRate(optimizer, rate);
                 return step.Run(optimizer, controls, pass, pending.Current).Loss;
             });
         }

@@ -5,6 +5,7 @@ using System.Reflection;
 using CnnMl.Architectures;
 using CnnMl.Data;
 using CnnMl.Inspection;
+using CnnMl.Optimizers;
 using CnnMl.Runtime;
 using CnnMl.Scoring;
 using CnnMl.Training;
@@ -52,7 +53,7 @@ public static class BenchSections
 /// <summary>Runs the sections of <c>cnnml bench</c> into a <see cref="BenchReport"/>.</summary>
 internal sealed class BenchRunner(BenchSettings settings, BenchReport report, CancellationToken cancellation)
 {
-    private const double LearningRate = 1e-3;
+    private const double LearningRate = CnnOptimizer.DefaultLearningRate;
     private const int Seed = 1;
     private const int GemmSize = 2048;
     private const int ScoringBatchSize = 256;
@@ -224,9 +225,9 @@ internal sealed class BenchRunner(BenchSettings settings, BenchReport report, Ca
 
     private CnnTrainerOptions Options(string architecture, int batchSize, int epochs, IProgress<TrainingReport>? progress = null) => new()
     {
-        Architecture = architecture, Epochs = epochs, BatchSize = batchSize, LearningRate = LearningRate, ReportEveryBatches = 0,
+        Architecture = architecture, Epochs = epochs, BatchSize = batchSize, Optimizer = new Adam { LearningRate = LearningRate }, ReportEveryBatches = 0,
         NumberOfThreads = settings.Threads, OneDnn = settings.OneDnnMode, Seed = Seed, Progress = progress, CancellationToken = cancellation,
-        ScoringBatchSize = ScoringBatchSize,
+        Scoring = { BatchSize = ScoringBatchSize },
     };
 
     /// <summary>
@@ -356,7 +357,7 @@ internal sealed class BenchRunner(BenchSettings settings, BenchReport report, Ca
 
     /// <summary>
     /// One-row latency through a <c>PredictionEngine</c>: ONNX Runtime (the default <see cref="OneRowScoring"/>) with
-    /// the default <see cref="CnnTrainerOptions.ScoringThreads"/> (one thread for a one-row pass) and with
+    /// the default <see cref="ScoringOptions.NumberOfThreads"/> (one thread for a one-row pass) and with
     /// <c>--threads</c> threads, and libtorch with one thread — the engines called in turn, each row through all.
     /// </summary>
     private void Latency()
@@ -426,8 +427,8 @@ internal sealed class BenchRunner(BenchSettings settings, BenchReport report, Ca
     private CnnTransformer ShortModel(int? scoringThreads = null, OneRowScoring oneRowScoring = OneRowScoring.OnnxRuntime)
     {
         var options = Options(CnnArchitectures.MnistCnn, settings.BatchSize, 1);
-        options.ScoringThreads = scoringThreads;
-        options.OneRowScoring = oneRowScoring;
+        options.Scoring.NumberOfThreads = scoringThreads;
+        options.Scoring.OneRowScoring = oneRowScoring;
         return new MLContext(seed: Seed).MulticlassClassification.Trainers.Cnn(options).Fit(TrainImages(Math.Min(settings.Images, 640)).View);
     }
 

@@ -96,7 +96,6 @@ public sealed class CompareCommand : Command<CompareSettings>
             ImageShape = data.Shape,
             Epochs = settings.Epochs,
             BatchSize = settings.BatchSize,
-            LearningRate = settings.LearningRate,
             ReportEveryBatches = 0,
             ValidationSetFraction = settings.ValidationFraction,
             // Early stopping watches the test images without --validation-fraction, as train's does.

@@ -60,7 +60,6 @@ public sealed class LrFindCommand : Command<LrFindSettings>
             FeatureColumnName = featureColumn,
             ImageShape = shape,
             BatchSize = settings.BatchSize,
-            LearningRate = settings.LearningRate,
             NumberOfThreads = settings.Threads,
             CancellationToken = cancellation,
         }, train, networkShape);

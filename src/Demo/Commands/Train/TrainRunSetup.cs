@@ -27,18 +27,23 @@ internal static class TrainRunSetup
         FeatureColumnName = data.Data.FeatureColumn,
         Epochs = settings.Epochs,
         BatchSize = settings.BatchSize,
-        LearningRate = settings.LearningRate,
         ReportEveryBatches = settings.ReportEvery,
         ValidationSet = settings.ValidationFraction is null ? data.Test : null,
         ValidationSetFraction = settings.ValidationFraction,
         ValidateEveryBatches = settings.ValidateEvery,
         NumberOfThreads = settings.Threads,
         CancellationToken = cancellation,
-        InitialWeights = initialWeights,
-        ReplaceClassifier = settings.ReplaceClassifier,
-        FreezeBackboneEpochs = settings.FreezeEpochs,
-        CheckpointPath = settings.Checkpoint is null ? null : Path.GetFullPath(settings.Checkpoint),
-        ResumeFrom = resumeFrom,
+        TransferLearning = new TransferLearningOptions
+        {
+            InitialWeights = initialWeights,
+            ReplaceClassifier = settings.ReplaceClassifier,
+            FreezeBackboneEpochs = settings.FreezeEpochs,
+        },
+        Checkpoints = new CheckpointOptions
+        {
+            Path = settings.Checkpoint is null ? null : Path.GetFullPath(settings.Checkpoint),
+            ResumeFrom = resumeFrom,
+        },
         TimeLimit = settings.MaxMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
         // MNIST as it is: the trainer's own choice, as before; resized images and clips: their shape.
         ImageShape = data.Input is not null || settings.ClipFrames is not null ? data.Data.Shape : null,

@@ -109,8 +109,6 @@ public sealed class TrainSettings : DataAndTrainingSettings
         if (Epochs < 1 && !(Epochs == 0 && Weights is not null && !ReplaceClassifier))
             return ValidationResult.Error($"--epochs must be at least 1 (got {Epochs}); 0 only with --weights and without --replace-classifier (evaluate the weights as they are).");
         if (base.Validate() is { Successful: false } shared) return shared;
-        if (!Optimizer.Equals("adam", StringComparison.OrdinalIgnoreCase) && (Checkpoint ?? Resume) is not null)
-            return ValidationResult.Error($"--checkpoint and --resume keep Adam's state; --optimizer {Optimizer} cannot be checkpointed. Use adam, or drop --checkpoint/--resume.");
         if (EarlyStopping is not null && Resume is not null)
             return ValidationResult.Error("--early-stopping cannot continue a resumed run (a checkpoint does not keep the best epoch); resume without it.");
         if (ReportEvery < 0) return ValidationResult.Error($"--report-every must be 0 or more (got {ReportEvery}).");
