@@ -22,7 +22,7 @@ public static class CnnCatalog
     /// <param name="batchSize">Examples per step.</param>
     /// <param name="learningRate">Adam's learning rate (<see cref="Adam"/>; the options overload takes any optimizer).</param>
     public static CnnTrainer Cnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        string labelColumnName = "Label", string featureColumnName = "Image", string architecture = CnnArchitectures.MnistCnn,
+        string labelColumnName = CnnTrainerOptions.DefaultLabelColumnName, string featureColumnName = CnnTrainerOptions.DefaultFeatureColumnName, string architecture = CnnArchitectures.MnistCnn,
         int epochs = CnnTrainerOptions.DefaultEpochs, int batchSize = CnnTrainerOptions.DefaultBatchSize,
         double learningRate = CnnOptimizer.DefaultLearningRate)
         => Cnn(catalog, new CnnTrainerOptions

@@ -14,11 +14,17 @@ namespace CnnMl.Training;
 /// </summary>
 public sealed class CnnTrainerOptions
 {
+    /// <summary>The label column's default name, also the catalog method's: "Label".</summary>
+    public const string DefaultLabelColumnName = "Label";
+
+    /// <summary>The image column's default name, also the catalog method's: "Image".</summary>
+    public const string DefaultFeatureColumnName = "Image";
+
     /// <summary>The key-typed label column. Default "Label".</summary>
-    public string LabelColumnName { get; set; } = "Label";
+    public string LabelColumnName { get; set; } = DefaultLabelColumnName;
 
     /// <summary>The image column: a known-size <c>vector&lt;float&gt;</c> of C·H·W values (channels first). Default "Image".</summary>
-    public string FeatureColumnName { get; set; } = "Image";
+    public string FeatureColumnName { get; set; } = DefaultFeatureColumnName;
 
     /// <summary>The score column the transformer adds: a vector of softmax probabilities, slot i for class index i. Default "Score".</summary>
     public string ScoreColumnName { get; set; } = "Score";
@@ -211,6 +217,7 @@ public sealed class CnnTrainerOptions
                 "Epochs must be at least 1 (0 is allowed with InitialWeights and without ReplaceClassifier, both in TransferLearning: the transformer then scores the loaded weights as they are).");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
         Optimizer.Validate();
+        Schedule?.Validate();
         if (ReportEveryBatches < 0) throw new ArgumentOutOfRangeException(nameof(ReportEveryBatches), ReportEveryBatches, "ReportEveryBatches must be 0 or more.");
         if (ValidateEveryBatches < 0) throw new ArgumentOutOfRangeException(nameof(ValidateEveryBatches), ValidateEveryBatches, "ValidateEveryBatches must be 0 or more.");
         if (TimeLimit is { } limit && limit <= TimeSpan.Zero)

@@ -65,6 +65,26 @@ public sealed class LearningRateScheduleTests
     }
 
     [TestMethod]
+    public void WarmUpInEpochsIsThatManyEpochsOfSteps()
+    {
+        // 3 steps per epoch: 1 epoch is 3 steps, 0.5 epoch round(1.5) = 2 steps, the rates of WarmupSteps = 3 and = 2.
+        Assert.AreEqual(3, new CosineLearningRate { WarmupEpochs = 1 }.WarmupStepsFor(3));
+        AssertRates(Rates(new CosineLearningRate { WarmupSteps = 3 }, 9, 3), Rates(new CosineLearningRate { WarmupEpochs = 1 }, 9, 3));
+        AssertRates(Rates(new StepLearningRate(1, 0.5) { WarmupSteps = 2 }, 9, 3), Rates(new StepLearningRate(1, 0.5) { WarmupEpochs = 0.5 }, 9, 3));
+        // A sliver of an epoch still warms up for one step.
+        Assert.AreEqual(1, new ConstantLearningRate { WarmupEpochs = 0.01 }.WarmupStepsFor(3));
+        StringAssert.Contains(new CosineLearningRate { WarmupEpochs = 1 }.ToString(), "after 1 warm-up epoch(s)");
+
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ConstantLearningRate { WarmupEpochs = -0.5 }).Message, "WarmupEpochs must be 0 or more");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ConstantLearningRate { WarmupEpochs = double.NaN });
+        var both = Assert.ThrowsExactly<ArgumentException>(() => new MLContext(seed: 1).MulticlassClassification.Trainers.Cnn(new CnnTrainerOptions
+        {
+            Epochs = 1, Schedule = new CosineLearningRate { WarmupSteps = 2, WarmupEpochs = 1 },
+        }));
+        StringAssert.Contains(both.Message, "give WarmupSteps (2) or WarmupEpochs (1), not both");
+    }
+
+    [TestMethod]
     public void BadParametersAreRejectedWithTheValue()
     {
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new StepLearningRate(0)).Message, "at least 1 epoch");
