@@ -115,7 +115,10 @@ public sealed class CnnTrainerOptions
     public int? Seed { get; set; }
 
     /// <summary>Report progress every this many batches (0: only at the end of each epoch). Default 100.</summary>
-    public int ReportEveryBatches { get; set; } = 100;
+    public int ReportEveryBatches { get; set; } = DefaultReportEveryBatches;
+
+    /// <summary>The default of <see cref="ReportEveryBatches"/>, as the source document reports: every 100 batches.</summary>
+    public const int DefaultReportEveryBatches = 100;
 
     /// <summary>Optional data to measure accuracy on while training (same columns as the training data).</summary>
     public IDataView? ValidationSet { get; set; }

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using CnnMl.Data;
 using CnnMl.Optimizers;
+using CnnMl.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -21,8 +22,8 @@ public abstract class DataAndTrainingSettings : TrainingControlSettings, IDataOp
     /// <summary><c>--batch-size</c>.</summary>
     [CommandOption("--batch-size <N>")]
     [Description("Images per training step.")]
-    [DefaultValue(64)]
-    public int BatchSize { get; init; } = 64;
+    [DefaultValue(CnnTrainerOptions.DefaultBatchSize)]
+    public int BatchSize { get; init; } = CnnTrainerOptions.DefaultBatchSize;
 
     /// <summary><c>--lr</c>.</summary>
     [CommandOption("--lr <RATE>")]

@@ -3,6 +3,7 @@ using CnnMl.Architectures;
 using CnnMl.Data;
 using CnnMl.Demo.Commands.Train;
 using CnnMl.Optimizers;
+using CnnMl.Training;
 
 namespace CnnMl.Demo.Wizard;
 
@@ -22,7 +23,7 @@ internal sealed record WizardAnswers
     public const int EpochsUnderTimeBudget = 100;
 
     /// <summary>Images per batch (the train command's default).</summary>
-    public const int BatchSize = 64;
+    public const int BatchSize = CnnTrainerOptions.DefaultBatchSize;
 
     /// <summary>Image classification or volumes.</summary>
     public Scenario Scenario { get; init; } = Scenario.ImageClassification;
@@ -58,7 +59,7 @@ internal sealed record WizardAnswers
     public TrainDevice Device { get; init; } = TrainDevice.Cpu;
 
     /// <summary>Epochs to train (the upper bound under a minutes budget).</summary>
-    public int Epochs { get; init; } = 3;
+    public int Epochs { get; init; } = CnnTrainerOptions.DefaultEpochs;
 
     /// <summary>The minutes budget, or null for an epochs budget.</summary>
     public double? MaxMinutes { get; init; }

@@ -41,8 +41,8 @@ public sealed class BenchSettings : CnnmlSettings
 
     [CommandOption("--batch-size <N>")]
     [Description("Images per training step (scoring uses batches of 256, the estimator's default).")]
-    [DefaultValue(64)]
-    public int BatchSize { get; init; } = 64;
+    [DefaultValue(CnnTrainerOptions.DefaultBatchSize)]
+    public int BatchSize { get; init; } = CnnTrainerOptions.DefaultBatchSize;
 
     [CommandOption("--threads <N>")]
     [Description("libtorch threads for every measurement.")]

@@ -3,6 +3,7 @@ using CnnMl.Architectures;
 using CnnMl.Data;
 using CnnMl.Demo.Cli;
 using CnnMl.Demo.Models;
+using CnnMl.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -18,8 +19,8 @@ public sealed class TrainSettings : DataAndTrainingSettings
 
     [CommandOption("--epochs <N>")]
     [Description("Epochs to train (with --resume: the total, those already done included).")]
-    [DefaultValue(3)]
-    public override int Epochs { get; init; } = 3;
+    [DefaultValue(CnnTrainerOptions.DefaultEpochs)]
+    public override int Epochs { get; init; } = CnnTrainerOptions.DefaultEpochs;
 
     [CommandOption("--seed <N>")]
     [Description("MLContext seed (weights and shuffles).")]
@@ -41,8 +42,8 @@ public sealed class TrainSettings : DataAndTrainingSettings
 
     [CommandOption("--report-every <N>")]
     [Description("Print a progress line every N batches (0: once per epoch).")]
-    [DefaultValue(100)]
-    public int ReportEvery { get; init; } = 100;
+    [DefaultValue(CnnTrainerOptions.DefaultReportEveryBatches)]
+    public int ReportEvery { get; init; } = CnnTrainerOptions.DefaultReportEveryBatches;
 
     [CommandOption("--validate-every <N>")]
     [Description("Also measure test accuracy every N batches, as the source document does (0: once per epoch).")]
