@@ -44,6 +44,7 @@ internal static class WebApiProject
             ["Program.cs"] = program,
             ["ImageHeader.cs"] = ServingSource("webapi-ImageHeader.cs", projectName),
             ["RequestProblem.cs"] = ServingSource("webapi-RequestProblem.cs", projectName),
+            ["UploadReader.cs"] = ServingSource("webapi-UploadReader.cs", projectName),
             ["README.md"] = Readme(projectName, vector: model.EncodedImageInput() is null),
         };
     }
@@ -111,7 +112,7 @@ internal static class WebApiProject
                 """;
         var json = vector
             ? """
-                if (mediaType == "application/json") return Results.Json(Rank(vectors.Score(new ModelInput { Pixels = Pixels(await ReadBodyAsync(request, cancellation)) }), classes, top));
+                if (mediaType == "application/json") return Results.Json(Rank(vectors.Score(new ModelInput { Pixels = Pixels(await uploads.ReadBodyAsync(request, cancellation)) }), classes, top));
                 """
             : """
                 if (mediaType == "application/json")
@@ -193,6 +194,7 @@ internal static class WebApiProject
             const long MaxImagePixels = {{MaxImagePixels}};    // the largest image a header may declare (4096 × 4096)
             const int MaxFiles = {{MaxFiles}};                  // files per multipart request
             string[] imageTypes = ["image/png", "image/jpeg", "image/bmp"];
+            var uploads = new UploadReader(MaxBodyBytes, MaxFiles, "", "photo.png");   // the body or the files, within the limits (UploadReader.cs)
 
             var builder = WebApplication.CreateSlimBuilder(args);
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxBodyBytes);
@@ -213,17 +215,17 @@ internal static class WebApiProject
                 try
                 {
                     var top = Top(request.Query["top"], classes.Length);
-                    if (request.ContentLength > MaxBodyBytes) throw BodyTooLarge(request.ContentLength.Value);
+                    if (request.ContentLength > MaxBodyBytes) throw uploads.BodyTooLarge(request.ContentLength.Value);
                     var mediaType = MediaTypeHeaderValue.TryParse(request.ContentType, out var parsed) ? parsed.MediaType.Value?.ToLowerInvariant() ?? "" : "";
                     if (mediaType == "multipart/form-data")
                     {
                         var answers = new List<Prediction>();
-                        var files = await ReadFilesAsync(request, cancellation);
+                        var files = await uploads.ReadFilesAsync(request, cancellation);
                         for (var i = 0; i < files.Count; i++)
                             answers.Add(Rank(Score(files[i].Bytes, $"file '{files[i].Name}' (part {i + 1})"), classes, top) with { File = files[i].Name });
                         return Results.Json(answers);
                     }
-                    if (imageTypes.Contains(mediaType)) return Results.Json(Rank(Score(await ReadBodyAsync(request, cancellation), "the body"), classes, top));
+                    if (imageTypes.Contains(mediaType)) return Results.Json(Rank(Score(await uploads.ReadBodyAsync(request, cancellation), "the body"), classes, top));
                     {{json}}
                     throw RequestProblem.UnsupportedMediaType(
                         $"/predict does not read {(mediaType.Length == 0 ? "a body without a Content-Type" : $"'{mediaType}'")}; send {{accepted}}.");
@@ -235,7 +237,7 @@ internal static class WebApiProject
                 catch (BadHttpRequestException e)
                 {
                     // Kestrel's own refusals while the body is read: 413 past MaxRequestBodySize, 400 for a malformed or too slow body.
-                    return (e.StatusCode == 413 ? BodyTooLarge(null) : RequestProblem.BadRequest($"The request body could not be read: {e.Message}")).ToResult();
+                    return (e.StatusCode == 413 ? uploads.BodyTooLarge(null) : RequestProblem.BadRequest($"The request body could not be read: {e.Message}")).ToResult();
                 }
             });
             app.MapGet("/health", () => Results.Json(new { status = "ok" }));
@@ -273,51 +275,6 @@ internal static class WebApiProject
                 return Math.Min(top, classes);
             }
 
-            static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellation)
-            {
-                using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 16 * 1024);
-                var chunk = new byte[64 * 1024];
-                int read;
-                while ((read = await request.Body.ReadAsync(chunk, cancellation)) > 0)
-                {
-                    if (buffer.Length + read > MaxBodyBytes) throw BodyTooLarge(null);
-                    buffer.Write(chunk, 0, read);
-                }
-                return buffer.ToArray();
-            }
-
-            static async Task<List<(string Name, byte[] Bytes)>> ReadFilesAsync(HttpRequest request, CancellationToken cancellation)
-            {
-                IFormCollection form;
-                try
-                {
-                    form = await request.ReadFormAsync(cancellation);
-                }
-                catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
-                {
-                    throw RequestProblem.TooLarge($"The multipart body is over a limit of the server ({e.Message.TrimEnd('.')}); send at most {MaxFiles} files and {MaxBodyBytes / (1024 * 1024)} MB in all.");
-                }
-                catch (Exception e) when (e is InvalidDataException or IOException && e is not BadHttpRequestException)
-                {
-                    throw RequestProblem.BadRequest($"The multipart/form-data body is malformed ({e.Message.TrimEnd('.')}); send each image as a file part (curl -F image=@photo.png).");
-                }
-                if (form.Files.Count == 0)
-                    throw RequestProblem.BadRequest("The multipart body holds no file; send each image as a file part (curl -F image=@photo.png).");
-                if (form.Files.Count > MaxFiles)
-                    throw RequestProblem.TooLarge($"The multipart body holds {form.Files.Count} files; the server scores at most {MaxFiles} per request. Split them over several requests.");
-                var files = new List<(string, byte[])>(form.Files.Count);
-                foreach (var file in form.Files)
-                {
-                    using var stream = new MemoryStream((int)file.Length);
-                    await file.CopyToAsync(stream, cancellation);
-                    files.Add((string.IsNullOrEmpty(file.FileName) ? file.Name : file.FileName, stream.ToArray()));
-                }
-                return files;
-            }
-
-            static RequestProblem BodyTooLarge(long? length) => RequestProblem.TooLarge(
-                (length is { } bytes ? $"The body is {bytes / (1024.0 * 1024):0.##} MB" : "The body is larger than the server takes") +
-                $"; the server reads at most {MaxBodyBytes / (1024 * 1024)} MB per request. Send a smaller image.");
             {{pixels}}
 
             {{inputs}}

@@ -15,6 +15,8 @@ namespace CnnMl.Demo.Serving;
 /// </summary>
 internal sealed class PredictEndpoint(ModelHost host, ServerOptions options)
 {
+    private readonly UploadReader _uploads = new(options.MaxBodyBytes, options.MaxFilesPerRequest, " (cnnml serve --max-body-mb)", "digit.png");
+
     /// <summary>The header naming the model version that answered.</summary>
     public const string VersionHeader = "X-Model-Version";
 
@@ -28,11 +30,11 @@ internal sealed class PredictEndpoint(ModelHost host, ServerOptions options)
             if (options.BeforeScoring is { } wait) await wait(cancellation);
             var top = Top(context.Request, model.Classes.Count);
             var request = context.Request;
-            if (request.ContentLength > options.MaxBodyBytes) throw BodyTooLarge(request.ContentLength.Value);
+            if (request.ContentLength > options.MaxBodyBytes) throw _uploads.BodyTooLarge(request.ContentLength.Value);
             var mediaType = MediaType(request);
             if (mediaType == "multipart/form-data")
             {
-                var files = await ReadFilesAsync(request, cancellation);
+                var files = await _uploads.ReadFilesAsync(request, cancellation);
                 var results = new List<PredictionResult>(files.Count);
                 for (var i = 0; i < files.Count; i++)
                 {
@@ -44,7 +46,7 @@ internal sealed class PredictEndpoint(ModelHost host, ServerOptions options)
             }
             if (ServedModel.ImageMediaTypes.Contains(mediaType))
             {
-                var bytes = await ReadBodyAsync(request, cancellation);
+                var bytes = await _uploads.ReadBodyAsync(request, cancellation);
                 return Results.Json(PredictionResult.From(ScoreImage(model, bytes, "the body"), model.Classes, top));
             }
             if (mediaType == "application/json")
@@ -52,7 +54,7 @@ internal sealed class PredictEndpoint(ModelHost host, ServerOptions options)
                 if (model.VectorSize is not { } size)
                     throw RequestProblem.UnsupportedMediaType(
                         "This model reads images, not pixel vectors: send the image's bytes as image/png, image/jpeg or image/bmp, or files as multipart/form-data.");
-                var pixels = Pixels(await ReadBodyAsync(request, cancellation), size);
+                var pixels = Pixels(await _uploads.ReadBodyAsync(request, cancellation), size);
                 return Results.Json(PredictionResult.From(model.ScoreVector(pixels), model.Classes, top));
             }
             throw RequestProblem.UnsupportedMediaType(
@@ -65,7 +67,7 @@ internal sealed class PredictEndpoint(ModelHost host, ServerOptions options)
         catch (BadHttpRequestException e)
         {
             // Kestrel's own refusals while the body is read: 413 past MaxRequestBodySize, 400 for a malformed or too slow body.
-            return (e.StatusCode == StatusCodes.Status413PayloadTooLarge ? BodyTooLarge(null) : RequestProblem.BadRequest($"The request body could not be read: {e.Message}")).ToResult();
+            return (e.StatusCode == StatusCodes.Status413PayloadTooLarge ? _uploads.BodyTooLarge(null) : RequestProblem.BadRequest($"The request body could not be read: {e.Message}")).ToResult();
         }
         finally
         {
@@ -95,48 +97,6 @@ internal sealed class PredictEndpoint(ModelHost host, ServerOptions options)
         return Math.Min(top, classes);
     }
 
-    private async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellation)
-    {
-        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 16 * 1024);
-        var chunk = new byte[64 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellation)) > 0)
-        {
-            if (buffer.Length + read > options.MaxBodyBytes) throw BodyTooLarge(null);
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
-
-    private async Task<IReadOnlyList<(string Name, byte[] Bytes)>> ReadFilesAsync(HttpRequest request, CancellationToken cancellation)
-    {
-        IFormCollection form;
-        try
-        {
-            form = await request.ReadFormAsync(cancellation);
-        }
-        catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
-        {
-            throw RequestProblem.TooLarge($"The multipart body is over a limit of the server ({e.Message.TrimEnd('.')}); send at most {options.MaxFilesPerRequest} files and {Megabytes(options.MaxBodyBytes)} in all.");
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException && e is not BadHttpRequestException)
-        {
-            throw RequestProblem.BadRequest($"The multipart/form-data body is malformed ({e.Message.TrimEnd('.')}); send each image as a file part (curl -F image=@digit.png).");
-        }
-        if (form.Files.Count == 0)
-            throw RequestProblem.BadRequest("The multipart body holds no file; send each image as a file part (curl -F image=@digit.png).");
-        if (form.Files.Count > options.MaxFilesPerRequest)
-            throw RequestProblem.TooLarge($"The multipart body holds {form.Files.Count} files; the server scores at most {options.MaxFilesPerRequest} per request. Split them over several requests.");
-        var files = new List<(string, byte[])>(form.Files.Count);
-        foreach (var file in form.Files)
-        {
-            using var stream = new MemoryStream((int)file.Length);
-            await file.CopyToAsync(stream, cancellation);
-            files.Add((string.IsNullOrEmpty(file.FileName) ? file.Name : file.FileName, stream.ToArray()));
-        }
-        return files;
-    }
-
     private static float[] Pixels(byte[] body, int size)
     {
         PixelsBody? parsed;
@@ -160,12 +120,6 @@ internal sealed class PredictEndpoint(ModelHost host, ServerOptions options)
         }
         return pixels;
     }
-
-    private RequestProblem BodyTooLarge(long? length) => RequestProblem.TooLarge(
-        (length is { } bytes ? $"The body is {Megabytes(bytes)}" : "The body is larger than the server takes") +
-        $"; the server reads at most {Megabytes(options.MaxBodyBytes)} per request (cnnml serve --max-body-mb). Send a smaller image.");
-
-    private static string Megabytes(long bytes) => $"{bytes / (1024.0 * 1024):0.##} MB";
 
     private sealed record PixelsBody([property: JsonPropertyName("pixels")] float[]? Pixels);
 }

@@ -26,7 +26,7 @@ public sealed class NewWebApiTests
     {
         var models = ServingModels.Get();
         using var folder = new TemporaryFolder("cnnml-webapi");
-        var project = Scaffold(models.VectorModel, folder, "DigitApi", ["DigitApi.csproj", "Program.cs", "ImageHeader.cs", "RequestProblem.cs", "README.md", "model.zip"],
+        var project = Scaffold(models.VectorModel, folder, "DigitApi", ["DigitApi.csproj", "Program.cs", "ImageHeader.cs", "RequestProblem.cs", "UploadReader.cs", "README.md", "model.zip"],
             ["Microsoft.ML", "Microsoft.ML.ImageAnalytics", "Microsoft.ML.OnnxTransformer", "Microsoft.ML.OnnxRuntime"]);
         await using var api = await WebApi.BuildAndStartAsync(project, "DigitApi");
         var client = api.Client;
@@ -55,7 +55,7 @@ public sealed class NewWebApiTests
     {
         var models = ServingModels.Get();
         using var folder = new TemporaryFolder("cnnml-webapi");
-        var project = Scaffold(models.ImageModel, folder, "PhotoApi", ["PhotoApi.csproj", "Program.cs", "ImageHeader.cs", "RequestProblem.cs", "README.md", "model.zip"],
+        var project = Scaffold(models.ImageModel, folder, "PhotoApi", ["PhotoApi.csproj", "Program.cs", "ImageHeader.cs", "RequestProblem.cs", "UploadReader.cs", "README.md", "model.zip"],
             ["Microsoft.ML", "Microsoft.ML.ImageAnalytics", "Microsoft.ML.OnnxTransformer", "Microsoft.ML.OnnxRuntime"]);
         // The header check is cnnml serve's own code, in the project's namespace.
         var served = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "src", "Demo", "Serving", "ImageHeader.cs"));
