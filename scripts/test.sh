@@ -4,7 +4,15 @@
 # evaluation suites that train on real MNIST. Ends with one line per skipped test (with its reason), the line
 # "N passed, N failed, N skipped", the ten slowest test classes, and a verdict line: "PASSED: ..." or "FAILED: ..."
 # naming every failed and skipped test (scripts/trx-summary.sh). A skipped or inconclusive test fails the run.
-#   scripts/test.sh [dotnet test options, e.g. --filter TestCategory!=Evaluation]
+#
+# Two lanes, two test processes at once: the evaluation suites (TestCategory=Evaluation) train at one libtorch thread
+# so that each run repeats bit for bit, which leaves the second core idle; the other tests run beside them in a process
+# of their own (libtorch's thread count, oneDNN's state and the console's streams are per process, so neither lane
+# sees the other's settings). Each line of a lane's output starts with its name.
+# Both lanes run with OMP_WAIT_POLICY=PASSIVE: libtorch's OpenMP threads (libgomp) otherwise spin for milliseconds at
+# every barrier, taking the core the other lane's one thread is computing on; the setting changes no result.
+#   scripts/test.sh                     both lanes
+#   scripts/test.sh [dotnet test options, e.g. --filter FullyQualifiedName~DocumentationTests]   one process, as given
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/scripts/setup.sh" --for-tests
@@ -12,19 +20,41 @@ export CNNML_DATA="${CNNML_DATA:-$ROOT/data/mnist}"
 
 RESULTS="$ROOT/TestResults"
 rm -rf "$RESULTS"
-status=0
-started=$SECONDS
-dotnet test "$ROOT/CnnMl.sln" -c Release --no-build --nologo \
-  --logger "console;verbosity=normal" --logger "trx;LogFileName=results.trx" --results-directory "$RESULTS" "$@" || status=$?
+mkdir -p "$RESULTS"
 
-trx=$(find "$RESULTS" -name '*.trx' 2>/dev/null | head -n1)
+# One dotnet test process: lane name, then dotnet test options. Exit code in $RESULTS/<lane>.exit.
+lane() {
+  local name="$1"; shift
+  local code=0
+  dotnet test "$ROOT/CnnMl.sln" -c Release --no-build --nologo \
+    --logger "console;verbosity=normal" --logger "trx;LogFileName=$name.trx" --results-directory "$RESULTS" "$@" \
+    > >(sed -u "s/^/[$name] /") 2>&1 || code=$?
+  echo "$code" > "$RESULTS/$name.exit"
+}
+
+started=$SECONDS
+if [ $# -gt 0 ]; then
+  lane tests "$@"
+else
+  export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+  lane evaluation --filter "TestCategory=Evaluation" &
+  lane other --filter "TestCategory!=Evaluation" &
+  wait
+fi
 echo "[test.sh] test phase: $(( SECONDS - started )) s"
-if [ -z "$trx" ]; then
+
+status=0
+for exit_file in "$RESULTS"/*.exit; do
+  code=$(cat "$exit_file")
+  [ "$code" = 0 ] || status=$code
+done
+mapfile -t trx < <(find "$RESULTS" -name '*.trx' | sort)
+if [ ${#trx[@]} -eq 0 ]; then
   echo "no test results were written (dotnet test exit code $status)" >&2
   exit $(( status == 0 ? 1 : status ))
 fi
 echo
 # Counted from each test's outcome: the TRX <Counters> element leaves skipped (inconclusive) tests out. A skipped
 # test fails the run even when dotnet test itself exits 0.
-bash "$ROOT/scripts/trx-summary.sh" "$trx" || status=$(( status == 0 ? 1 : status ))
+bash "$ROOT/scripts/trx-summary.sh" "${trx[@]}" || status=$(( status == 0 ? 1 : status ))
 exit "$status"
