@@ -28,11 +28,22 @@ namespace CnnMl.Tests.Evaluation;
 ///                      3072-256-10 MLP     88.45    88.80    88.10           6.60 points → 3.3
 /// </code>
 /// Each floor lies above the baseline's best seed and below the network's worst, so the MLP, the weaker model, fails
-/// it; the margin is half the smallest gap between network and baseline, rounded down to a tenth of a point. Measured
-/// before the console decoded an image folder's files ahead of the saved chain; since then seed 1 gives PNGs 97.00 %
-/// against 90.95 %, JPEGs 95.40 % against 83.30 % (seeds 2–3 not yet measured again). One filtered run of this
-/// class (both tests, images written, test host) took 75–76 CPU seconds (user + sys), where the class used to start
-/// two console processes at 2 threads (130 s of wall time on a quiet machine).
+/// it; the margin is half the smallest gap between network and baseline, rounded down to a tenth of a point. Those
+/// figures were measured on an AMD EPYC (Zen 5) before the console decoded an image folder's files ahead of the saved
+/// chain. Measured again on the current build on an Intel Xeon (2 cores; seed 1 from <c>scripts/test.sh</c>, seeds 2–3
+/// with <c>CNNML_EVALUATION_SEED=N dotnet test … --filter FullyQualifiedName~ImageFolderEvaluationTests</c>):
+/// <code>
+///                                          seed 1   seed 2   seed 3   floor  smallest gap → margin
+/// 40px grayscale PNGs: mnist-cnn 1x28x28   96.65    95.40    96.85    95 %
+///                      784-256-10 MLP      90.95    92.45    91.35           2.95 points (2.1 kept)
+/// 32px RGB JPEGs:      mnist-cnn 3x32x32   95.35    96.45    96.65    93 %
+///                      3072-256-10 MLP     83.30    87.90    85.10           8.55 points → 4.2
+/// </code>
+/// Both floors still lie between the baseline's best seed and the network's worst. The PNG margin stays at 2.1 points,
+/// stricter than half the new smallest gap (1.4), and every seed clears it (seed 2 by 0.85 points); the JPEG margin
+/// rises to half its new smallest gap. One filtered run of this class (both tests, images written, test host) took
+/// 75–76 CPU seconds (user + sys), where the class used to start two console processes at 2 threads (130 s of wall
+/// time on a quiet machine).
 /// </remarks>
 [TestClass]
 [TestCategory("Evaluation")]
@@ -114,6 +125,6 @@ public sealed class ImageFolderEvaluationTests
 
         var accuracy = Network(images, "3x32x32");
         var baseline = Baseline(images, "3x32x32");
-        AssertBeats("mnist-cnn on JPEGs", accuracy, 0.93, baseline, 0.033);
+        AssertBeats("mnist-cnn on JPEGs", accuracy, 0.93, baseline, 0.042);
     }
 }
