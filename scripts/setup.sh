@@ -140,8 +140,13 @@ ensure_mnist() {
 
 ensure_build() {
   command -v dotnet >/dev/null 2>&1 || die "the .NET 10 SDK (dotnet) is needed"
-  say "build: dotnet build CnnMl.sln -c Release (incremental)"
-  dotnet build "$ROOT/CnnMl.sln" -c Release -nologo -v quiet -clp:ErrorsOnly
+  # For the tests, the build scripts/pack.sh makes (deterministic paths, as under CI=true): the packaging test packs
+  # while the other tests run, and its pack must find this build up to date rather than rewrite assemblies the test
+  # processes have loaded.
+  local ci=()
+  [ "$FOR_TESTS" -eq 1 ] && ci=(-p:ContinuousIntegrationBuild=true)
+  say "build: dotnet build CnnMl.sln -c Release ${ci[*]} (incremental)"
+  dotnet build "$ROOT/CnnMl.sln" -c Release "${ci[@]}" -nologo -v quiet -clp:ErrorsOnly
 }
 
 # Debian's interpreter: apt's python3-* modules are on its path only (a pyenv or conda python3 earlier on PATH
