@@ -14,8 +14,8 @@
 # libtorch's thread count, random generator and oneDNN state and the console's streams are per process, so neither lane
 # sees the other's settings. Each line of a lane's output starts with its name. Both lanes run with
 # OMP_WAIT_POLICY=PASSIVE: libtorch's OpenMP threads (libgomp) otherwise spin for milliseconds at every barrier. Neither
-# setting changes a result. Measured on 2 cores: 797 s in one process, 514 s in two lanes at the default thread count,
-# 485 s with the other lane at one thread.
+# setting changes a result. Measured on 2 cores ("[test.sh] test phase"): 797 s in one process, 514 s in two lanes at
+# the default thread count, 485 s with the other lane at one thread, 410 s with the Interop comparisons moved to it.
 #   scripts/test.sh                     both lanes
 #   scripts/test.sh [dotnet test options, e.g. --filter FullyQualifiedName~DocumentationTests]   one process, as given
 set -euo pipefail
