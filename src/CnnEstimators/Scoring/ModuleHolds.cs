@@ -10,9 +10,21 @@ namespace CnnMl.Scoring;
 /// more (an engine's row mapper keeps its hold token reachable). A second <c>Dispose</c> of the owner therefore never
 /// frees the network under a live engine; the price is that, with engines made, the network is freed when the last of
 /// them has been garbage-collected (the hold token's finalizer), not at the owner's call.
+/// <para>
+/// While the network waits on the garbage collector, this object is rooted (<see cref="AwaitingCollection"/>): the
+/// engines are often collected together with everything else of the model, and the module's TorchSharp tensors have
+/// finalizers of their own. Without the root, the garbage collector could finalize a parameter tensor on its finalizer
+/// thread while the queued free disposes the same tensor on a thread-pool thread: both free one native pointer. That
+/// crashed a test process with "double free or corruption" (TransformerLifetimeTests, about one run in four when they ran
+/// after CnnTransformerTests and ScoringThreadsTests). Rooted, the network's objects stay reachable until the free has
+/// run, after which their finalizers find nothing left to free.
+/// </para>
 /// </summary>
 internal sealed class ModuleHolds
 {
+    /// <summary>Holds whose network waits for its last engine to be collected: rooted until the free has run.</summary>
+    private static readonly HashSet<ModuleHolds> AwaitingCollection = [];
+
     private readonly object _gate = new();
     private readonly Action _free;
     private readonly long _nativeBytes;
@@ -80,7 +92,19 @@ internal sealed class ModuleHolds
             free = TakeFreeLocked();
         }
         // Never block the finalizer thread: freeing waits for any forward pass still running on a view.
-        if (free) ThreadPool.QueueUserWorkItem(_ => _free());
+        if (free) ThreadPool.QueueUserWorkItem(_ => FreeAndUnroot());
+    }
+
+    private void FreeAndUnroot()
+    {
+        try
+        {
+            _free();
+        }
+        finally
+        {
+            lock (AwaitingCollection) AwaitingCollection.Remove(this);
+        }
     }
 
     private bool TakeFreeLocked()
@@ -88,8 +112,13 @@ internal sealed class ModuleHolds
         if (!_ownerReleased || _freed) return false;
         if (_engines.Count > 0)
         {
-            // Only garbage collection ends the engines' holds now: tell it how much native memory waits on it.
-            if (!_pressureAdded) GC.AddMemoryPressure(_nativeBytes);
+            // Only garbage collection ends the engines' holds now: tell it how much native memory waits on it, and
+            // keep the network reachable until the free has run (see the remarks).
+            if (!_pressureAdded)
+            {
+                GC.AddMemoryPressure(_nativeBytes);
+                lock (AwaitingCollection) AwaitingCollection.Add(this);
+            }
             _pressureAdded = true;
             return false;
         }
