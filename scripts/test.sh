@@ -37,13 +37,26 @@ lane() {
   echo "$code" > "$RESULTS/$name.exit"
 }
 
+# SIGTERM to a process and everything under it, the deepest first, so that no child is orphaned before it is reached.
+stop_tree() {
+  local child
+  for child in $(pgrep -P "$1" || true); do stop_tree "$child"; done
+  kill -TERM "$1" 2>/dev/null || true
+}
+
 started=$SECONDS
 if [ $# -gt 0 ]; then
   lane tests "$@"
 else
   export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+  # Background jobs of a script ignore Ctrl+C, so the lanes would run on after the script stopped: an interrupt or
+  # SIGTERM stops each lane's processes, the test hosts and every process the tests started, children first.
+  lanes=()
+  trap 'for lane_pid in "${lanes[@]}"; do stop_tree "$lane_pid"; done; wait; echo "[test.sh] stopped" >&2; exit 130' INT TERM
   lane evaluation --filter "TestCategory=Evaluation&FullyQualifiedName!~CnnMl.Tests.Interop." &
+  lanes+=("$!")
   OMP_NUM_THREADS=1 lane other --filter "TestCategory!=Evaluation|FullyQualifiedName~CnnMl.Tests.Interop." &
+  lanes+=("$!")
   wait
 fi
 echo "[test.sh] test phase: $(( SECONDS - started )) s"
